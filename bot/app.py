@@ -1,0 +1,99 @@
+"""The app factory: config -> services -> engine -> Flask app with the channel blueprints."""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from scheduler.outbox import OutboxSender, PushWorker, channel_senders, enqueue
+
+from .channels.common import Responder
+from .config import Config, ConfigError, load_config
+from .engine import Engine
+from .messages import Incoming
+from .services import Services, build_services
+
+log = logging.getLogger(__name__)
+WEBHOOKS = ("/wechat", "/wecom")
+
+
+@dataclass
+class HazardBot:
+    """The app's state, kept in app.extensions["hazardbot"]."""
+
+    services: Services
+    engine: Engine
+    responder: Responder
+    pushes: PushWorker
+
+    def push(self, incoming: Incoming, texts: list[str]) -> None:
+        """Queue replies that could not go out passively, and wake the sender."""
+        now = self.services.clock()
+        with self.services.sessions.begin() as session:
+            for text in texts:
+                enqueue(session, channel=incoming.channel, recipient=incoming.user_id, text=text, now=now)
+        if incoming.channel != "sim":
+            self.pushes.kick()
+
+
+def check_channel_keys(config: Config) -> None:
+    """A wrong EncodingAESKey would fail every message; refuse to start instead."""
+    for name, key in (("wechat", config.wechat.encoding_aes_key), ("wecom", config.wecom.encoding_aes_key)):
+        if not key:
+            continue
+        try:
+            ok = len(key) == 43 and len(base64.b64decode(key + "=", validate=True)) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"[{name}] encoding_aes_key must be the 43-character key from the admin console")
+    if config.wecom.encoding_aes_key and not (config.wecom.corp_id and config.wecom.token):
+        raise ConfigError("[wecom] needs corp_id and token together with encoding_aes_key")
+
+
+def create_app(config: Config | None = None, *, services: Services | None = None) -> Flask:
+    config = services.config if services is not None else (config or load_config())
+    check_channel_keys(config)
+    services = services or build_services(config)
+    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.server.max_body_bytes
+    engine = Engine(services)
+    sender = OutboxSender(services.sessions, channel_senders(config, services.redis), services.clock)
+    pushes = PushWorker(sender)
+    hb = HazardBot(services, engine, Responder(engine.handle, lambda m, t: hb.push(m, t),
+                                                config.server.reply_timeout), pushes)
+    app.extensions["hazardbot"] = hb
+
+    from .channels import wechat, wecom
+
+    app.register_blueprint(wechat.bp)
+    app.register_blueprint(wecom.bp)
+    if config.server.simulator:
+        from .channels import web
+
+        app.register_blueprint(web.bp)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok", mimetype="text/plain")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # Plain text, never Werkzeug's HTML page: WeChat's server and curl read it better.
+        return Response(f"{exc.code} {exc.description}", status=exc.code, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if request.path in WEBHOOKS:
+            # "success" stops WeChat from retrying a message that would only fail again.
+            return Response("success", mimetype="text/plain")
+        return Response("暂时无法处理，请稍后再试。", status=503, mimetype="text/plain")
+
+    return app

@@ -1,0 +1,195 @@
+"""The `hazardbot` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .config import Config, ConfigError, load_config
+
+EPILOG = "配置文件：--config FILE，或环境变量 HAZARDBOT_CONFIG，或当前目录的 config.toml；都没有时用内置默认值。"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hazardbot", description="隐患排查整治助手", epilog=EPILOG)
+    p.add_argument("--config", help="配置文件路径（TOML）")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", help="创建或升级数据库（可重复执行）")
+
+    serve = sub.add_parser("serve", help="启动服务（微信/企业微信回调、网页模拟器）")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--threads", type=int, default=8)
+
+    chat = sub.add_parser("chat", help="终端模拟器：以某个用户身份和助手对话")
+    chat.add_argument("--user", required=True, help="模拟的用户 ID（相当于 openid）")
+
+    inv = sub.add_parser("invite", help="生成绑定邀请码")
+    inv.add_argument("--role", required=True, choices=["enterprise_head", "safety_officer", "staff", "admin"])
+    inv.add_argument("--enterprise", help="企业名称（企业角色必填；可写名称的一部分）")
+    inv.add_argument("--unit", help="单位名称（staff 必填）")
+    inv.add_argument("--days", type=int, help="有效天数（默认取配置 security.invite_ttl_days）")
+    inv.add_argument("--count", type=int, default=1, help="一次生成几个")
+    inv.add_argument("--note", default="", help="备注，例如发给谁")
+
+    imp = sub.add_parser("import", help="导入单位或企业（CSV/XLSX，重复导入会更新）")
+    imp.add_argument("what", choices=["units", "enterprises"])
+    imp.add_argument("file", type=Path)
+
+    sub.add_parser("nlu", help="逐行读取标准输入，输出意图识别结果（JSON）")
+
+    cl = sub.add_parser("checklists", help="自查清单")
+    cl_sub = cl.add_subparsers(dest="checklists_command", required=True)
+    val = cl_sub.add_parser("validate", help="校验清单定义文件")
+    val.add_argument("directory", nargs="?", type=Path)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        return COMMANDS[args.command](config, args)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_init(config: Config, args: argparse.Namespace) -> int:
+    from storage.db import migrate
+
+    migrate(config.database.url)
+    print(f"数据库已就绪：{_safe_url(config.database.url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _services(config: Config):  # type: ignore[no-untyped-def]
+    from storage.db import migrate
+
+    from .services import build_services
+
+    # The embedded default must run from a fresh clone with one command: bring the schema up first.
+    migrate(config.database.url)
+    return build_services(config)
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from .app import check_channel_keys, create_app
+
+    check_channel_keys(config)
+    app = create_app(services=_services(config))
+    host, port = args.host or config.server.host, args.port or config.server.port
+    print(f"hazardbot 已启动：http://{host}:{port}")
+    channels = [name for name, on in (("/wechat", config.wechat.token), ("/wecom", config.wecom.token)) if on]
+    print(f"微信回调：{', '.join(channels) if channels else '未配置（见 config.example.toml）'}")
+    if config.server.simulator:
+        print(f"网页模拟器：http://{host}:{port}/simulator")
+    serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+    return 0
+
+
+def cmd_chat(config: Config, args: argparse.Namespace) -> int:
+    from .channels.terminal import run_chat
+
+    services = _services(config)
+    run_chat(services, args.user, sys.stdin, sys.stdout)
+    return 0
+
+
+def cmd_invite(config: Config, args: argparse.Namespace) -> int:
+    from storage.invites import InviteError, create_invite
+
+    from .registry_lookup import LookupError_, find_enterprise, find_unit
+
+    services = _services(config)
+    days = args.days or config.security.invite_ttl_days
+    try:
+        with services.sessions.begin() as session:
+            enterprise = find_enterprise(session, args.enterprise) if args.enterprise else None
+            unit = find_unit(session, args.unit) if args.unit else None
+            invites = [
+                create_invite(session, services.secret, role=args.role, now=services.clock(), ttl_days=days,
+                              enterprise=enterprise, unit=unit, note=args.note)
+                for _ in range(max(1, args.count))
+            ]
+    except (InviteError, LookupError_) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    tz = services.tz
+    for inv in invites:
+        print(f"{inv.code}  {inv.role}  {inv.target}  有效期至 {inv.expires_at.astimezone(tz):%Y-%m-%d %H:%M}")
+    print("请把邀请码单独发给本人：在公众号/企业微信里发送「绑定 邀请码」。邀请码只显示这一次。", file=sys.stderr)
+    return 0
+
+
+def cmd_import(config: Config, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .importer import ImportFileError, import_enterprises, import_units, read_rows
+
+    if not args.file.exists():
+        print(f"错误：文件不存在：{args.file}", file=sys.stderr)
+        return 1
+    services = _services(config)
+    run = import_units if args.what == "units" else import_enterprises
+    try:
+        total = max(0, len(read_rows(args.file)) - 1)
+        with tqdm(total=total, unit="行", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+            with services.sessions.begin() as session:
+                report = run(session, args.file, bar.update)
+    except ImportFileError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    for err in report.errors:
+        print(str(err), file=sys.stderr)
+    if report.ignored_columns:
+        print(f"未识别的列（已忽略）：{'、'.join(report.ignored_columns)}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors else 0
+
+
+def cmd_nlu(config: Config, args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from .nlu import Recognizer
+    from .nlu.cli import run_cli
+
+    today = datetime.now(ZoneInfo(config.campaign.timezone)).date()
+    run_cli(sys.stdin, sys.stdout, Recognizer(), today)
+    return 0
+
+
+def cmd_checklists(config: Config, args: argparse.Namespace) -> int:
+    from handlers.forms.definition import validate_directory
+
+    directory = args.directory or Path(__file__).resolve().parent.parent / "handlers" / "checklists"
+    problems = validate_directory(directory)
+    for problem in problems:
+        print(str(problem))
+    if problems:
+        print(f"{len(problems)} 个问题", file=sys.stderr)
+        return 1
+    print(f"{directory}：全部通过")
+    return 0
+
+
+COMMANDS = {
+    "init": cmd_init, "serve": cmd_serve, "chat": cmd_chat, "invite": cmd_invite, "import": cmd_import,
+    "nlu": cmd_nlu, "checklists": cmd_checklists,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

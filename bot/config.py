@@ -1,0 +1,165 @@
+"""Configuration: one TOML file, read with tomllib into typed dataclasses.
+
+Every key has a default so that an empty file runs the embedded default (SQLite + simulator).
+Unknown keys are an error: a typo in a production config must not silently fall back to a default.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+ENV_VAR = "HAZARDBOT_CONFIG"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    simulator: bool = True
+    # WeChat gives up after 5 s and retries; answer passively only if the engine finished before this.
+    reply_timeout: float = 4.0
+    instance_dir: str = "instance"
+    max_body_bytes: int = 1024 * 1024
+
+
+@dataclass
+class DatabaseConfig:
+    url: str = "sqlite:///instance/hazardbot.sqlite3"
+    echo: bool = False
+
+
+@dataclass
+class RedisConfig:
+    # Empty: dedup-in-flight markers, rate limits and token cache stay in this process (embedded default).
+    url: str = ""
+
+
+@dataclass
+class SecurityConfig:
+    # Empty: a random key is generated once and kept in <instance_dir>/secret_key.
+    secret_key: str = ""
+    invite_ttl_days: int = 7
+    bind_max_failures: int = 5
+    bind_window_minutes: int = 15
+
+
+@dataclass
+class WechatConfig:
+    token: str = ""
+    app_id: str = ""
+    app_secret: str = ""
+    # Empty: 明文 mode. Set: 兼容 and 安全 modes are both accepted.
+    encoding_aes_key: str = ""
+    api_base_url: str = ""
+
+
+@dataclass
+class WecomConfig:
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base_url: str = ""
+
+
+@dataclass
+class CampaignConfig:
+    name: str = "重大事故隐患专项排查整治"
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    wechat: WechatConfig = field(default_factory=WechatConfig)
+    wecom: WecomConfig = field(default_factory=WecomConfig)
+    campaign: CampaignConfig = field(default_factory=CampaignConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    source: str = "(defaults)"
+
+    @property
+    def instance_path(self) -> Path:
+        return Path(self.server.instance_dir)
+
+    def secret_key(self) -> bytes:
+        """The deployment's HMAC key; generated and kept on disk when the config leaves it empty."""
+        if self.security.secret_key:
+            return self.security.secret_key.encode()
+        path = self.instance_path / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: two workers starting together must not each write a different key.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls) if f.name != "source"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        hint = hints[name]
+        key = f"{where}.{name}" if where else name
+        if is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{key}] must be a table")
+            kwargs[name] = _build(hint, value, key)
+            continue
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if hint is str and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # agent_id is often written as a number
+        if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+            raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__}")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def parse_config(data: dict[str, Any], source: str = "(dict)") -> Config:
+    config = _build(Config, data, "")
+    config.source = source
+    return config
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the config from PATH, else $HAZARDBOT_CONFIG, else ./config.toml if present, else defaults."""
+    chosen = path or os.environ.get(ENV_VAR)
+    if not chosen and Path("config.toml").exists():
+        chosen = "config.toml"
+    if not chosen:
+        return Config()
+    p = Path(chosen)
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+    return parse_config(data, str(p))

@@ -1,0 +1,46 @@
+"""Dedup records: WeChat retries a message it got no answer to; the retry must change nothing twice.
+
+The record is written in the same transaction as the message's effects, so either both exist or
+neither does; a concurrent duplicate fails on the primary key and reads the winner's reply.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.models import ProcessedMessage
+
+from .messages import Incoming
+
+# WeChat retries within ~15 s; keep records long enough for slow networks, then forget them.
+RETENTION = timedelta(minutes=10)
+PURGE_EVERY = 500
+
+
+def message_key(secret: bytes, msg: Incoming) -> str:
+    raw = "\x1f".join((msg.channel, msg.user_id, msg.msg_key))
+    return hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()
+
+
+class DedupStore:
+    def __init__(self) -> None:
+        self._writes = 0
+
+    def lookup(self, session: Session, key: str) -> list[str] | None:
+        row = session.scalars(select(ProcessedMessage.replies).where(ProcessedMessage.key == key)).first()
+        return list(row) if row is not None else None
+
+    def record(self, session: Session, key: str, replies: list[str], now: datetime) -> None:
+        session.add(ProcessedMessage(key=key, replies=replies, created_at=now))
+        session.flush()  # surface a duplicate now, inside the caller's retry loop
+        self._writes += 1
+        if self._writes % PURGE_EVERY == 0:
+            self.purge(session, now)
+
+    def purge(self, session: Session, now: datetime) -> int:
+        result = session.execute(delete(ProcessedMessage).where(ProcessedMessage.created_at < now - RETENTION))
+        return result.rowcount or 0

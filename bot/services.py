@@ -1,0 +1,66 @@
+"""Everything a request needs, built once by the app factory (or the CLI) from the config."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import make_engine, make_session_factory
+
+from .config import Config
+from .ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    secret: bytes
+    limiter: RateLimiter
+    tz: ZoneInfo
+    nlu: object  # bot.nlu.Recognizer
+    redis: object | None = None
+    clock: Callable[[], datetime] = utc_now
+
+    def now(self) -> datetime:
+        """Now, in the campaign's time zone (what people see)."""
+        return self.clock().astimezone(self.tz)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, nlu: object | None = None) -> Services:
+    """`nlu` lets several apps in one process (tests, benchmarks) share one loaded recognizer."""
+    if nlu is None:
+        from .nlu import Recognizer  # loads jieba's dictionary: do it once, before any fork
+
+        nlu = Recognizer()
+
+    engine = make_engine(config.database.url, echo=config.database.echo)
+    redis_client = None
+    limiter: RateLimiter
+    if config.redis.url:
+        import redis
+
+        redis_client = redis.Redis.from_url(config.redis.url)
+        limiter = RedisRateLimiter(redis_client)
+    else:
+        limiter = MemoryRateLimiter()
+    return Services(
+        config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
+        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, redis=redis_client,
+        clock=clock,
+    )

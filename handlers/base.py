@@ -1,0 +1,55 @@
+"""What a handler sees and returns. Handlers never touch Flask or WeChat XML."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bot.messages import Incoming
+from storage.models import Person
+
+
+@dataclass
+class Context:
+    session: Session
+    channel: str
+    user_id: str
+    person: Person | None
+    now: datetime  # aware, in the campaign's time zone
+    services: Any  # bot.services.Services; Any keeps handlers importable without the app
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def role(self) -> str | None:
+        return self.person.role if self.person else None
+
+
+@dataclass
+class Step:
+    """One turn of a flow: the replies, and the state to keep (None: the flow is over)."""
+
+    replies: list[str] = field(default_factory=list)
+    state: dict[str, Any] | None = None
+
+    @classmethod
+    def done(cls, *replies: str) -> "Step":
+        return cls(list(replies), None)
+
+    @classmethod
+    def stay(cls, state: dict[str, Any], *replies: str) -> "Step":
+        return cls(list(replies), state)
+
+
+class Flow(Protocol):
+    """A conversation with explicit states (kept in `state["step"]`)."""
+
+    name: str
+
+    def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step: ...
+
+    def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step: ...

@@ -1,0 +1,44 @@
+"""Domain vocabulary shared by import, binding and the conversations."""
+from __future__ import annotations
+
+ROLES = ("enterprise_head", "safety_officer", "staff", "admin")
+ROLE_LABELS = {
+    "enterprise_head": "企业主要负责人",
+    "safety_officer": "企业安全管理员",
+    "staff": "镇街/部门工作人员",
+    "admin": "管理员",
+}
+ENTERPRISE_ROLES = frozenset({"enterprise_head", "safety_officer"})
+STAFF_ROLES = frozenset({"staff", "admin"})
+
+UNIT_KINDS = {"town": "乡镇/街道/园区", "department": "部门"}
+UNIT_KIND_WORDS = {
+    "town": "town", "乡镇": "town", "镇": "town", "街道": "town", "园区": "town", "乡": "town",
+    "乡镇/街道/园区": "town", "department": "department", "部门": "department", "dept": "department",
+}
+
+RISK_TIERS = {"high": "高危行业", "other": "其他行业"}
+RISK_TIER_WORDS = {
+    "high": "high", "高危": "high", "高危行业": "high", "高风险": "high", "是": "high",
+    "other": "other", "其他": "other", "其他行业": "other", "一般": "other", "否": "other", "": "other",
+}
+
+# Industries (行业领域) named by the campaign plans; the order is the one the dispatch table uses.
+INDUSTRIES = (
+    "道路交通", "道路运输", "公路工程", "房屋市政工程", "自建房", "危险化学品", "烟花爆竹", "消防", "工贸",
+    "城镇燃气", "特种设备", "文化旅游", "非煤矿山", "农业机械", "农业有限空间", "能源", "校园", "体育项目",
+    "城市运行", "其他",
+)
+INDUSTRY_ALIASES = {
+    "建设施工": "房屋市政工程", "建筑施工": "房屋市政工程", "建筑": "房屋市政工程", "房屋市政": "房屋市政工程",
+    "危化": "危险化学品", "危化品": "危险化学品", "化工": "危险化学品", "燃气": "城镇燃气",
+    "旅游": "文化旅游", "文旅": "文化旅游", "学校": "校园", "矿山": "非煤矿山", "交通": "道路交通",
+    "运输": "道路运输", "工矿商贸": "工贸",
+}
+
+
+def canonical_industry(word: str) -> str | None:
+    word = word.strip()
+    if word in INDUSTRIES:
+        return word
+    return INDUSTRY_ALIASES.get(word)

@@ -1,0 +1,184 @@
+"""The ORM models (SQLAlchemy 2 typed declarative). Times are stored in UTC."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops the zone; we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Unit(Base):
+    """A town (镇/街道/园区) or a supervising department (部门)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # town | department
+    industries: Mapped[list[Any]] = mapped_column(default=list)  # industries a department supervises
+    leader: Mapped[str] = mapped_column(String(50), default="")
+    leader_phone: Mapped[str] = mapped_column(String(30), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Enterprise(Base):
+    """An enterprise or project, as on its 安全生产责任公示牌."""
+
+    __tablename__ = "enterprises"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    industry: Mapped[str] = mapped_column(String(50))
+    town_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    risk_tier: Mapped[str] = mapped_column(String(10), default="other")  # high | other
+    head_name: Mapped[str] = mapped_column(String(50), default="")
+    head_phone: Mapped[str] = mapped_column(String(30), default="")
+    liaison_leader: Mapped[str] = mapped_column(String(50), default="")
+    liaison_leader_phone: Mapped[str] = mapped_column(String(30), default="")
+    cadre: Mapped[str] = mapped_column(String(50), default="")
+    cadre_phone: Mapped[str] = mapped_column(String(30), default="")
+    employees: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    town: Mapped[Unit] = relationship(foreign_keys=[town_id])
+    department: Mapped[Unit | None] = relationship(foreign_keys=[department_id])
+
+
+class Person(Base):
+    """Someone bound to a role through an invite code. Unbound visitors have no row."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))  # wechat | wecom | sim
+    external_id: Mapped[str] = mapped_column(String(128))  # openid / WeCom userid
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    bound_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+
+class InviteCode(Base):
+    """A single-use binding code. Only a hash is kept: a database dump must not bind anyone."""
+
+    __tablename__ = "invite_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    unit: Mapped[Unit | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+
+class Conversation(Base):
+    """The flow a chat user is in, so a restart in the middle of a flow resumes it.
+
+    Keyed by channel identity rather than Person so that unbound visitors can hold a flow too.
+    version_id makes two concurrent messages from one user collide instead of overwriting each other.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(128))
+    flow: Mapped[str | None] = mapped_column(String(50))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProcessedMessage(Base):
+    """Dedup record: a WeChat retry of the same message gets the stored reply and changes nothing.
+
+    The key is a keyed hash of (channel, sender, message id), so the table does not name who wrote;
+    rows are purged once WeChat's retry window has long passed.
+    """
+
+    __tablename__ = "processed_messages"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    replies: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Outbox(Base):
+    """A message to push later (a reply that missed the 5-second window, a reminder, a notice)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

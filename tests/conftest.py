@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (wechat_peer)
+
+from bot.app import create_app  # noqa: E402
+from bot.config import parse_config  # noqa: E402
+from bot.services import Services, build_services  # noqa: E402
+from storage.db import migrate  # noqa: E402
+from wechat_peer import AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, WECOM_AES_KEY, WECOM_CORP_ID, WECOM_TOKEN, WeChatPeer, WeComPeer  # noqa: E402
+
+
+class Clock:
+    """A settable clock: tests walk through days without sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> Any:
+    from bot.nlu import Recognizer
+
+    return Recognizer()
+
+
+def make_config(tmp_path: Path, db_url: str | None = None, **sections: dict[str, Any]) -> Any:
+    data: dict[str, Any] = {
+        "server": {"instance_dir": str(tmp_path / "instance"), "reply_timeout": 4.0},
+        "database": {"url": db_url or f"sqlite:///{tmp_path / 'hb.sqlite3'}"},
+        "security": {"secret_key": "test-secret"},
+        "wechat": {"token": WECHAT_TOKEN, "app_id": WECHAT_APP_ID, "app_secret": "s", "encoding_aes_key": AES_KEY},
+        "wecom": {"corp_id": WECOM_CORP_ID, "agent_id": "1000002", "secret": "s", "token": WECOM_TOKEN,
+                  "encoding_aes_key": WECOM_AES_KEY},
+    }
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return parse_config(data)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc))  # 10:00 in Shanghai
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Any:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def services(config: Any, clock: Clock, recognizer: Any) -> Iterator[Services]:
+    migrate(config.database.url)
+    svc = build_services(config, clock=clock, nlu=recognizer)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def app(services: Services) -> Iterator[Any]:
+    flask_app = create_app(services=services)
+    yield flask_app
+    flask_app.extensions["hazardbot"].responder.shutdown()
+    flask_app.extensions["hazardbot"].pushes.stop()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def wechat(client: Any) -> WeChatPeer:
+    return WeChatPeer(client, mode="safe")
+
+
+@pytest.fixture
+def wecom(client: Any) -> WeComPeer:
+    return WeComPeer(client)
+
+
+@pytest.fixture
+def registry(services: Services) -> dict[str, Any]:
+    """A town, a department and two enterprises, as an import would leave them."""
+    from storage.models import Enterprise, Unit
+
+    with services.sessions.begin() as s:
+        town = Unit(name="青山湖镇", kind="town")
+        dept = Unit(name="应急管理局", kind="department", industries=["危险化学品", "烟花爆竹"])
+        s.add_all([town, dept])
+        s.flush()
+        ent = Enterprise(name="青山化工有限公司", industry="危险化学品", town_id=town.id, department_id=dept.id,
+                         risk_tier="high", head_name="张三", head_phone="13800000000")
+        ent2 = Enterprise(name="湖畔家具厂", industry="工贸", town_id=town.id, risk_tier="other")
+        s.add_all([ent, ent2])
+        s.flush()
+        return {"town": town.id, "dept": dept.id, "enterprise": ent.id, "enterprise2": ent2.id}
+
+
+@pytest.fixture
+def invite(services: Services) -> Callable[..., str]:
+    """Create an invite code the way `hazardbot invite` does and return it."""
+    from storage.invites import create_invite
+    from storage.models import Enterprise, Unit
+
+    def _make(role: str, enterprise: int | None = None, unit: int | None = None, ttl_days: int = 7) -> str:
+        with services.sessions.begin() as s:
+            inv = create_invite(s, services.secret, role=role, now=services.clock(), ttl_days=ttl_days,
+                                enterprise=s.get(Enterprise, enterprise) if enterprise else None,
+                                unit=s.get(Unit, unit) if unit else None)
+            return inv.code
+
+    return _make

@@ -1,0 +1,83 @@
+"""Routing in the engine: menus, intents, roles, and honesty about what is not built."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.engine import Engine
+from bot.messages import IMAGE, TEXT, Incoming
+
+
+def msg(text: str, user: str = "u1", key: str | None = None, kind: str = TEXT) -> Incoming:
+    return Incoming(channel="sim", user_id=user, msg_key=key or f"{user}:{text}:{datetime.now().timestamp()}",
+                    kind=kind, created_at=datetime.now(timezone.utc), text=text)
+
+
+def test_unknown_text_gets_the_menu(services):
+    replies = Engine(services).handle(msg("今天天气真好啊"))
+    assert len(replies) == 1 and "1. 匿名举报安全隐患" in replies[0]
+
+
+def test_help_words_show_the_menu_for_the_role(services):
+    for word in ("菜单", "帮助", "?"):
+        assert "2. 绑定身份" in Engine(services).handle(msg(word))[0]
+
+
+def test_staff_intents_are_refused_to_unbound_and_enterprise_people(services, registry, invite):
+    engine = Engine(services)
+    assert "需要先绑定身份" in engine.handle(msg("本月还差几条", user="nobody"))[0]
+    code = invite("enterprise_head", enterprise=registry["enterprise"])
+    engine.handle(msg(f"绑定 {code}", user="boss"))
+    refused = engine.handle(msg("本月还差几条", user="boss"))[0]
+    assert "不是企业主要负责人可以办理" in refused and "1. 开始本期自查" in refused
+
+
+def test_menu_number_maps_to_the_role_menu(services, registry, invite):
+    engine = Engine(services)
+    code = invite("staff", unit=registry["town"])
+    engine.handle(msg(f"绑定 {code}", user="clerk"))
+    # 8 is 帮助 in the staff menu; 9 is out of range and falls back to the menu.
+    assert "1. 本月还差几条" in engine.handle(msg("8", user="clerk"))[0]
+    assert "1. 本月还差几条" in engine.handle(msg("99", user="clerk"))[0]
+
+
+def test_image_outside_a_flow_is_explained(services):
+    reply = Engine(services).handle(msg("", kind=IMAGE))[0]
+    assert "收到图片" in reply and "1. 匿名举报安全隐患" in reply
+
+
+def test_same_message_key_gives_the_same_reply_and_changes_nothing_twice(services, registry, invite):
+    engine = Engine(services)
+    code = invite("enterprise_head", enterprise=registry["enterprise"])
+    first = engine.handle(msg(f"绑定 {code}", user="boss", key="m1"))
+    again = Engine(services).handle(msg(f"绑定 {code}", user="boss", key="m1"))
+    assert first == again and "绑定成功" in first[0]
+    assert "已被使用" in engine.handle(msg(f"绑定 {code}", user="boss", key="m2"))[0]
+
+
+def test_engine_error_is_answered_politely_and_not_recorded(services, monkeypatch):
+    engine = Engine(services)
+
+    def boom(*a, **k):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(engine, "_dispatch", boom)
+    assert "出了点问题" in engine.handle(msg("你好", key="k-err"))[0]
+    monkeypatch.undo()
+    assert "1. 匿名举报安全隐患" in engine.handle(msg("你好", key="k-err"))[0]
+
+
+def test_intents_without_a_flow_say_so_honestly(services, registry, invite):
+    from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES
+
+    engine = Engine(services)
+    code = invite("admin")
+    engine.handle(msg(f"绑定 {code}", user="admin"))
+    code = invite("enterprise_head", enterprise=registry["enterprise"])
+    engine.handle(msg(f"绑定 {code}", user="boss"))
+    for intent, roles in INTENT_ROLES.items():
+        if intent in FLOWS or intent == "menu":
+            continue
+        user = "boss" if roles and "enterprise_head" in roles else "admin"
+        reply = engine.handle(Incoming(channel="sim", user_id=user, msg_key=f"click-{intent}", kind="event",
+                                       created_at=datetime.now(timezone.utc), event="click", event_key=intent))[0]
+        assert f"「{INTENT_LABELS[intent]}」功能暂未开通" in reply, intent

@@ -1,0 +1,71 @@
+"""WeChat's 5-second limit and its retries: ack with "success", push the answer, never run twice."""
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.services import build_services
+from storage.models import Outbox, ProcessedMessage
+from conftest import make_config
+from wechat_peer import WeChatPeer
+
+
+def slow_app(tmp_path, clock, recognizer, delay: float, timeout: float):
+    from storage.db import migrate
+
+    config = make_config(tmp_path, server={"reply_timeout": timeout})
+    migrate(config.database.url)
+    app = create_app(services=build_services(config, clock=clock, nlu=recognizer))
+    engine = app.extensions["hazardbot"].engine
+    calls = {"n": 0}
+    real = engine._dispatch
+
+    def slow_dispatch(session, msg):
+        calls["n"] += 1
+        time.sleep(delay)
+        return real(session, msg)
+
+    engine._dispatch = slow_dispatch
+    app.extensions["hazardbot"].pushes.kick = lambda: None  # no real WeChat API here; we read the outbox
+    return app, calls
+
+
+def test_slow_answer_is_acked_then_pushed_once(tmp_path, clock, recognizer):
+    app, calls = slow_app(tmp_path, clock, recognizer, delay=0.6, timeout=0.2)
+    peer = WeChatPeer(app.test_client())
+    first = peer.send_text("o_slow", "你好", msg_id=4242)
+    assert first.status == 200 and first.raw == b"success"
+    time.sleep(0.8)
+    sessions = app.extensions["hazardbot"].services.sessions
+    with sessions() as s:
+        pushed = s.scalars(select(Outbox)).all()
+    assert [(p.recipient, "1. 匿名举报安全隐患" in p.text) for p in pushed] == [("o_slow", True)]
+    # A late retry of the same message is answered without running it again or pushing twice.
+    retry = peer.send_text("o_slow", "你好", msg_id=4242)
+    assert retry.raw == b"success"
+    assert calls["n"] == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
+def test_retries_during_processing_wait_for_the_same_run(tmp_path, clock, recognizer):
+    app, calls = slow_app(tmp_path, clock, recognizer, delay=0.5, timeout=2.0)
+    peer = WeChatPeer(app.test_client())
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(peer.send_text("o_r", "菜单", msg_id=99)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    texts = [r.text for r in results]
+    # Every callback (WeChat shows only the one it still waits for) carries the same reply from one run.
+    assert len(texts) == 3 and len(set(texts)) == 1 and "帮助" in texts[0]
+    assert calls["n"] == 1
+    with app.extensions["hazardbot"].services.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessedMessage)) == 1
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 0
