@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("nlu", help="逐行读取标准输入，输出意图识别结果（JSON）")
 
+    exp = sub.add_parser("export", help="导出记录（JSON/CSV/XLSX）")
+    exp.add_argument("what", choices=["selfchecks"])
+    exp.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
+    exp.add_argument("--month", help="只导出该月（YYYY-MM；季度自查按所在季度算）")
+    exp.add_argument("--unit", help="只导出该乡镇或部门的企业")
+    exp.add_argument("--output", "-o", type=Path, help="输出文件（XLSX 必填；JSON/CSV 不填则打印）")
+
     cl = sub.add_parser("checklists", help="自查清单")
     cl_sub = cl.add_subparsers(dest="checklists_command", required=True)
     val = cl_sub.add_parser("validate", help="校验清单定义文件")
@@ -186,9 +193,29 @@ def cmd_checklists(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    from .exports import ExportError, Filters, selfcheck_records, selfcheck_runs, write
+
+    services = _services(config)
+    try:
+        with services.sessions() as session:
+            runs = selfcheck_runs(session, Filters(args.month, args.unit))
+            records = selfcheck_records(runs, services.forms, services.tz)  # type: ignore[arg-type]
+        title = f"企业自查记录{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
+        text = write(records, args.format, args.output, title)
+    except ExportError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    if text is not None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        print(f"已导出 {len(records)} 份自查到 {args.output}", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init, "serve": cmd_serve, "chat": cmd_chat, "invite": cmd_invite, "import": cmd_import,
-    "nlu": cmd_nlu, "checklists": cmd_checklists,
+    "nlu": cmd_nlu, "checklists": cmd_checklists, "export": cmd_export,
 }
 
 if __name__ == "__main__":

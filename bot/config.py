@@ -10,7 +10,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 ENV_VAR = "HAZARDBOT_CONFIG"
 
@@ -77,6 +77,33 @@ class CampaignConfig:
     timezone: str = "Asia/Shanghai"
 
 
+def _default_banks() -> dict[str, list[str]]:
+    return {
+        "危险化学品": ["weihua", "fire"],
+        "烟花爆竹": ["fire"],
+        "工贸": ["gongmao", "fire"],
+        "城镇燃气": ["gas", "fire"],
+        "房屋市政工程": ["construction"],
+        "自建房": ["fire"],
+        "文化旅游": ["fire"],
+        "校园": ["fire"],
+        "消防": ["fire"],
+    }
+
+
+@dataclass
+class SelfCheckConfig:
+    # Banks every enterprise answers, before its industry's banks.
+    always: list[str] = field(default_factory=lambda: ["campaign"])
+    # Industry → the banks of its 重大事故隐患判定标准; industries not listed get only `always`.
+    banks: dict[str, list[str]] = field(default_factory=_default_banks)
+    # 高危行业 check monthly, others quarterly.
+    high_risk_period: str = "month"
+    other_period: str = "quarter"
+    # A folder of checklist banks (TOML) to use instead of the shipped ones. Empty: the shipped banks.
+    checklists_dir: str = ""
+
+
 @dataclass
 class LoggingConfig:
     level: str = "INFO"
@@ -91,6 +118,7 @@ class Config:
     wechat: WechatConfig = field(default_factory=WechatConfig)
     wecom: WecomConfig = field(default_factory=WecomConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
+    selfcheck: SelfCheckConfig = field(default_factory=SelfCheckConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"
 
@@ -131,6 +159,12 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
                 raise ConfigError(f"[{key}] must be a table")
             kwargs[name] = _build(hint, value, key)
             continue
+        origin = get_origin(hint)
+        if origin is not None:  # list[str], dict[str, list[str]]: check the container, then the strings
+            if not isinstance(value, origin) or not _strings_in(value):
+                raise ConfigError(f"{key}: expected {hint}")
+            kwargs[name] = value
+            continue
         if hint is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if hint is str and isinstance(value, int) and not isinstance(value, bool):
@@ -139,6 +173,16 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
             raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__}")
         kwargs[name] = value
     return cls(**kwargs)
+
+
+def _strings_in(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return all(_strings_in(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _strings_in(v) for k, v in value.items())
+    return False
 
 
 def parse_config(data: dict[str, Any], source: str = "(dict)") -> Config:

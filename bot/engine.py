@@ -5,6 +5,7 @@ dedup -> load the person and their conversation -> active flow first, else the i
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 from typing import Any
 
 from sqlalchemy import select
@@ -85,7 +86,7 @@ class Engine:
         if conv is not None and conv.flow:
             flow = FLOWS.get(conv.flow)
             if flow is not None:
-                step = flow.resume(ctx, dict(conv.state), msg)
+                step = flow.resume(ctx, deepcopy(conv.state), msg)
                 self._save(ctx, conv, flow.name, step)
                 return step.replies
             self._save(ctx, conv, None, Step.done())  # a flow this version no longer has
@@ -103,7 +104,7 @@ class Engine:
         if not text:
             return [help_text(ctx.person)]
         intent = _pick(choices, text) if choices else None
-        intent = intent or menu_intent(ctx.role, text) or command_intent(text)
+        intent = intent or menu_intent(ctx.role, text) or command_intent(text, ctx.role)
         args: dict[str, Any] = {}
         if intent is None:
             result = self.services.nlu.recognize(text, today=ctx.today)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory
 
-from .config import Config
+from .config import Config, ConfigError
 from .ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Services:
     limiter: RateLimiter
     tz: ZoneInfo
     nlu: object  # bot.nlu.Recognizer
+    forms: object  # handlers.forms.catalog.FormCatalog
     redis: object | None = None
     clock: Callable[[], datetime] = utc_now
 
@@ -42,6 +44,18 @@ class Services:
         self.engine.dispose()
 
 
+def check_selfcheck_config(config: Config, forms: object) -> None:
+    """Every bank the config names must exist: a typo would otherwise surface mid-conversation."""
+    cfg = config.selfcheck
+    for kind in (cfg.high_risk_period, cfg.other_period):
+        if kind not in ("month", "quarter"):
+            raise ConfigError(f"selfcheck period must be month or quarter, not {kind!r}")
+    named = list(cfg.always) + [b for banks in cfg.banks.values() for b in banks]
+    missing = sorted({b for b in named if b not in forms})  # type: ignore[operator]
+    if missing:
+        raise ConfigError(f"selfcheck names unknown checklist bank(s): {', '.join(missing)}")
+
+
 def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, nlu: object | None = None) -> Services:
     """`nlu` lets several apps in one process (tests, benchmarks) share one loaded recognizer."""
     if nlu is None:
@@ -49,6 +63,10 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, n
 
         nlu = Recognizer()
 
+    from handlers.forms.catalog import SHIPPED_CHECKLISTS, FormCatalog
+
+    forms = FormCatalog(Path(config.selfcheck.checklists_dir) if config.selfcheck.checklists_dir else SHIPPED_CHECKLISTS)
+    check_selfcheck_config(config, forms)
     engine = make_engine(config.database.url, echo=config.database.echo)
     redis_client = None
     limiter: RateLimiter
@@ -61,6 +79,6 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, n
         limiter = MemoryRateLimiter()
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
-        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, redis=redis_client,
+        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms, redis=redis_client,
         clock=clock,
     )

@@ -5,6 +5,7 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from .base import Flow
 from .bind import BindFlow
+from .selfcheck import SelfCheckFlow
 
 ANYONE = None
 # Who may start each intent; ANYONE includes people who have not bound.
@@ -46,16 +47,21 @@ INTENT_LABELS = {
     "dashboard_login": "网页管理后台",
 }
 
-FLOWS: dict[str, Flow] = {"bind": BindFlow()}
+FLOWS: dict[str, Flow] = {"bind": BindFlow(), "selfcheck_start": SelfCheckFlow()}
 
 # Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
 COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("绑定", "bind"), ("綁定", "bind"), ("邀请码", "bind"),
 )
+# "继续" outside any flow picks up the draft of the person's role (a paused self-check for enterprises).
+RESUME_WORDS = frozenset({"继续", "继续填", "接着填"})
+RESUME_INTENT = {"enterprise_head": "selfcheck_start", "safety_officer": "selfcheck_start"}
 
 
-def command_intent(text: str) -> str | None:
+def command_intent(text: str, role: str | None = None) -> str | None:
     lowered = text.strip().lower()
+    if lowered in RESUME_WORDS and role in RESUME_INTENT:
+        return RESUME_INTENT[role]
     for prefix, intent in COMMAND_PREFIXES:
         if lowered.startswith(prefix):
             return intent

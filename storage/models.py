@@ -182,3 +182,75 @@ class Outbox(Base):
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class SelfCheckRun(Base):
+    """One enterprise's self-check (自查) for one period; a draft until submitted.
+
+    One row per enterprise and period: a second attempt views or amends the same run.
+    """
+
+    __tablename__ = "selfcheck_runs"
+    __table_args__ = (UniqueConstraint("enterprise_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    period: Mapped[str] = mapped_column(String(10))  # 2026-06 (monthly) or 2026-Q2 (quarterly)
+    form_ids: Mapped[list[Any]] = mapped_column(default=list)
+    form_version: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | submitted
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    form_state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # where a draft stopped
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    amended_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship()
+
+
+class Hazard(Base):
+    """A hazard (隐患) in the ledger. Self-check answers create it as a draft until its follow-up is done."""
+
+    __tablename__ = "hazards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)  # YH-202606-0007
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    level: Mapped[str] = mapped_column(String(4))  # 重大 | 一般
+    source: Mapped[str] = mapped_column(String(10))  # 企业自查 | 部门检查 | 举报
+    status: Mapped[str] = mapped_column(String(10), default="草稿")
+    description: Mapped[str] = mapped_column(Text, default="")
+    clause: Mapped[str] = mapped_column(String(300), default="")
+    selfcheck_run_id: Mapped[int | None] = mapped_column(ForeignKey("selfcheck_runs.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(100), default="")
+    fixed_on_spot: Mapped[bool | None] = mapped_column()
+    responsible: Mapped[str] = mapped_column(String(100), default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    funds_wan: Mapped[float | None] = mapped_column()
+    deadline: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD, a calendar day in Asia/Shanghai
+    plan: Mapped[str] = mapped_column(Text, default="")
+    equipment_stopped: Mapped[bool | None] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list[Any]] = mapped_column(default=list)
+    found_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship()
+
+
+class HazardEvent(Base):
+    """The history of a hazard: every transition with who, when, note and photos."""
+
+    __tablename__ = "hazard_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(20))  # 登记 | 即查即改 | 整改进展 | 申请销号 | 销号 | 退回 | 挂牌督办
+    from_status: Mapped[str] = mapped_column(String(10), default="")
+    to_status: Mapped[str] = mapped_column(String(10), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list[Any]] = mapped_column(default=list)

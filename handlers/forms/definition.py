@@ -1,0 +1,326 @@
+"""Form definitions as data (TOML, XLSForm-like), validated at load with every problem reported.
+
+[form]: id, version, title, kind, source, note, context (names the flow supplies, each starting with "_").
+[[items]]: id, type, text, required, options, relevant, constraint, constraint_message, hint, hazard_when,
+level, clause, min, max (for dates: days from today), max_photos, allow_na (yes_no).
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .expr import Expr, ExprError
+
+ITEM_TYPES = ("yes_no", "choice", "multi", "number", "text", "date", "photo", "location")
+FORM_KINDS = ("selfcheck", "hazard", "tip", "progress")
+LEVELS = ("重大", "一般")
+FORM_KEYS = {"id", "version", "title", "kind", "source", "note", "context"}
+ITEM_KEYS = {"id", "type", "text", "required", "options", "relevant", "constraint", "constraint_message", "hint",
+             "hazard_when", "level", "clause", "min", "max", "max_photos", "allow_na"}
+OPTION_KEYS = {"value", "label", "synonyms"}
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+
+
+YES_NO_OPTIONS = (
+    Option("yes", "是", ("有", "对", "已", "已经", "已做", "是的", "有的", "做了", "✅", "👌", "👍", "y", "yes", "好", "符合")),
+    Option("no", "否", ("没有", "没", "未", "无", "不是", "没做", "还没", "不", "❌", "n", "no", "不符合")),
+    Option("na", "不涉及", ("不适用", "无此项", "没有这个", "不涉及此项", "na")),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    type: str
+    text: str
+    required: bool = True
+    options: tuple[Option, ...] = ()
+    relevant: Expr | None = None
+    relevant_src: str = ""
+    constraint: Expr | None = None
+    constraint_src: str = ""
+    constraint_message: str = ""
+    hint: str = ""
+    hazard_when: tuple[str, ...] = ()
+    level: str | None = None
+    clause: str = ""
+    min: float | None = None
+    max: float | None = None
+    max_photos: int = 9
+
+
+@dataclass(frozen=True)
+class FormDef:
+    id: str
+    version: str
+    title: str
+    kind: str
+    source: str
+    note: str
+    items: tuple[Item, ...]
+    path: Path | None
+    context: tuple[str, ...] = ()
+
+    def item(self, item_id: str) -> Item:
+        return self.items[self.index(item_id)]
+
+    def index(self, item_id: str) -> int:
+        for i, item in enumerate(self.items):
+            if item.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    item_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item_id}: {self.reason}"
+
+
+class FormError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class _Collector:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, item_id: str, reason: str) -> None:
+        self.problems.append(Problem(self.file, item_id, reason))
+
+
+def _options(raw: Any, item_id: str, out: _Collector) -> tuple[Option, ...]:
+    if not isinstance(raw, list) or not raw:
+        out.add(item_id, "options must be a non-empty list")
+        return ()
+    options: list[Option] = []
+    for n, entry in enumerate(raw, 1):
+        if isinstance(entry, str):
+            options.append(Option(entry, entry))
+            continue
+        if not isinstance(entry, dict):
+            out.add(item_id, f"option {n} must be a string or a table")
+            continue
+        unknown = sorted(set(entry) - OPTION_KEYS)
+        if unknown:
+            out.add(item_id, f"option {n} has unknown key(s) {', '.join(unknown)}")
+        value, label = entry.get("value"), entry.get("label", entry.get("value"))
+        synonyms = entry.get("synonyms", [])
+        if not isinstance(value, str) or not value or not isinstance(label, str):
+            out.add(item_id, f"option {n} needs a string value (and label)")
+            continue
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+            out.add(item_id, f"option {n}: synonyms must be a list of strings")
+            synonyms = []
+        options.append(Option(value, label, tuple(synonyms)))
+    values = [o.value for o in options]
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    if dupes:
+        out.add(item_id, f"duplicate option value(s) {', '.join(dupes)}")
+    return tuple(options)
+
+
+def _expr(src: Any, key: str, item_id: str, earlier: set[str], context: set[str], all_ids: set[str],
+          out: _Collector, allow_dot: bool) -> Expr | None:
+    if not isinstance(src, str):
+        out.add(item_id, f"{key} must be a string")
+        return None
+    try:
+        expr = Expr(src)
+    except ExprError as exc:
+        out.add(item_id, f"{key} does not parse: {exc}")
+        return None
+    for ref in sorted(expr.references):
+        if ref in context:
+            continue
+        if ref not in all_ids:
+            out.add(item_id, f"{key} refers to unknown item {ref}")
+        elif ref not in earlier:
+            out.add(item_id, f"{key} refers to {ref}, which is not asked before this item")
+    if not allow_dot and _uses_dot(src):
+        out.add(item_id, f"{key} cannot use '.' (only constraints refer to the item's own answer)")
+    return expr
+
+
+def _uses_dot(src: str) -> bool:
+    """A bare "." outside quotes and decimal numbers."""
+    stripped = re.sub(r"'[^']*'|\"[^\"]*\"|\d+\.\d+", "", src)
+    return "." in stripped
+
+
+def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[str], out: _Collector) -> Item | None:
+    if not isinstance(raw, dict):
+        out.add(f"items[{n}]", "each [[items]] entry must be a table")
+        return None
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        out.add(f"items[{n}]", "missing id")
+        return None
+    for key in sorted(set(raw) - ITEM_KEYS):
+        out.add(item_id, f"unknown key {key}")
+    kind = raw.get("type")
+    if kind not in ITEM_TYPES:
+        out.add(item_id, f"unknown type {kind!r}; use one of {', '.join(ITEM_TYPES)}")
+        return None
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        out.add(item_id, "missing text")
+        text = ""
+    options: tuple[Option, ...] = ()
+    if kind in ("choice", "multi"):
+        options = _options(raw.get("options"), item_id, out)
+    elif "options" in raw:
+        out.add(item_id, f"type {kind} takes no options")
+    if kind == "yes_no":
+        options = YES_NO_OPTIONS if raw.get("allow_na", True) else YES_NO_OPTIONS[:2]
+    elif "allow_na" in raw:
+        out.add(item_id, "allow_na is only for yes_no items")
+    hazard_when = raw.get("hazard_when", [])
+    if not isinstance(hazard_when, list) or not all(isinstance(v, str) for v in hazard_when):
+        out.add(item_id, "hazard_when must be a list of option values")
+        hazard_when = []
+    values = {o.value for o in options}
+    for v in hazard_when:
+        if v not in values:
+            out.add(item_id, f"hazard_when value {v!r} is not an option of this item")
+    level, clause = raw.get("level"), raw.get("clause", "")
+    if hazard_when and level is None:
+        out.add(item_id, "hazard_when needs a level (重大 or 一般)")
+    if level is not None and level not in LEVELS:
+        out.add(item_id, f"level must be 重大 or 一般, not {level!r}")
+    if hazard_when and not (isinstance(clause, str) and clause.strip()):
+        out.add(item_id, "hazard_when needs the clause it cites")
+    lo, hi = raw.get("min"), raw.get("max")
+    for key, v in (("min", lo), ("max", hi)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            out.add(item_id, f"{key} must be a number")
+        elif v is not None and kind not in ("number", "date"):
+            out.add(item_id, f"{key} is only for number and date items")
+    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
+        out.add(item_id, f"min {lo} is greater than max {hi}")
+    relevant = constraint = None
+    if "relevant" in raw:
+        relevant = _expr(raw["relevant"], "relevant", item_id, earlier, context, all_ids, out, allow_dot=False)
+    if "constraint" in raw:
+        constraint = _expr(raw["constraint"], "constraint", item_id, earlier, context, all_ids, out, allow_dot=True)
+    required = raw.get("required", True)
+    if not isinstance(required, bool):
+        out.add(item_id, "required must be true or false")
+        required = True
+    max_photos = raw.get("max_photos", 9)
+    if not isinstance(max_photos, int) or max_photos < 1:
+        out.add(item_id, "max_photos must be a positive whole number")
+        max_photos = 9
+    return Item(
+        id=item_id, type=kind, text=text, required=required, options=options,
+        relevant=relevant, relevant_src=raw.get("relevant", ""), constraint=constraint,
+        constraint_src=raw.get("constraint", ""), constraint_message=str(raw.get("constraint_message", "")),
+        hint=str(raw.get("hint", "")), hazard_when=tuple(hazard_when), level=level,
+        clause=clause if isinstance(clause, str) else "",
+        min=float(lo) if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None,
+        max=float(hi) if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None,
+        max_photos=max_photos,
+    )
+
+
+def _parse(path: Path) -> tuple[FormDef | None, list[Problem]]:
+    out = _Collector(path.name)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        out.add("-", f"invalid TOML: {exc}")  # the message names the line and column
+        return None, out.problems
+    except UnicodeDecodeError:
+        out.add("-", "not UTF-8 text")
+        return None, out.problems
+    for key in sorted(set(data) - {"form", "items"}):
+        out.add("-", f"unknown top-level key {key}")
+    head = data.get("form")
+    if not isinstance(head, dict):
+        out.add("-", "missing [form] table")
+        return None, out.problems
+    for key in sorted(set(head) - FORM_KEYS):
+        out.add("form", f"unknown key {key}")
+    for key in ("id", "version", "title", "kind"):
+        if not isinstance(head.get(key), str) or not head.get(key):
+            out.add("form", f"missing {key}")
+    if head.get("kind") not in FORM_KINDS:
+        out.add("form", f"kind must be one of {', '.join(FORM_KINDS)}")
+    context = head.get("context", [])
+    if not isinstance(context, list) or not all(isinstance(c, str) and c.startswith("_") for c in context):
+        out.add("form", "context must be a list of names starting with _")
+        context = []
+    raw_items = data.get("items", [])
+    if not isinstance(raw_items, list) or not raw_items:
+        out.add("form", "a form needs at least one [[items]] entry")
+        raw_items = []
+    all_ids = {r.get("id") for r in raw_items if isinstance(r, dict) and isinstance(r.get("id"), str)}
+    items: list[Item] = []
+    earlier: set[str] = set()
+    seen: set[str] = set()
+    for n, raw in enumerate(raw_items, 1):
+        item = _item(raw, n, earlier, set(context), all_ids, out)
+        if item is None:
+            continue
+        if item.id in seen:
+            out.add(item.id, "duplicate item id")
+        seen.add(item.id)
+        earlier.add(item.id)
+        items.append(item)
+    if out.problems:
+        return None, out.problems
+    return FormDef(id=head["id"], version=head["version"], title=head["title"], kind=head["kind"],
+                   source=str(head.get("source", "")), note=str(head.get("note", "")), items=tuple(items),
+                   path=path, context=tuple(context)), []
+
+
+def load_form(path: Path) -> FormDef:
+    form, problems = _parse(path)
+    if problems or form is None:
+        raise FormError(problems)
+    return form
+
+
+def _load_all(directory: Path) -> tuple[dict[str, FormDef], list[Problem]]:
+    forms: dict[str, FormDef] = {}
+    problems: list[Problem] = []
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        problems.append(Problem(str(directory), "-", "no .toml form files here"))
+    for path in files:
+        form, found = _parse(path)
+        problems += found
+        if form is None:
+            continue
+        if form.id in forms:
+            problems.append(Problem(path.name, "form", f"form id {form.id} is also used by {forms[form.id].path.name}"))  # type: ignore[union-attr]
+            continue
+        forms[form.id] = form
+    return forms, problems
+
+
+def load_forms(directory: Path) -> dict[str, FormDef]:
+    forms, problems = _load_all(directory)
+    if problems:
+        raise FormError(problems)
+    return forms
+
+
+def validate_directory(directory: Path) -> list[Problem]:
+    return _load_all(directory)[1]

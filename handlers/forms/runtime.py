@@ -1,0 +1,299 @@
+"""The form engine: walks any form definition with the conventions every flow shares.
+
+The state is a plain dict (kept in the conversation or a draft), so a restart resumes mid-form.
+Modes: ask (a question is open), stuck (three bad answers in a row), summary (confirm before submit),
+edit_pick (which item to change), confirm_cancel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.messages import TEXT, Incoming
+
+from .answers import DONE_WORDS, display, parse_answer
+from .definition import FormDef, Item
+
+COMMANDS = {
+    "上一题": "back", "返回": "back", "上一步": "back",
+    "跳过": "skip", "暂停": "pause", "稍后": "pause", "继续": "resume",
+    "取消": "cancel", "退出": "cancel", "进度": "progress",
+    "菜单": "help", "帮助": "help", "?": "help", "？": "help",
+}
+FULL_SUMMARY_MAX = 12  # longer forms list only the answers that flag a hazard, plus counts
+MAX_BAD = 3
+
+
+@dataclass
+class FormResult:
+    state: dict[str, Any]
+    replies: list[str]
+    outcome: str = "asking"  # asking | submitted | cancelled | paused
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.state["answers"]
+
+
+def _command(msg: Incoming) -> str | None:
+    if msg.kind != TEXT:
+        return None
+    return COMMANDS.get(msg.text.strip().rstrip("。.!！"))
+
+
+class FormRunner:
+    def __init__(self, form: FormDef, *, submit_label: str = "确认提交") -> None:
+        self.form = form
+        self.submit_label = submit_label
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def begin(self, intro: str = "", answers: dict[str, Any] | None = None,
+              context: dict[str, Any] | None = None) -> FormResult:
+        """Start the form. `context` holds values the flow knows (such as `_level`) for relevance rules."""
+        state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": dict(answers or {}),
+                                 "context": dict(context or {}), "pos": -1, "trail": [], "bad": 0, "mode": "ask",
+                                 "back_to_summary": False}
+        return self._advance(state, [intro] if intro else [])
+
+    def current_prompt(self, state: dict[str, Any], lead: str = "") -> FormResult:
+        """Show where the person is (used when resuming a paused form)."""
+        if state["mode"] in ("summary", "edit_pick"):
+            return FormResult(state, [self._join(lead, self._summary(state))])
+        state["mode"] = "ask"
+        return FormResult(state, [self._join(lead, self._question(state))])
+
+    def handle(self, state: dict[str, Any], msg: Incoming, today: date) -> FormResult:
+        mode = state.get("mode", "ask")
+        cmd = _command(msg)
+        if cmd == "pause":
+            return FormResult(state, [f"已暂停，填好的内容都保存了。发送「继续」从{self._where(state)}接着填。"], "paused")
+        if mode == "confirm_cancel":
+            return self._confirm_cancel(state, msg)
+        if cmd == "cancel":
+            state["prev_mode"], state["mode"] = mode, "confirm_cancel"
+            return FormResult(state, ["确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"])
+        if mode == "summary":
+            return self._on_summary(state, msg, cmd)
+        if mode == "edit_pick":
+            return self._on_edit_pick(state, msg, cmd)
+        if mode == "stuck":
+            choice = msg.text.strip() if msg.kind == TEXT else ""
+            if choice in ("1", "再试一次"):
+                state["mode"], state["bad"] = "ask", 0
+                return FormResult(state, [self._question(state)])
+            if choice in ("2", "跳过"):
+                cmd = "skip"
+            elif choice in ("3",):
+                return FormResult(state, [f"已暂停，填好的内容都保存了。发送「继续」从{self._where(state)}接着填。"],
+                                  "paused")
+            state["mode"] = "ask"
+        return self._on_question(state, msg, cmd, today)
+
+    # -- modes --------------------------------------------------------------------------------
+
+    def _on_question(self, state: dict[str, Any], msg: Incoming, cmd: str | None, today: date) -> FormResult:
+        item = self.form.items[state["pos"]]
+        answers = state["answers"]
+        if cmd == "back":
+            if not state["trail"]:
+                return FormResult(state, ["已经是第一题了。\n" + self._question(state)])
+            state["pos"], state["bad"] = state["trail"].pop(), 0
+            prev = self.form.items[state["pos"]]
+            return FormResult(state, [f"上一题原来的回答：{display(prev, answers.get(prev.id))}\n" + self._question(state)])
+        if cmd == "skip":
+            if item.required:
+                return FormResult(state, ["这一题必须回答，不能跳过。\n" + self._question(state)])
+            answers[item.id] = None
+            state["trail"].append(state["pos"])
+            return self._advance(state, [])
+        if cmd in ("progress", "resume"):
+            lead = self._progress_line(state) if cmd == "progress" else ""
+            return FormResult(state, [self._join(lead, self._question(state))])
+        if cmd == "help":
+            return FormResult(state, [self._help(item) + "\n" + self._question(state)])
+        if item.type == "photo" and msg.kind == TEXT and msg.text.strip() in DONE_WORDS:
+            photos = answers.get(item.id) or []
+            if not photos and item.required:
+                return FormResult(state, ["还没收到照片。请先发送至少一张照片。"])
+            answers[item.id] = photos or None
+            state["trail"].append(state["pos"])
+            return self._advance(state, [f"已收到 {len(photos)} 张照片。"] if photos else [])
+        parsed = parse_answer(item, msg, today, answers.get(item.id))
+        if parsed.ok and item.constraint is not None and item.type != "photo":
+            scope = {**answers, **state.get("context", {}), item.id: parsed.value}
+            if not item.constraint.evaluate(scope, current=parsed.value):
+                parsed = type(parsed)(error=item.constraint_message or "这个回答不符合要求。")
+        if not parsed.ok:
+            state["bad"] = state.get("bad", 0) + 1
+            if state["bad"] >= MAX_BAD:
+                state["mode"] = "stuck"
+                return FormResult(state, [self._stuck(item)])
+            return FormResult(state, [parsed.error + "\n" + self._question(state)])
+        state["bad"] = 0
+        if item.type == "photo":
+            answers[item.id] = parsed.value
+            n = len(parsed.value)
+            return FormResult(state, [f"已收到第 {n} 张照片。继续发送，或回复「完成」。"])
+        answers[item.id] = parsed.value
+        state["trail"].append(state["pos"])
+        return self._advance(state, [parsed.echo] if parsed.echo else [])
+
+    def _on_summary(self, state: dict[str, Any], msg: Incoming, cmd: str | None) -> FormResult:
+        text = msg.text.strip() if msg.kind == TEXT else ""
+        if text in ("1", self.submit_label, "确认", "提交", "确认提交"):
+            return FormResult(state, [], "submitted")
+        if text.startswith("修改") and text[2:].strip():
+            return self._on_edit_pick(state, Incoming(**{**msg.__dict__, "text": text[2:].strip()}), None)
+        if text in ("2", "修改"):
+            state["mode"] = "edit_pick"
+            return FormResult(state, ["要修改第几题？请回复题号。"])
+        if text == "3":
+            state["prev_mode"], state["mode"] = "summary", "confirm_cancel"
+            return FormResult(state, ["确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"])
+        if cmd == "back" and state["trail"]:
+            state["pos"], state["mode"] = state["trail"].pop(), "ask"
+            return FormResult(state, [self._question(state)])
+        return FormResult(state, [self._summary(state)])
+
+    def _on_edit_pick(self, state: dict[str, Any], msg: Incoming, cmd: str | None) -> FormResult:
+        text = msg.text.strip().lstrip("第").rstrip("题项") if msg.kind == TEXT else ""
+        relevant = self._relevant(state["answers"], state.get("context"))
+        if not (text.isdigit() and 1 <= int(text) <= len(relevant)):
+            state["mode"] = "edit_pick"
+            return FormResult(state, [f"请回复要修改的题号（1–{len(relevant)}）。"])
+        index = relevant[int(text) - 1]
+        item = self.form.items[index]
+        state.update(pos=index, mode="ask", back_to_summary=True, bad=0)
+        return FormResult(state, [f"原来的回答：{display(item, state['answers'].get(item.id))}\n" + self._question(state)])
+
+    def _confirm_cancel(self, state: dict[str, Any], msg: Incoming) -> FormResult:
+        text = msg.text.strip() if msg.kind == TEXT else ""
+        if text in ("1", "确定", "确定取消", "是", "取消"):
+            return FormResult(state, ["已取消，没有提交任何内容。"], "cancelled")
+        state["mode"] = state.pop("prev_mode", "ask")
+        if text in ("2", "继续", "继续填写", "否"):
+            return self.current_prompt(state)
+        return self.current_prompt(state, "请回复 1 确定取消，或 2 继续填写。")
+
+    # -- walking ------------------------------------------------------------------------------
+
+    def _relevant(self, answers: dict[str, Any], context: dict[str, Any] | None = None) -> list[int]:
+        scope = {**answers, **(context or {})}
+        return [i for i, item in enumerate(self.form.items)
+                if item.relevant is None or item.relevant.evaluate(scope)]
+
+    def _prune(self, state: dict[str, Any]) -> None:
+        """Answers to items that no longer apply are dropped, so nothing stale is submitted."""
+        answers = state["answers"]
+        for _ in range(len(self.form.items)):  # relevance may cascade
+            keep = {self.form.items[i].id for i in self._relevant(answers, state.get("context"))}
+            stale = [k for k in answers if k not in keep]
+            if not stale:
+                break
+            for k in stale:
+                del answers[k]
+        state["trail"] = [i for i in state["trail"] if self.form.items[i].id in answers]
+
+    def _advance(self, state: dict[str, Any], lead: list[str]) -> FormResult:
+        self._prune(state)
+        answers = state["answers"]
+        relevant = self._relevant(answers, state.get("context"))
+        if state.get("back_to_summary"):
+            pending = [i for i in relevant if self.form.items[i].id not in answers]
+        else:
+            pending = [i for i in relevant if i > state["pos"] and self.form.items[i].id not in answers]
+            pending = pending or [i for i in relevant if self.form.items[i].id not in answers]
+        if pending:
+            state.update(pos=pending[0], mode="ask", bad=0)
+            return FormResult(state, [self._join(*lead, self._question(state))])
+        state.update(mode="summary", back_to_summary=False)
+        return FormResult(state, [self._join(*lead, self._summary(state))])
+
+    # -- texts --------------------------------------------------------------------------------
+
+    def _number(self, state: dict[str, Any]) -> tuple[int, int]:
+        relevant = self._relevant(state["answers"], state.get("context"))
+        pos = state["pos"]
+        n = relevant.index(pos) + 1 if pos in relevant else len(relevant)
+        return n, len(relevant)
+
+    def _question(self, state: dict[str, Any]) -> str:
+        item = self.form.items[state["pos"]]
+        n, total = self._number(state)
+        lines = [f"（{n}/{total}）{item.text}"]
+        if item.options:
+            lines += [f"{i}. {o.label}" for i, o in enumerate(item.options, 1)]
+        if item.type == "multi":
+            lines.append("可多选：回复序号，用空格隔开，如 1 3；都没有回复「无」。")
+        elif item.type == "photo":
+            lines.append("请发送照片，可以连续发几张，发完回复「完成」。")
+        elif item.type == "date":
+            lines.append("例如：6月30日、月底、30天内、下周五。")
+        elif item.type == "location":
+            lines.append("请发送位置（输入框“+”→位置），或直接写地址。")
+        if not item.required:
+            lines.append("（可回复「跳过」）")
+        return "\n".join(lines)
+
+    def _help(self, item: Item) -> str:
+        parts = [item.hint] if item.hint else []
+        if item.clause:
+            parts.append(f"依据：{item.clause}")
+        parts.append("可用命令：上一题、跳过（选填题）、暂停、取消、进度。")
+        return "\n".join(parts)
+
+    def _stuck(self, item: Item) -> str:
+        example = {
+            "yes_no": "回复 1 表示“是”，2 表示“否”。", "choice": "回复选项前的序号，如 1。",
+            "multi": "回复序号并用空格隔开，如 1 3。", "number": "回复一个数字，如 3 或 2.5。",
+            "date": "回复日期，如 6月30日、2026-06-30 或 30天内。", "text": "用一两句话写明即可。",
+            "photo": "点输入框旁的“+”选择照片发送，发完回复「完成」。", "location": "直接写地址，如 青山湖镇工业园3号厂房。",
+        }.get(item.type, "")
+        lines = [f"这一题是：{item.text}"]
+        if item.hint:
+            lines.append(item.hint)
+        lines.append(f"回答示例：{example}")
+        lines.append("1. 再试一次")
+        lines.append("2. 跳过" if not item.required else "2. 跳过（本题必答，不可跳过）")
+        lines.append("3. 暂停")
+        return "\n".join(lines)
+
+    def _summary(self, state: dict[str, Any]) -> str:
+        answers = state["answers"]
+        relevant = self._relevant(answers, state.get("context"))
+        rows = []
+        flagged = 0
+        for n, i in enumerate(relevant, 1):
+            item = self.form.items[i]
+            value = answers.get(item.id)
+            hazard = item.hazard_when and value in item.hazard_when
+            flagged += bool(hazard)
+            if len(relevant) <= FULL_SUMMARY_MAX or hazard:
+                mark = "⚠" if hazard else ""
+                rows.append(f"{n}. {_short(item.text)}：{display(item, value)}{mark}")
+        head = f"请核对（共 {len(relevant)} 题" + (f"，发现问题 {flagged} 项）：" if self.form.kind == "selfcheck" else "）：")
+        if len(relevant) > FULL_SUMMARY_MAX and not rows:
+            rows.append("各项均符合要求。")
+        tail = [f"1. {self.submit_label}", "2. 修改（或直接回复「修改 题号」）", "3. 取消"]
+        return "\n".join([head, *rows, *tail])
+
+    def _progress_line(self, state: dict[str, Any]) -> str:
+        n, total = self._number(state)
+        return f"进度：第 {n} 题，共 {total} 题，已答 {len(state['answers'])} 题。"
+
+    def _where(self, state: dict[str, Any]) -> str:
+        if state.get("mode") in ("summary", "edit_pick"):
+            return "提交前的核对"
+        n, _ = self._number(state)
+        return f"第 {n} 题"
+
+    @staticmethod
+    def _join(*parts: str) -> str:
+        return "\n".join(p for p in parts if p)
+
+
+def _short(text: str, limit: int = 18) -> str:
+    text = text.rstrip("？?")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,111 @@
+"""self-check runs, hazards and their history
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22 18:44:48.132883
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+import storage.models
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('selfcheck_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('form_ids', sa.JSON(), nullable=False),
+    sa.Column('form_version', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('form_state', sa.JSON(), nullable=False),
+    sa.Column('started_by', sa.Integer(), nullable=True),
+    sa.Column('submitted_by', sa.Integer(), nullable=True),
+    sa.Column('started_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('amended_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_selfcheck_runs_enterprise_id_enterprises')),
+    sa.ForeignKeyConstraint(['started_by'], ['people.id'], name=op.f('fk_selfcheck_runs_started_by_people')),
+    sa.ForeignKeyConstraint(['submitted_by'], ['people.id'], name=op.f('fk_selfcheck_runs_submitted_by_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selfcheck_runs')),
+    sa.UniqueConstraint('enterprise_id', 'period', name=op.f('uq_selfcheck_runs_enterprise_id'))
+    )
+    with op.batch_alter_table('selfcheck_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_selfcheck_runs_enterprise_id'), ['enterprise_id'], unique=False)
+
+    op.create_table('hazards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=True),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=4), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('clause', sa.String(length=300), nullable=False),
+    sa.Column('selfcheck_run_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.String(length=100), nullable=False),
+    sa.Column('fixed_on_spot', sa.Boolean(), nullable=True),
+    sa.Column('responsible', sa.String(length=100), nullable=False),
+    sa.Column('measures', sa.Text(), nullable=False),
+    sa.Column('funds_wan', sa.Double(), nullable=True),
+    sa.Column('deadline', sa.String(length=10), nullable=True),
+    sa.Column('plan', sa.Text(), nullable=False),
+    sa.Column('equipment_stopped', sa.Boolean(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('photos', sa.JSON(), nullable=False),
+    sa.Column('found_by', sa.Integer(), nullable=True),
+    sa.Column('found_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_hazards_enterprise_id_enterprises')),
+    sa.ForeignKeyConstraint(['found_by'], ['people.id'], name=op.f('fk_hazards_found_by_people')),
+    sa.ForeignKeyConstraint(['selfcheck_run_id'], ['selfcheck_runs.id'], name=op.f('fk_hazards_selfcheck_run_id_selfcheck_runs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hazards')),
+    sa.UniqueConstraint('number', name=op.f('uq_hazards_number'))
+    )
+    with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hazards_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_hazards_selfcheck_run_id'), ['selfcheck_run_id'], unique=False)
+
+    op.create_table('hazard_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hazard_id', sa.Integer(), nullable=False),
+    sa.Column('at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('from_status', sa.String(length=10), nullable=False),
+    sa.Column('to_status', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('photos', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['hazard_id'], ['hazards.id'], name=op.f('fk_hazard_events_hazard_id_hazards')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_hazard_events_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard_events'))
+    )
+    with op.batch_alter_table('hazard_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hazard_events_hazard_id'), ['hazard_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('hazard_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hazard_events_hazard_id'))
+
+    op.drop_table('hazard_events')
+    with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hazards_selfcheck_run_id'))
+        batch_op.drop_index(batch_op.f('ix_hazards_enterprise_id'))
+
+    op.drop_table('hazards')
+    with op.batch_alter_table('selfcheck_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_selfcheck_runs_enterprise_id'))
+
+    op.drop_table('selfcheck_runs')

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.app import check_channel_keys
+from bot.config import ConfigError, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_config_parses_and_documents_every_key():
+    config = load_config(ROOT / "config.example.toml")
+    assert config.database.url.startswith("sqlite:///") and config.server.simulator is True
+    text = (ROOT / "config.example.toml").read_text()
+    data = tomllib.loads(text)
+    defaults = parse_config({})
+    for section, values in data.items():
+        for key in values:
+            assert getattr(getattr(defaults, section), key) == values[key], f"{section}.{key} differs from default"
+    for section in ("server", "database", "redis", "security", "wechat", "wecom", "campaign", "logging"):
+        for key in vars(getattr(defaults, section)):
+            assert key in data.get(section, {}), f"config.example.toml does not document {section}.{key}"
+
+
+def test_unknown_keys_and_wrong_types_are_errors(tmp_path):
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_config({"server": {"prot": 1}})
+    with pytest.raises(ConfigError, match="server.port: expected int"):
+        parse_config({"server": {"port": "80"}})
+    bad = tmp_path / "c.toml"
+    bad.write_text("[server\n")
+    with pytest.raises(ConfigError):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_env_var_selects_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "c.toml"
+    path.write_text("[server]\nport = 9999\n")
+    monkeypatch.setenv("HAZARDBOT_CONFIG", str(path))
+    assert load_config().server.port == 9999
+
+
+def test_bad_aes_key_refuses_to_start():
+    with pytest.raises(ConfigError, match="43-character"):
+        check_channel_keys(parse_config({"wechat": {"token": "t", "encoding_aes_key": "short"}}))
+
+
+def test_generated_secret_key_is_stable(tmp_path):
+    config = parse_config({"server": {"instance_dir": str(tmp_path)}})
+    assert config.secret_key() == config.secret_key() and len(config.secret_key()) == 64

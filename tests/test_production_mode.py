@@ -1,0 +1,147 @@
+"""Production mode for real: PostgreSQL and Redis, several processes sharing them.
+
+Skipped only outside CI when the services are not running; in CI (.ci/run starts them) a missing
+service is a failure.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from bot.config import parse_config
+from bot.messages import TEXT, Incoming
+from storage.db import migrate
+from storage.models import InviteCode, Person, ProcessedMessage
+
+PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("HAZARDBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"production-mode service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url():
+    name = f"hb_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        _unavailable(f"PostgreSQL not reachable: {exc}")
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS)
+        client.ping()
+    except Exception as exc:  # pragma: no cover
+        _unavailable(f"Redis not reachable: {exc}")
+    client.flushdb()
+    yield REDIS
+    client.flushdb()
+
+
+def prod_config(tmp_path, pg_url, redis_url):
+    return parse_config({
+        "database": {"url": pg_url}, "redis": {"url": redis_url},
+        "security": {"secret_key": "prod-test-secret"},
+        "server": {"instance_dir": str(tmp_path / "inst")},
+    })
+
+
+def test_init_is_idempotent_on_postgresql(pg_url):
+    migrate(pg_url)
+    migrate(pg_url)
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one()
+        assert conn.execute(text("select count(*) from people")).scalar_one() == 0
+    engine.dispose()
+
+
+def _worker(config_data, barrier, queue, user, msg_key, text_):
+    # A separate process: its own services, engine, connection pool and jieba.
+    from bot.config import parse_config as parse
+    from bot.engine import Engine
+    from bot.services import build_services
+
+    services = build_services(parse(config_data))
+    engine = Engine(services)
+    msg = Incoming(channel="wechat", user_id=user, msg_key=msg_key, kind=TEXT,
+                   created_at=datetime.now(timezone.utc), text=text_)
+    barrier.wait()
+    queue.put(engine.handle(msg))
+    services.close()
+
+
+def test_a_retry_landing_on_two_processes_binds_once_and_answers_the_same(tmp_path, pg_url, redis_url):
+    from bot.services import build_services
+    from storage.invites import create_invite
+    from storage.models import Unit
+
+    config = prod_config(tmp_path, pg_url, redis_url)
+    migrate(pg_url)
+    services = build_services(config)
+    with services.sessions.begin() as s:
+        unit = Unit(name="青山湖镇", kind="town")
+        s.add(unit)
+        s.flush()
+        code = create_invite(s, services.secret, role="staff", unit=unit, now=services.clock(), ttl_days=7).code
+    data = {"database": {"url": pg_url}, "redis": {"url": redis_url},
+            "security": {"secret_key": "prod-test-secret"}, "server": {"instance_dir": str(tmp_path / "inst")}}
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(3), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(data, barrier, queue, "o_twice", "msg-1", f"绑定 {code}"))
+             for _ in range(3)]
+    for p in procs:
+        p.start()
+    replies = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert len({tuple(r) for r in replies}) == 1 and "绑定成功" in replies[0][0]
+    with services.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 1
+        assert s.scalar(select(func.count()).select_from(ProcessedMessage)) == 1
+        assert s.scalars(select(InviteCode)).one().used_at is not None
+    services.close()
+
+
+def test_wrong_code_limit_is_shared_between_processes_through_redis(tmp_path, pg_url, redis_url):
+    from bot.engine import Engine
+    from bot.services import build_services
+
+    config = prod_config(tmp_path, pg_url, redis_url)
+    migrate(pg_url)
+    a, b = build_services(config), build_services(config, nlu=None)
+    engines = [Engine(a), Engine(b)]
+    now = datetime.now(timezone.utc)
+    for i in range(5):
+        reply = engines[i % 2].handle(Incoming(channel="wechat", user_id="o_guess", msg_key=f"g{i}", kind=TEXT,
+                                               created_at=now, text="绑定 AAAAA-BBBBB"))
+        assert "无效" in reply[0]
+    blocked = engines[1].handle(Incoming(channel="wechat", user_id="o_guess", msg_key="g9", kind=TEXT,
+                                         created_at=now, text="绑定 CCCCC-DDDDD"))
+    assert "次数过多" in blocked[0]
+    import redis
+
+    keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys("*")]
+    assert keys and not any("o_guess" in k for k in keys)  # counters are keyed hashes, not user ids
+    a.close()
+    b.close()
