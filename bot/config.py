@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 ENV_VAR = "HAZARDBOT_CONFIG"
 
@@ -74,6 +74,8 @@ class WecomConfig:
 @dataclass
 class CampaignConfig:
     name: str = "重大事故隐患专项排查整治"
+    # The campaign's first day (YYYY-MM-DD): "since the campaign began" figures count from here. Empty: all records.
+    start_date: str = ""
     timezone: str = "Asia/Shanghai"
 
 
@@ -104,6 +106,38 @@ class SelfCheckConfig:
     checklists_dir: str = ""
 
 
+QUOTA_COUNTS = ("major_hazards", "typical_cases", "enforcement_cases", "leader_supervisions",
+                "small_enterprise_checks")
+
+
+@dataclass
+class QuotaRule:
+    """A minimum a unit must reach per period ("本月还差几条")."""
+
+    name: str
+    counts: str  # one of QUOTA_COUNTS
+    period: str = "month"  # month | quarter
+    minimum: int = 1
+    applies_to: str = "town"  # town | department | all
+    units: list[str] = field(default_factory=list)  # when set: only these units
+    source: str = ""  # the clause of the work plan it comes from
+
+
+def _default_quotas() -> list[QuotaRule]:
+    # 明月山 plan [000 17./10.] and 赣州 plan [002 (二)4.] as digested in the domain notes.
+    return [
+        QuotaRule("发现重大事故隐患", "major_hazards", "month", 1, "town", source="乡镇每月至少排查出1条重大事故隐患"),
+        QuotaRule("上报典型案例", "typical_cases", "month", 1, "town",
+                  source="乡镇每月至少上报1个重大隐患或严重违法行为典型案例"),
+        QuotaRule("排查重大隐患（部门检查）", "major_hazards", "month", 1, "department",
+                  source="有监管职责的部门每月至少排查出1条重大事故隐患"),
+        QuotaRule("小微企业安全检查", "small_enterprise_checks", "month", 1, "department",
+                  source="部门每月至少开展1次小微企业安全检查"),
+        QuotaRule("向市报送典型执法案例", "enforcement_cases", "quarter", 1, "all",
+                  source="各乡镇、部门每季度至少向市报送1个典型执法案例"),
+    ]
+
+
 @dataclass
 class LoggingConfig:
     level: str = "INFO"
@@ -119,6 +153,7 @@ class Config:
     wecom: WecomConfig = field(default_factory=WecomConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     selfcheck: SelfCheckConfig = field(default_factory=SelfCheckConfig)
+    quotas: list[QuotaRule] = field(default_factory=_default_quotas)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"
 
@@ -146,7 +181,8 @@ class Config:
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.name != "source"}
+    internal = {"source"} if cls is Config else set()  # Config.source records where it was read from
+    known = {f.name for f in fields(cls)} - internal
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
@@ -160,6 +196,12 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
             kwargs[name] = _build(hint, value, key)
             continue
         origin = get_origin(hint)
+        args = get_args(hint)
+        if origin is list and args and is_dataclass(args[0]):
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(f"[[{key}]] must be a list of tables")
+            kwargs[name] = [_build(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
+            continue
         if origin is not None:  # list[str], dict[str, list[str]]: check the container, then the strings
             if not isinstance(value, origin) or not _strings_in(value):
                 raise ConfigError(f"{key}: expected {hint}")
@@ -172,6 +214,10 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
         if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
             raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__}")
         kwargs[name] = value
+    missing = [f.name for f in fields(cls) if f.name not in kwargs and f.name not in internal
+               and f.default is MISSING and f.default_factory is MISSING]
+    if missing:
+        raise ConfigError(f"{where or 'config'}: missing key(s) {', '.join(missing)}")
     return cls(**kwargs)
 
 
@@ -185,8 +231,21 @@ def _strings_in(value: Any) -> bool:
     return False
 
 
+def _check(config: Config) -> None:
+    for i, rule in enumerate(config.quotas):
+        if rule.counts not in QUOTA_COUNTS:
+            raise ConfigError(f"quotas[{i}].counts must be one of {', '.join(QUOTA_COUNTS)}")
+        if rule.period not in ("month", "quarter"):
+            raise ConfigError(f"quotas[{i}].period must be month or quarter")
+        if rule.applies_to not in ("town", "department", "all"):
+            raise ConfigError(f"quotas[{i}].applies_to must be town, department or all")
+        if rule.minimum < 1:
+            raise ConfigError(f"quotas[{i}].minimum must be at least 1")
+
+
 def parse_config(data: dict[str, Any], source: str = "(dict)") -> Config:
     config = _build(Config, data, "")
+    _check(config)
     config.source = source
     return config
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
 from handlers.menu import help_text, menu_intent, render_menu
-from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES, command_intent
+from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS, command_intent
 from storage.domain import ROLE_LABELS
 from storage.models import Conversation, Person
 
@@ -98,14 +98,16 @@ class Engine:
 
     def _from_text(self, ctx: Context, conv: Conversation | None, msg: Incoming) -> list[str]:
         text = msg.text.strip()
-        choices: list[str] = list(conv.state.get(CHOICES_KEY, [])) if conv is not None else []
-        if conv is not None and choices:
+        # What the last one-shot answer left (a numbered choice, a pager) is good for this message only.
+        memo: dict[str, Any] = deepcopy(conv.state) if conv is not None and conv.state else {}
+        if memo:
             self._save(ctx, conv, None, Step.done())
         if not text:
             return [help_text(ctx.person)]
+        choices: list[str] = list(memo.get(CHOICES_KEY, []))
         intent = _pick(choices, text) if choices else None
         intent = intent or menu_intent(ctx.role, text) or command_intent(text, ctx.role)
-        args: dict[str, Any] = {}
+        args: dict[str, Any] = {"memo": memo}
         if intent is None:
             result = self.services.nlu.recognize(text, today=ctx.today)
             args["nlu"] = result
@@ -142,6 +144,10 @@ class Engine:
                     + render_menu(None)]
         if roles is not None and ctx.role not in roles:
             return [f"「{label}」不是{ROLE_LABELS[ctx.role or '']}可以办理的事项。\n" + render_menu(ctx.role)]
+        if intent in ONE_SHOTS:
+            step = ONE_SHOTS[intent](ctx, msg, args)
+            self._save(ctx, conv, None, step)
+            return step.replies
         flow = FLOWS.get(intent)
         if flow is None:
             return [f"「{label}」功能暂未开通，开通后会在这里直接办理。\n" + render_menu(ctx.role)]

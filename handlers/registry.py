@@ -1,9 +1,15 @@
 """Which intents exist, who may use them, and which flow serves each."""
 from __future__ import annotations
 
+import re
+from typing import Any, Callable
+
 from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
-from .base import Flow
+from bot.messages import Incoming
+
+from . import staff
+from .base import Context, Flow, Step
 from .bind import BindFlow
 from .selfcheck import SelfCheckFlow
 
@@ -26,6 +32,8 @@ INTENT_ROLES: dict[str, frozenset[str] | None] = {
     "stats_query": STAFF_ROLES,
     "report_generate": STAFF_ROLES,
     "dashboard_login": STAFF_ROLES,
+    "next_page": STAFF_ROLES,
+    "work_record": STAFF_ROLES,
 }
 
 INTENT_LABELS = {
@@ -45,9 +53,22 @@ INTENT_LABELS = {
     "stats_query": "统计",
     "report_generate": "调度表和隐患清单",
     "dashboard_login": "网页管理后台",
+    "next_page": "翻页",
+    "work_record": "登记典型案例/现场督导",
 }
 
 FLOWS: dict[str, Flow] = {"bind": BindFlow(), "selfcheck_start": SelfCheckFlow()}
+
+# Intents answered in one reply; a Step state they return (a pager) is kept outside any flow.
+OneShot = Callable[[Context, Incoming, dict[str, Any]], Step]
+ONE_SHOTS: dict[str, OneShot] = {
+    "quota_query": staff.quota,
+    "overdue_query": staff.overdue,
+    "unchecked_query": staff.unchecked,
+    "stats_query": staff.stats,
+    "next_page": staff.next_page,
+    "work_record": staff.record_work,
+}
 
 # Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
 COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -58,10 +79,18 @@ RESUME_WORDS = frozenset({"继续", "继续填", "接着填"})
 RESUME_INTENT = {"enterprise_head": "selfcheck_start", "safety_officer": "selfcheck_start"}
 
 
+PAGE_WORDS = frozenset({"下一页", "下页", "更多", "上一页", "上页"})
+_WORK_RECORD = re.compile("^登记(" + "|".join(staff.WORK_KINDS) + ")")
+
+
 def command_intent(text: str, role: str | None = None) -> str | None:
     lowered = text.strip().lower()
     if lowered in RESUME_WORDS and role in RESUME_INTENT:
         return RESUME_INTENT[role]
+    if lowered in PAGE_WORDS:
+        return "next_page"
+    if _WORK_RECORD.match(lowered):
+        return "work_record"
     for prefix, intent in COMMAND_PREFIXES:
         if lowered.startswith(prefix):
             return intent

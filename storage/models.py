@@ -214,6 +214,10 @@ class Hazard(Base):
     """A hazard (隐患) in the ledger. Self-check answers create it as a draft until its follow-up is done."""
 
     __tablename__ = "hazards"
+    __table_args__ = (
+        Index("ix_hazards_found_at_level", "found_at", "level"),  # quotas and monthly statistics
+        Index("ix_hazards_status_deadline", "status", "deadline"),  # overdue lists
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # YH-202606-0007
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
@@ -233,12 +237,32 @@ class Hazard(Base):
     equipment_stopped: Mapped[bool | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[list[Any]] = mapped_column(default=list)
+    # 挂牌督办: listed by county (30 days to substantive progress) or city (60 days) government.
+    supervision_level: Mapped[str | None] = mapped_column(String(4))  # 县级 | 市级
+    supervision_doc: Mapped[str] = mapped_column(String(200), default="")
+    listed_at: Mapped[datetime | None] = mapped_column()
+    progress_due: Mapped[str | None] = mapped_column(String(10))
     found_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     enterprise: Mapped[Enterprise] = relationship()
+
+
+class WorkRecord(Base):
+    """Work the data cannot see, recorded by staff so it counts toward quotas:
+    typical enforcement cases, leaders' on-site supervision, small-enterprise checks."""
+
+    __tablename__ = "work_records"
+    __table_args__ = (Index("ix_work_records_unit_kind_day", "unit_id", "kind", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # typical_cases | leader_supervisions | small_enterprise_checks | enforcement_cases
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the campaign's time zone
+    note: Mapped[str] = mapped_column(Text, default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class HazardEvent(Base):

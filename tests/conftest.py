@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Conversation tests use a small bank of every item type; the shipped banks have tests of their own.
+TEST_BANKS = Path(__file__).resolve().parent / "data" / "checklists"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (wechat_peer)
 
 from bot.app import create_app  # noqa: E402
@@ -39,6 +41,7 @@ def make_config(tmp_path: Path, db_url: str | None = None, **sections: dict[str,
         "server": {"instance_dir": str(tmp_path / "instance"), "reply_timeout": 4.0},
         "database": {"url": db_url or f"sqlite:///{tmp_path / 'hb.sqlite3'}"},
         "security": {"secret_key": "test-secret"},
+        "selfcheck": {"checklists_dir": str(TEST_BANKS), "banks": {}},
         "wechat": {"token": WECHAT_TOKEN, "app_id": WECHAT_APP_ID, "app_secret": "s", "encoding_aes_key": AES_KEY},
         "wecom": {"corp_id": WECOM_CORP_ID, "agent_id": "1000002", "secret": "s", "token": WECOM_TOKEN,
                   "encoding_aes_key": WECOM_AES_KEY},

@@ -18,7 +18,7 @@ BANKS = Path(__file__).resolve().parent / "data" / "checklists"
 
 @pytest.fixture
 def sc_config(tmp_path):
-    return make_config(tmp_path, selfcheck={"checklists_dir": str(BANKS), "banks": {}})
+    return make_config(tmp_path)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""self-check runs, hazards and their history
+"""self-check runs, hazards, their history, work records
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 18:44:48.132883
+Create Date: 2026-11-22 18:51:34.267154
 """
 from __future__ import annotations
 
@@ -42,6 +42,21 @@ def upgrade() -> None:
     with op.batch_alter_table('selfcheck_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selfcheck_runs_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('work_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_work_records_person_id_people')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_work_records_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_records'))
+    )
+    with op.batch_alter_table('work_records', schema=None) as batch_op:
+        batch_op.create_index('ix_work_records_unit_kind_day', ['unit_id', 'kind', 'day'], unique=False)
+
     op.create_table('hazards',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=True),
@@ -62,6 +77,10 @@ def upgrade() -> None:
     sa.Column('equipment_stopped', sa.Boolean(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('photos', sa.JSON(), nullable=False),
+    sa.Column('supervision_level', sa.String(length=4), nullable=True),
+    sa.Column('supervision_doc', sa.String(length=200), nullable=False),
+    sa.Column('listed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('progress_due', sa.String(length=10), nullable=True),
     sa.Column('found_by', sa.Integer(), nullable=True),
     sa.Column('found_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
@@ -74,7 +93,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hazards', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hazards_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('ix_hazards_found_at_level', ['found_at', 'level'], unique=False)
         batch_op.create_index(batch_op.f('ix_hazards_selfcheck_run_id'), ['selfcheck_run_id'], unique=False)
+        batch_op.create_index('ix_hazards_status_deadline', ['status', 'deadline'], unique=False)
 
     op.create_table('hazard_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -101,10 +122,16 @@ def downgrade() -> None:
 
     op.drop_table('hazard_events')
     with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazards_status_deadline')
         batch_op.drop_index(batch_op.f('ix_hazards_selfcheck_run_id'))
+        batch_op.drop_index('ix_hazards_found_at_level')
         batch_op.drop_index(batch_op.f('ix_hazards_enterprise_id'))
 
     op.drop_table('hazards')
+    with op.batch_alter_table('work_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_records_unit_kind_day')
+
+    op.drop_table('work_records')
     with op.batch_alter_table('selfcheck_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_selfcheck_runs_enterprise_id'))
 
