@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("nlu", help="逐行读取标准输入，输出意图识别结果（JSON）")
 
+    rec = sub.add_parser("record", help="登记计入考核的工作（典型案例、执法案例、现场督导、小微企业检查）")
+    rec.add_argument("--unit", required=True, help="单位名称")
+    rec.add_argument("--kind", required=True, choices=["typical_cases", "enforcement_cases", "leader_supervisions",
+                                                        "small_enterprise_checks"])
+    rec.add_argument("--date", help="日期 YYYY-MM-DD（默认今天）")
+    rec.add_argument("--note", required=True, help="简要说明")
+
     exp = sub.add_parser("export", help="导出记录（JSON/CSV/XLSX）")
     exp.add_argument("what", choices=["selfchecks"])
     exp.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
@@ -193,6 +200,34 @@ def cmd_checklists(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record(config: Config, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from storage.models import WorkRecord
+
+    from .registry_lookup import LookupError_, find_unit
+
+    services = _services(config)
+    try:
+        day = date.fromisoformat(args.date) if args.date else services.now().date()
+    except ValueError:
+        print(f"错误：日期应为 YYYY-MM-DD（收到：{args.date}）", file=sys.stderr)
+        return 1
+    if not args.note.strip():
+        print("错误：--note 不能为空", file=sys.stderr)
+        return 1
+    try:
+        with services.sessions.begin() as session:
+            unit = find_unit(session, args.unit)
+            session.add(WorkRecord(unit_id=unit.id, kind=args.kind, day=day.isoformat(), note=args.note.strip()))
+            name = unit.name
+    except LookupError_ as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已登记：{name} {args.kind} {day.isoformat()}")
+    return 0
+
+
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .exports import ExportError, Filters, selfcheck_records, selfcheck_runs, write
 
@@ -215,7 +250,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": cmd_init, "serve": cmd_serve, "chat": cmd_chat, "invite": cmd_invite, "import": cmd_import,
-    "nlu": cmd_nlu, "checklists": cmd_checklists, "export": cmd_export,
+    "nlu": cmd_nlu, "checklists": cmd_checklists, "export": cmd_export, "record": cmd_record,
 }
 
 if __name__ == "__main__":

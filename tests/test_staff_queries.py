@@ -145,3 +145,18 @@ def test_long_lists_are_paged(world, services):
     third = ask(world, "clerk_a", "下一页")
     assert "第 3/3 页" in third and "下一页" not in third
     assert "没有可以翻页的列表" in ask(world, "clerk_a", "下一页")
+
+
+def test_cli_record_counts_toward_the_quota(world, services, tmp_path, capsys):
+    from bot.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "{services.config.database.url}"\n[server]\ninstance_dir = "{tmp_path}"\n'
+                   f'[selfcheck]\nchecklists_dir = "{services.config.selfcheck.checklists_dir}"\n[selfcheck.banks]\n')
+    assert main(["--config", str(cfg), "record", "--unit", "青山湖", "--kind", "typical_cases", "--date", "2026-06-09",
+                 "--note", "违规动火案"]) == 0
+    assert "已登记：青山湖镇" in capsys.readouterr().out
+    assert main(["--config", str(cfg), "record", "--unit", "不存在", "--kind", "typical_cases", "--note", "x"]) == 1
+    assert main(["--config", str(cfg), "record", "--unit", "青山湖镇", "--kind", "typical_cases", "--date", "6/9",
+                 "--note", "x"]) == 1
+    assert "上报典型案例（2026年6月）：1/1，已完成" in ask(world, "clerk_a", "本月还差几条")
