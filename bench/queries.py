@@ -59,7 +59,7 @@ def generate(engine, enterprises: int, hazards: int, runs: int, seed: int = 7) -
         status = rnd.choice(STATUSES)
         deadline = (found.astimezone(TZ).date() + timedelta(days=rnd.randrange(5, 90))).isoformat()
         listed = rnd.random() < 0.02
-        haz.append((h, f"YH-{found:%Y%m}-{h:07d}", ent[0], "重大" if rnd.random() < 0.2 else "一般",
+        haz.append((h, f"YH-{found:%Y%m}-{h:07d}", ent[0], ent[3], ent[4], INDUSTRIES[ent[2]], "重大" if rnd.random() < 0.2 else "一般",
                     rnd.choice(SOURCES), status, f"隐患描述{h}", deadline, found,
                     ("县级" if rnd.random() < 0.5 else "市级") if listed else None,
                     (found.astimezone(TZ).date() + timedelta(days=30)).isoformat() if listed else None))
@@ -86,7 +86,7 @@ def generate(engine, enterprises: int, hazards: int, runs: int, seed: int = 7) -
                         "liaison_leader, liaison_leader_phone, cadre, cadre_phone, created_at, updated_at) FROM STDIN") as cp:
                 for e in ents:
                     cp.write_row((e[0], e[1], INDUSTRIES[e[2]], e[3], e[4], e[5], "", "", "", "", "", "", now, now))
-            with cur.copy("COPY hazards (id, number, enterprise_id, level, source, status, description, deadline, found_at, "
+            with cur.copy("COPY hazards (id, number, enterprise_id, town_id, department_id, industry, level, source, status, description, deadline, found_at, "
                         "supervision_level, progress_due, clause, item_id, responsible, measures, plan, note, photos, "
                         "supervision_doc, updated_at) FROM STDIN") as cp:
                 for r in haz:
@@ -110,12 +110,14 @@ def generate(engine, enterprises: int, hazards: int, runs: int, seed: int = 7) -
                           "head_phone, liaison_leader, liaison_leader_phone, cadre, cadre_phone, created_at, updated_at) "
                           "VALUES (:id, :name, :ind, :town, :dept, :tier, '', '', '', '', '', '', :now, :now)"),
                      [dict(id=e[0], name=e[1], ind=INDUSTRIES[e[2]], town=e[3], dept=e[4], tier=e[5], now=now) for e in ents])
-        conn.execute(text("INSERT INTO hazards (id, number, enterprise_id, level, source, status, description, deadline, "
-                          "found_at, supervision_level, progress_due, clause, item_id, responsible, measures, plan, note, "
-                          "photos, supervision_doc, updated_at) VALUES (:id, :num, :ent, :lv, :src, :st, :d, :dl, :f, :sl, "
-                          ":pd, '', '', '', '', '', '', '[]', '', :now)"),
-                     [dict(id=r[0], num=r[1], ent=r[2], lv=r[3], src=r[4], st=r[5], d=r[6], dl=r[7],
-                           f=r[8].strftime("%Y-%m-%d %H:%M:%S.%f"), sl=r[9], pd=r[10], now=now) for r in haz])
+        conn.execute(text("INSERT INTO hazards (id, number, enterprise_id, town_id, department_id, industry, level, source, "
+                          "status, description, deadline, found_at, supervision_level, progress_due, clause, item_id, "
+                          "responsible, measures, plan, note, photos, supervision_doc, updated_at) VALUES (:id, :num, "
+                          ":ent, :town, :dept, :ind, :lv, :src, :st, :d, :dl, :f, :sl, :pd, '', '', '', '', '', '', '[]', "
+                          "'', :now)"),
+                     [dict(id=r[0], num=r[1], ent=r[2], town=r[3], dept=r[4], ind=r[5], lv=r[6], src=r[7], st=r[8],
+                           d=r[9], dl=r[10], f=r[11].strftime("%Y-%m-%d %H:%M:%S.%f"), sl=r[12], pd=r[13], now=now)
+                      for r in haz])
         conn.execute(text("INSERT INTO selfcheck_runs (id, enterprise_id, period, form_ids, form_version, status, answers, "
                           "form_state, started_at, updated_at, submitted_at) VALUES (:id, :e, :p, '[\"campaign\"]', '', "
                           "'submitted', '{}', '{}', :now, :now, :now)"),

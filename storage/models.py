@@ -6,6 +6,10 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    event,
+    inspect,
+    select,
+    update,
     DateTime,
     ForeignKey,
     Index,
@@ -14,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -79,7 +84,7 @@ class Enterprise(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
-    industry: Mapped[str] = mapped_column(String(50))
+    industry: Mapped[str] = mapped_column(String(50), index=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     risk_tier: Mapped[str] = mapped_column(String(10), default="other")  # high | other
@@ -210,17 +215,34 @@ class SelfCheckRun(Base):
     enterprise: Mapped[Enterprise] = relationship()
 
 
+_OPEN = text("status IN ('待整改', '整改中', '已整改待核查')")
+_LISTED = text("supervision_level IS NOT NULL")
+
+
 class Hazard(Base):
-    """A hazard (隐患) in the ledger. Self-check answers create it as a draft until its follow-up is done."""
+    """A hazard (隐患) in the ledger. Self-check answers create it as a draft until its follow-up is done.
+
+    town_id, department_id and industry copy the enterprise's (kept in step by the events below): staff
+    see hazards by unit, and indexing the unit on the hazard keeps a department's list as fast as a town's.
+    """
 
     __tablename__ = "hazards"
     __table_args__ = (
-        Index("ix_hazards_found_at_level", "found_at", "level"),  # quotas and monthly statistics
-        Index("ix_hazards_status_deadline", "status", "deadline"),  # overdue lists
+        # Staff queries reach hazards through their unit's enterprises: per-enterprise indexes keep a town's or
+        # a department's questions proportional to its own enterprises, not to the whole ledger.
+        *(Index(f"ix_hazards_{col}_found", col, "found_at", "level", "source", "status")
+          for col in ("town_id", "department_id", "industry")),
+        *(Index(f"ix_hazards_{col}_open", col, "deadline", postgresql_where=_OPEN, sqlite_where=_OPEN)
+          for col in ("town_id", "department_id", "industry")),
+        *(Index(f"ix_hazards_{col}_listed", col, "progress_due", postgresql_where=_LISTED, sqlite_where=_LISTED)
+          for col in ("town_id", "department_id", "industry")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # YH-202606-0007
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    industry: Mapped[str] = mapped_column(String(50), default="")
     level: Mapped[str] = mapped_column(String(4))  # 重大 | 一般
     source: Mapped[str] = mapped_column(String(10))  # 企业自查 | 部门检查 | 举报
     status: Mapped[str] = mapped_column(String(10), default="草稿")
@@ -278,3 +300,19 @@ class HazardEvent(Base):
     to_status: Mapped[str] = mapped_column(String(10), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[list[Any]] = mapped_column(default=list)
+
+
+@event.listens_for(Hazard, "before_insert")
+def _hazard_takes_the_enterprise_scope(mapper, connection, target: Hazard) -> None:  # type: ignore[no-untyped-def]
+    if target.town_id is None:
+        row = connection.execute(select(Enterprise.town_id, Enterprise.department_id, Enterprise.industry)
+                                 .where(Enterprise.id == target.enterprise_id)).one()
+        target.town_id, target.department_id, target.industry = row
+
+
+@event.listens_for(Enterprise, "after_update")
+def _enterprise_scope_follows_to_hazards(mapper, connection, target: Enterprise) -> None:  # type: ignore[no-untyped-def]
+    state = inspect(target)
+    if any(state.attrs[k].history.has_changes() for k in ("town_id", "department_id", "industry")):
+        connection.execute(update(Hazard).where(Hazard.enterprise_id == target.id)
+                           .values(town_id=target.town_id, department_id=target.department_id, industry=target.industry))

@@ -160,3 +160,14 @@ def test_cli_record_counts_toward_the_quota(world, services, tmp_path, capsys):
     assert main(["--config", str(cfg), "record", "--unit", "青山湖镇", "--kind", "typical_cases", "--date", "6/9",
                  "--note", "x"]) == 1
     assert "上报典型案例（2026年6月）：1/1，已完成" in ask(world, "clerk_a", "本月还差几条")
+
+
+def test_open_state_literal_matches_the_ledger_and_the_index():
+    from storage.ledger import OPEN_STATES
+    from storage.models import Hazard
+    from storage.queries import IS_OPEN
+
+    literal = {v.strip(" '") for v in str(IS_OPEN).split("(", 1)[1].rstrip(")").split(",")}
+    assert literal == OPEN_STATES
+    index = next(i for i in Hazard.__table__.indexes if i.name == "ix_hazards_town_id_open")
+    assert str(index.dialect_options["postgresql"]["where"]) == str(IS_OPEN).replace("hazards.", "")

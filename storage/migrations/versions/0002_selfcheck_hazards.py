@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 18:51:34.267154
+Create Date: 2026-11-22 19:02:12.640447
 """
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=True),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('town_id', sa.Integer(), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('industry', sa.String(length=50), nullable=False),
     sa.Column('level', sa.String(length=4), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
@@ -85,17 +88,26 @@ def upgrade() -> None:
     sa.Column('found_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['units.id'], name=op.f('fk_hazards_department_id_units')),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_hazards_enterprise_id_enterprises')),
     sa.ForeignKeyConstraint(['found_by'], ['people.id'], name=op.f('fk_hazards_found_by_people')),
     sa.ForeignKeyConstraint(['selfcheck_run_id'], ['selfcheck_runs.id'], name=op.f('fk_hazards_selfcheck_run_id_selfcheck_runs')),
+    sa.ForeignKeyConstraint(['town_id'], ['units.id'], name=op.f('fk_hazards_town_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazards')),
     sa.UniqueConstraint('number', name=op.f('uq_hazards_number'))
     )
     with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.create_index('ix_hazards_department_id_found', ['department_id', 'found_at', 'level', 'source', 'status'], unique=False)
+        batch_op.create_index('ix_hazards_department_id_listed', ['department_id', 'progress_due'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.create_index('ix_hazards_department_id_open', ['department_id', 'deadline'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
         batch_op.create_index(batch_op.f('ix_hazards_enterprise_id'), ['enterprise_id'], unique=False)
-        batch_op.create_index('ix_hazards_found_at_level', ['found_at', 'level'], unique=False)
+        batch_op.create_index('ix_hazards_industry_found', ['industry', 'found_at', 'level', 'source', 'status'], unique=False)
+        batch_op.create_index('ix_hazards_industry_listed', ['industry', 'progress_due'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.create_index('ix_hazards_industry_open', ['industry', 'deadline'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
         batch_op.create_index(batch_op.f('ix_hazards_selfcheck_run_id'), ['selfcheck_run_id'], unique=False)
-        batch_op.create_index('ix_hazards_status_deadline', ['status', 'deadline'], unique=False)
+        batch_op.create_index('ix_hazards_town_id_found', ['town_id', 'found_at', 'level', 'source', 'status'], unique=False)
+        batch_op.create_index('ix_hazards_town_id_listed', ['town_id', 'progress_due'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.create_index('ix_hazards_town_id_open', ['town_id', 'deadline'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
 
     op.create_table('hazard_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -114,18 +126,31 @@ def upgrade() -> None:
     with op.batch_alter_table('hazard_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hazard_events_hazard_id'), ['hazard_id'], unique=False)
 
+    with op.batch_alter_table('enterprises', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprises_industry'), ['industry'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('enterprises', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprises_industry'))
+
     with op.batch_alter_table('hazard_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hazard_events_hazard_id'))
 
     op.drop_table('hazard_events')
     with op.batch_alter_table('hazards', schema=None) as batch_op:
-        batch_op.drop_index('ix_hazards_status_deadline')
+        batch_op.drop_index('ix_hazards_town_id_open', postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
+        batch_op.drop_index('ix_hazards_town_id_listed', postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.drop_index('ix_hazards_town_id_found')
         batch_op.drop_index(batch_op.f('ix_hazards_selfcheck_run_id'))
-        batch_op.drop_index('ix_hazards_found_at_level')
+        batch_op.drop_index('ix_hazards_industry_open', postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
+        batch_op.drop_index('ix_hazards_industry_listed', postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.drop_index('ix_hazards_industry_found')
         batch_op.drop_index(batch_op.f('ix_hazards_enterprise_id'))
+        batch_op.drop_index('ix_hazards_department_id_open', postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
+        batch_op.drop_index('ix_hazards_department_id_listed', postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.drop_index('ix_hazards_department_id_found')
 
     op.drop_table('hazards')
     with op.batch_alter_table('work_records', schema=None) as batch_op:
