@@ -97,8 +97,9 @@ def generate(engine, enterprises: int, hazards: int, runs: int, seed: int = 7) -
                     cp.write_row((*r, '["campaign"]', "", "submitted", "{}", "{}", now, now, now))
             for table in ("units", "enterprises", "hazards", "selfcheck_runs"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            cur.execute("ANALYZE")
             raw.commit()
+            raw.autocommit = True
+            cur.execute("VACUUM ANALYZE")  # what autovacuum leaves behind in steady state
         finally:
             raw.close()
         return

@@ -223,19 +223,20 @@ class Hazard(Base):
     """A hazard (隐患) in the ledger. Self-check answers create it as a draft until its follow-up is done.
 
     town_id, department_id and industry copy the enterprise's (kept in step by the events below): staff
-    see hazards by unit, and indexing the unit on the hazard keeps a department's list as fast as a town's.
+    see hazards by unit, and indexing the unit on the hazard keeps a list proportional to the unit's share.
     """
 
     __tablename__ = "hazards"
     __table_args__ = (
         # Staff queries reach hazards through their unit's enterprises: per-enterprise indexes keep a town's or
         # a department's questions proportional to its own enterprises, not to the whole ledger.
+        # (unit, order key, id): a page of a list is read in index order, and its count from the index alone.
         *(Index(f"ix_hazards_{col}_found", col, "found_at", "level", "source", "status")
-          for col in ("town_id", "department_id", "industry")),
-        *(Index(f"ix_hazards_{col}_open", col, "deadline", postgresql_where=_OPEN, sqlite_where=_OPEN)
-          for col in ("town_id", "department_id", "industry")),
-        *(Index(f"ix_hazards_{col}_listed", col, "progress_due", postgresql_where=_LISTED, sqlite_where=_LISTED)
-          for col in ("town_id", "department_id", "industry")),
+          for col in ("town_id", "department_id")),
+        *(Index(f"ix_hazards_{col}_open", col, "deadline", "id", postgresql_where=_OPEN, sqlite_where=_OPEN)
+          for col in ("town_id", "department_id")),
+        *(Index(f"ix_hazards_{col}_listed", col, "progress_due", "id", postgresql_where=_LISTED, sqlite_where=_LISTED)
+          for col in ("town_id", "department_id")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)  # YH-202606-0007

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, text, true
+from sqlalchemy import ColumnElement, and_, case, false, func, select, text, true
 from sqlalchemy.orm import Session
 
 from .ledger import CLOSED, DRAFT, FIXED_AT_ONCE, OPEN_STATES
@@ -31,29 +31,23 @@ class Scope:
         return "全部单位" if self.everything else (self.unit.name if self.unit else "")
 
     def hazards(self) -> ColumnElement[bool]:
-        """The same scope on the hazard's own copy of its enterprise's unit and industry."""
+        """The same scope on the hazard's own copy of its enterprise's units."""
         if self.everything:
             return true()
         if self.unit is None:
             return false()
-        if self.unit.kind == "town":
-            return Hazard.town_id == self.unit.id
-        industries = list(self.unit.industries or [])
-        if industries:
-            return or_(Hazard.department_id == self.unit.id, Hazard.industry.in_(industries))
-        return Hazard.department_id == self.unit.id
+        column = Hazard.town_id if self.unit.kind == "town" else Hazard.department_id
+        return column == self.unit.id
 
     def enterprises(self) -> ColumnElement[bool]:
+        """A town sees its enterprises; a department those it supervises (the import assigns a department
+        from the industries it leads when the registry leaves it blank; otherwise the town answers, 属地兜底)."""
         if self.everything:
             return true()
         if self.unit is None:
             return false()
-        if self.unit.kind == "town":
-            return Enterprise.town_id == self.unit.id
-        industries = list(self.unit.industries or [])
-        if industries:
-            return or_(Enterprise.department_id == self.unit.id, Enterprise.industry.in_(industries))
-        return Enterprise.department_id == self.unit.id
+        column = Enterprise.town_id if self.unit.kind == "town" else Enterprise.department_id
+        return column == self.unit.id
 
 
 def scope_of(person: Person) -> Scope:

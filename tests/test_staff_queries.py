@@ -116,7 +116,7 @@ def test_unchecked_high_risk_first(world):
     reply = ask(world, "clerk_a", "未自查企业")
     assert "共 1 条" in reply and "青山化工有限公司（青山湖镇，高危·月度）" in reply and "湖畔家具厂" not in reply
     dept = ask(world, "dept", "未自查企业")
-    assert "青山化工" in dept and "东湖烟花" not in dept  # the department supervises 危险化学品 only
+    assert "青山化工" in dept and "东湖烟花" not in dept  # only the enterprises assigned to the department
 
 
 def test_enterprise_users_are_refused_politely(world):
@@ -171,3 +171,11 @@ def test_open_state_literal_matches_the_ledger_and_the_index():
     assert literal == OPEN_STATES
     index = next(i for i in Hazard.__table__.indexes if i.name == "ix_hazards_town_id_open")
     assert str(index.dialect_options["postgresql"]["where"]) == str(IS_OPEN).replace("hazards.", "")
+
+
+def test_moving_an_enterprise_moves_its_hazards_between_units(world, services):
+    with services.sessions.begin() as s:
+        chem = s.query(Enterprise).filter_by(name="青山化工有限公司").one()
+        chem.town_id = s.query(Unit).filter_by(name="湖东街道").one().id
+    assert "青山化工" in ask(world, "clerk_b", "逾期隐患")
+    assert "青山化工" not in ask(world, "clerk_a", "逾期隐患")

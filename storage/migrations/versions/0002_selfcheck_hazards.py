@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 19:02:12.640447
+Create Date: 2026-11-22 19:10:09.745839
 """
 from __future__ import annotations
 
@@ -98,16 +98,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hazards', schema=None) as batch_op:
         batch_op.create_index('ix_hazards_department_id_found', ['department_id', 'found_at', 'level', 'source', 'status'], unique=False)
-        batch_op.create_index('ix_hazards_department_id_listed', ['department_id', 'progress_due'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
-        batch_op.create_index('ix_hazards_department_id_open', ['department_id', 'deadline'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
+        batch_op.create_index('ix_hazards_department_id_listed', ['department_id', 'progress_due', 'id'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.create_index('ix_hazards_department_id_open', ['department_id', 'deadline', 'id'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
         batch_op.create_index(batch_op.f('ix_hazards_enterprise_id'), ['enterprise_id'], unique=False)
-        batch_op.create_index('ix_hazards_industry_found', ['industry', 'found_at', 'level', 'source', 'status'], unique=False)
-        batch_op.create_index('ix_hazards_industry_listed', ['industry', 'progress_due'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
-        batch_op.create_index('ix_hazards_industry_open', ['industry', 'deadline'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
         batch_op.create_index(batch_op.f('ix_hazards_selfcheck_run_id'), ['selfcheck_run_id'], unique=False)
         batch_op.create_index('ix_hazards_town_id_found', ['town_id', 'found_at', 'level', 'source', 'status'], unique=False)
-        batch_op.create_index('ix_hazards_town_id_listed', ['town_id', 'progress_due'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
-        batch_op.create_index('ix_hazards_town_id_open', ['town_id', 'deadline'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
+        batch_op.create_index('ix_hazards_town_id_listed', ['town_id', 'progress_due', 'id'], unique=False, postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
+        batch_op.create_index('ix_hazards_town_id_open', ['town_id', 'deadline', 'id'], unique=False, postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
 
     op.create_table('hazard_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -144,9 +141,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_hazards_town_id_listed', postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
         batch_op.drop_index('ix_hazards_town_id_found')
         batch_op.drop_index(batch_op.f('ix_hazards_selfcheck_run_id'))
-        batch_op.drop_index('ix_hazards_industry_open', postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
-        batch_op.drop_index('ix_hazards_industry_listed', postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
-        batch_op.drop_index('ix_hazards_industry_found')
         batch_op.drop_index(batch_op.f('ix_hazards_enterprise_id'))
         batch_op.drop_index('ix_hazards_department_id_open', postgresql_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"), sqlite_where=sa.text("status IN ('待整改', '整改中', '已整改待核查')"))
         batch_op.drop_index('ix_hazards_department_id_listed', postgresql_where=sa.text('supervision_level IS NOT NULL'), sqlite_where=sa.text('supervision_level IS NOT NULL'))
