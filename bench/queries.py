@@ -98,8 +98,9 @@ def generate(engine, enterprises: int, hazards: int, runs: int, seed: int = 7) -
             for table in ("units", "enterprises", "hazards", "selfcheck_runs"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             raw.commit()
-            raw.autocommit = True
-            cur.execute("VACUUM ANALYZE")  # what autovacuum leaves behind in steady state
+            driver = raw.driver_connection
+            driver.autocommit = True
+            driver.execute("VACUUM ANALYZE")  # what autovacuum leaves behind in steady state
         finally:
             raw.close()
         return

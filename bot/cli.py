@@ -48,10 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--note", required=True, help="简要说明")
 
     exp = sub.add_parser("export", help="导出记录（JSON/CSV/XLSX）")
-    exp.add_argument("what", choices=["selfchecks"])
+    exp.add_argument("what", choices=["selfchecks", "hazards"])
     exp.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     exp.add_argument("--month", help="只导出该月（YYYY-MM；季度自查按所在季度算）")
     exp.add_argument("--unit", help="只导出该乡镇或部门的企业")
+    exp.add_argument("--level", choices=["重大", "一般"], help="只导出该等级的隐患（hazards）")
     exp.add_argument("--output", "-o", type=Path, help="输出文件（XLSX 必填；JSON/CSV 不填则打印）")
 
     cl = sub.add_parser("checklists", help="自查清单")
@@ -229,22 +230,29 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from .exports import ExportError, Filters, selfcheck_records, selfcheck_runs, write
+    from .exports import (ExportError, Filters, HazardFilters, hazard_records, selfcheck_records, selfcheck_runs,
+                          write, write_hazards)
 
     services = _services(config)
+    scope = f"{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
     try:
         with services.sessions() as session:
-            runs = selfcheck_runs(session, Filters(args.month, args.unit))
-            records = selfcheck_records(runs, services.forms, services.tz)  # type: ignore[arg-type]
-        title = f"企业自查记录{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
-        text = write(records, args.format, args.output, title)
+            if args.what == "selfchecks":
+                runs = selfcheck_runs(session, Filters(args.month, args.unit))
+                records = selfcheck_records(runs, services.forms, services.tz)  # type: ignore[arg-type]
+                text = write(records, args.format, args.output, f"企业自查记录{scope}")
+            else:
+                records = hazard_records(session, HazardFilters(args.month, args.unit, args.level), services.tz)
+                title = f"{args.level or ''}{'事故' if args.level == '重大' else ''}隐患清单{scope}"
+                text = write_hazards(records, args.format, args.output, title, args.unit or "",
+                                     services.now().date())
     except ExportError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     if text is not None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        print(f"已导出 {len(records)} 份自查到 {args.output}", file=sys.stderr)
+        print(f"已导出 {len(records)} 条到 {args.output}", file=sys.stderr)
     return 0
 
 

@@ -122,3 +122,133 @@ def write(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str)
         out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         return None
     return text
+
+
+# -- the hazard list (隐患清单) ---------------------------------------------------------------------
+
+HAZARD_COLUMNS = ("序号", "乡镇/部门", "企业（项目）", "所属行业领域", "隐患描述", "整改措施", "挂牌督办文件名称及文号",
+                  "整改期限", "整改进展")
+
+
+@dataclass(frozen=True)
+class HazardFilters:
+    month: str | None = None
+    unit: str | None = None
+    level: str | None = None
+
+
+def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> list[dict[str, Any]]:
+    from storage.ledger import DRAFT
+    from storage.models import Hazard, HazardEvent
+    from storage.queries import local_range
+
+    query = select(Hazard).join(Enterprise, Hazard.enterprise_id == Enterprise.id).where(Hazard.status != DRAFT)
+    if filters.level:
+        if filters.level not in ("重大", "一般"):
+            raise ExportError("--level 只能是 重大 或 一般")
+        query = query.where(Hazard.level == filters.level)
+    if filters.month:
+        periods_for_month(filters.month)  # validates the format
+        year, mon = (int(x) for x in filters.month.split("-"))
+        last = (date(year + mon // 12, mon % 12 + 1, 1) - date.resolution)
+        lo, hi = local_range(date(year, mon, 1), last, tz)
+        query = query.where(Hazard.found_at >= lo, Hazard.found_at < hi)
+    if filters.unit:
+        unit = session.scalars(select(Unit).where(Unit.name == filters.unit)).one_or_none()
+        if unit is None:
+            raise ExportError(f"没有名为「{filters.unit}」的单位")
+        query = query.where(or_(Hazard.town_id == unit.id, Hazard.department_id == unit.id))
+    hazards = list(session.scalars(query.order_by(Hazard.found_at, Hazard.id)))
+    last_notes: dict[int, str] = {}
+    if hazards:
+        for hazard_id, note in session.execute(
+                select(HazardEvent.hazard_id, HazardEvent.note)
+                .where(HazardEvent.hazard_id.in_([h.id for h in hazards]), HazardEvent.note != "")
+                .order_by(HazardEvent.id)):
+            last_notes[hazard_id] = note
+    out = []
+    for hz in hazards:
+        ent = hz.enterprise
+        unit_name = ent.town.name + (f"/{ent.department.name}" if ent.department else "")
+        progress = hz.status + (f"：{last_notes[hz.id]}" if hz.id in last_notes else "")
+        supervision = f"{hz.supervision_level}挂牌督办 {hz.supervision_doc}".strip() if hz.supervision_level else ""
+        out.append({
+            "number": hz.number, "unit": unit_name, "enterprise": ent.name, "industry": ent.industry,
+            "description": hz.description, "measures": hz.measures, "supervision": supervision,
+            "deadline": hz.deadline or ("即查即改" if hz.fixed_on_spot else ""), "progress": progress,
+            "level": hz.level, "source": hz.source, "status": hz.status, "responsible": hz.responsible,
+            "funds_wan": hz.funds_wan, "plan": hz.plan, "clause": hz.clause,
+            "found_at": hz.found_at.astimezone(tz).isoformat(timespec="minutes"),
+            "closed_at": hz.closed_at.astimezone(tz).isoformat(timespec="minutes") if hz.closed_at else None,
+        })
+    return out
+
+
+def _hazard_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[n, r["unit"], r["enterprise"], r["industry"], r["description"], r["measures"], r["supervision"],
+             r["deadline"], r["progress"]] for n, r in enumerate(records, 1)]
+
+
+def write_hazards(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str, filled_by: str,
+                  filled_on: date) -> str | None:
+    if fmt == "json":
+        text = json.dumps(records, ensure_ascii=False, indent=2)
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([*HAZARD_COLUMNS, "隐患编号", "等级", "来源", "状态"])
+        for row, r in zip(_hazard_rows(records), records):
+            writer.writerow([*row, r["number"], r["level"], r["source"], r["status"]])
+        text = buf.getvalue()
+    elif fmt == "xlsx":
+        if out is None:
+            raise ExportError("XLSX 需要用 --output 指定文件")
+        _hazard_sheet(records, out, title, filled_by, filled_on)
+        return None
+    else:
+        raise ExportError(f"不支持的格式 {fmt}：json、csv 或 xlsx")
+    if out is not None:
+        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        return None
+    return text
+
+
+def _hazard_sheet(records: list[dict[str, Any]], out: Path, title: str, filled_by: str, filled_on: date) -> None:
+    """The official 隐患清单 layout: title, 填报单位/时间, the nine columns, printable on landscape A4."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "隐患清单"
+    width = len(HAZARD_COLUMNS)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws["A1"].font = Font(name="方正小标宋简体", size=18)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 36
+    ws.append([f"填报单位（盖章）：{filled_by}"] + [""] * 5 + [f"填报时间：{filled_on.year}年{filled_on.month}月{filled_on.day}日"])
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
+    ws.merge_cells(start_row=2, start_column=7, end_row=2, end_column=width)
+    ws.append(list(HAZARD_COLUMNS))
+    for cell in ws[3]:
+        cell.font = Font(name="黑体", size=11, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = box
+    for row in _hazard_rows(records):
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            cell.border = box
+            cell.font = Font(name="仿宋_GB2312", size=11)
+    for col, w in zip("ABCDEFGHI", (6, 14, 22, 12, 36, 30, 22, 12, 24)):
+        ws.column_dimensions[col].width = w
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.freeze_panes = "A4"
+    wb.save(out)

@@ -179,3 +179,30 @@ def test_moving_an_enterprise_moves_its_hazards_between_units(world, services):
         chem.town_id = s.query(Unit).filter_by(name="湖东街道").one().id
     assert "青山化工" in ask(world, "clerk_b", "逾期隐患")
     assert "青山化工" not in ask(world, "clerk_a", "逾期隐患")
+
+
+def test_export_hazards_in_the_official_layout(world, services, tmp_path, capsys):
+    import json
+
+    from openpyxl import load_workbook
+
+    from bot.cli import main
+    from bot.exports import HAZARD_COLUMNS
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "{services.config.database.url}"\n[server]\ninstance_dir = "{tmp_path}"\n'
+                   f'[selfcheck]\nchecklists_dir = "{services.config.selfcheck.checklists_dir}"\n[selfcheck.banks]\n')
+    out = tmp_path / "list.xlsx"
+    assert main(["--config", str(cfg), "export", "hazards", "--format", "xlsx", "--level", "重大", "--unit", "青山湖镇",
+                 "-o", str(out)]) == 0
+    ws = load_workbook(out).active
+    assert ws["A1"].value == "重大事故隐患清单·青山湖镇"
+    assert "填报单位" in ws["A2"].value and "填报时间" in ws["G2"].value
+    assert tuple(c.value for c in ws[3]) == HAZARD_COLUMNS
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    assert [r[2] for r in rows] == ["湖畔家具厂", "青山化工有限公司", "青山化工有限公司"]  # by date found; drafts left out
+    assert rows[0][0] == 1 and rows[0][3] == "工贸" and rows[0][8].startswith("整改中")
+    assert ws.page_setup.orientation == "landscape"
+    assert main(["--config", str(cfg), "export", "hazards", "--month", "2026-06"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert sorted(r["number"] for r in data) == ["YH-202606-0001", "YH-202606-0002", "YH-202606-0003"]
