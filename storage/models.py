@@ -196,9 +196,14 @@ class SelfCheckRun(Base):
     """
 
     __tablename__ = "selfcheck_runs"
-    __table_args__ = (UniqueConstraint("enterprise_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "period"),
+        # "未自查企业" looks at this period's submitted runs only.
+        Index("ix_selfcheck_runs_period_submitted", "period", "enterprise_id",
+              postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     period: Mapped[str] = mapped_column(String(10))  # 2026-06 (monthly) or 2026-Q2 (quarterly)
     form_ids: Mapped[list[Any]] = mapped_column(default=list)
     form_version: Mapped[str] = mapped_column(String(100), default="")

@@ -141,6 +141,7 @@ def unchecked_enterprises(session: Session, scope: Scope, month_key: str, quarte
     period = case((Enterprise.risk_tier == "high", high_key), else_=quarter_key)
     submitted = (select(SelfCheckRun.id)
                  .where(SelfCheckRun.enterprise_id == Enterprise.id, SelfCheckRun.period == period,
+                        SelfCheckRun.period.in_(sorted({high_key, quarter_key})),
                         SelfCheckRun.status == "submitted").exists())
     where = and_(scope.enterprises(), ~submitted)
     total = session.scalar(select(func.count()).select_from(Enterprise).where(where)) or 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 19:10:09.745839
+Create Date: 2026-11-22 19:15:54.388022
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('enterprise_id', 'period', name=op.f('uq_selfcheck_runs_enterprise_id'))
     )
     with op.batch_alter_table('selfcheck_runs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_selfcheck_runs_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('ix_selfcheck_runs_period_submitted', ['period', 'enterprise_id'], unique=False, postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
 
     op.create_table('work_records',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -152,6 +152,6 @@ def downgrade() -> None:
 
     op.drop_table('work_records')
     with op.batch_alter_table('selfcheck_runs', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_selfcheck_runs_enterprise_id'))
+        batch_op.drop_index('ix_selfcheck_runs_period_submitted', postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
 
     op.drop_table('selfcheck_runs')
