@@ -1,9 +1,13 @@
-"""wechatpy API clients for pushing messages, sharing the access token between processes.
+"""wechatpy API clients for pushing messages and fetching media, sharing the access token between processes.
 
-The token is cached in Redis when configured, so every worker and the scheduler use one token
-instead of each fetching its own (a fresh fetch invalidates the previous token after a few minutes).
+The token is cached in Redis when configured, so every worker and the scheduler use one token instead of
+each fetching its own (a fresh fetch invalidates the previous token after a few minutes).
+`api_base_url` moves every call — the token fetch included, which wechatpy hard-codes — to another host,
+such as a test double on loopback.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from wechatpy import WeChatClient
 from wechatpy.enterprise import WeChatClient as WeComClient
@@ -12,7 +16,7 @@ from wechatpy.session.memorystorage import MemoryStorage
 from .config import Config
 
 
-def _storage(redis_client):  # type: ignore[no-untyped-def]
+def _storage(redis_client: Any) -> Any:
     if redis_client is None:
         return MemoryStorage()
     from wechatpy.session.redisstorage import RedisStorage
@@ -20,21 +24,34 @@ def _storage(redis_client):  # type: ignore[no-untyped-def]
     return RedisStorage(redis_client, prefix="hazardbot:wechatpy")
 
 
-def wechat_client(config: Config, redis_client=None) -> WeChatClient | None:  # type: ignore[no-untyped-def]
+class _WeChat(WeChatClient):
+    def fetch_access_token(self) -> Any:
+        return self._fetch_access_token(
+            url=self.API_BASE_URL + "token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+
+
+class _WeCom(WeComClient):
+    def fetch_access_token(self) -> Any:
+        return self._fetch_access_token(
+            url=self.API_BASE_URL + "gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret})
+
+
+def wechat_client(config: Config, redis_client: Any = None) -> WeChatClient | None:
     cfg = config.wechat
     if not (cfg.app_id and cfg.app_secret):
         return None
-    client = WeChatClient(cfg.app_id, cfg.app_secret, session=_storage(redis_client))
+    client = _WeChat(cfg.app_id, cfg.app_secret, session=_storage(redis_client))
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
     return client
 
 
-def wecom_client(config: Config, redis_client=None) -> WeComClient | None:  # type: ignore[no-untyped-def]
+def wecom_client(config: Config, redis_client: Any = None) -> WeComClient | None:
     cfg = config.wecom
     if not (cfg.corp_id and cfg.secret):
         return None
-    client = WeComClient(cfg.corp_id, cfg.secret, session=_storage(redis_client))
+    client = _WeCom(cfg.corp_id, cfg.secret, session=_storage(redis_client))
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
     return client

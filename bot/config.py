@@ -106,6 +106,17 @@ class SelfCheckConfig:
     checklists_dir: str = ""
 
 
+@dataclass
+class TipsConfig:
+    # The unit that handles tips naming no enterprise and no industry with a single lead department.
+    default_unit: str = ""
+    # Per sender, counted as keyed hashes in memory or Redis (never in the database).
+    max_submissions_per_day: int = 5
+    max_lookups_per_hour: int = 10
+    # Where a verified reporter claims the reward with the receipt code (shown with a verified tip).
+    reward_claim: str = "匿名举报同样奖励：凭查询码到县应急管理局办理领奖，无需留下姓名。"
+
+
 QUOTA_COUNTS = ("major_hazards", "typical_cases", "enforcement_cases", "leader_supervisions",
                 "small_enterprise_checks")
 
@@ -154,6 +165,7 @@ class Config:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     selfcheck: SelfCheckConfig = field(default_factory=SelfCheckConfig)
     quotas: list[QuotaRule] = field(default_factory=_default_quotas)
+    tips: TipsConfig = field(default_factory=TipsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"
 

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import ProcessedMessage
+from storage.models import Conversation, ProcessedMessage
 
 from .messages import Incoming
 
 # WeChat retries within ~15 s; keep records long enough for slow networks, then forget them.
 RETENTION = timedelta(minutes=10)
 PURGE_EVERY = 500
+TIP_DRAFT_RETENTION = timedelta(hours=24)
 
 
 def message_key(secret: bytes, msg: Incoming) -> str:
@@ -43,4 +44,7 @@ class DedupStore:
 
     def purge(self, session: Session, now: datetime) -> int:
         result = session.execute(delete(ProcessedMessage).where(ProcessedMessage.created_at < now - RETENTION))
+        # A tip typed halfway and abandoned must not stay tied to its sender for long either.
+        session.execute(delete(Conversation).where(Conversation.flow == "tip_submit",
+                                                   Conversation.updated_at < now - TIP_DRAFT_RETENTION))
         return result.rowcount or 0

@@ -31,6 +31,7 @@ SILENT_EVENTS = frozenset({"location", "view", "unsubscribe", "view_miniprogram"
 UNSUPPORTED_TEXT = ("暂不支持{kind}消息。请发送文字；上报隐患或举报时也可以发送图片和位置。\n"
                     "发送「菜单」查看可以办理的事项。")
 KIND_NAMES = {"voice": "语音", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件"}
+REDACTED_TEXT = "（这条回复含举报查询码，为保护举报人不再重复显示。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
 BUSY_TEXT = "系统正忙，请稍后再发一次。"
 # Digits answer the numbered menu shown last; kept in the conversation outside any flow.
@@ -53,8 +54,10 @@ class Engine:
                     stored = self.dedup.lookup(session, key)
                     if stored is not None:
                         return stored
-                    replies = self._dispatch(session, msg)
-                    self.dedup.record(session, key, replies, self.services.clock())
+                    replies, sensitive = self._dispatch(session, msg)
+                    # A retry of a sensitive answer (a receipt code) gets a redacted copy from the database;
+                    # a retry within this process is answered from memory by the Responder.
+                    self.dedup.record(session, key, [REDACTED_TEXT] if sensitive else replies, self.services.clock())
                 return replies
             except (IntegrityError, StaleDataError):
                 # A retry of this message, or another message of the same person, committed first:
@@ -70,7 +73,7 @@ class Engine:
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _dispatch(self, session: Session, msg: Incoming) -> list[str]:
+    def _dispatch(self, session: Session, msg: Incoming) -> tuple[list[str], bool]:
         person = session.scalars(
             select(Person).where(Person.channel == msg.channel, Person.external_id == msg.user_id)
         ).one_or_none()
@@ -78,7 +81,9 @@ class Engine:
         conv = session.scalars(
             select(Conversation).where(Conversation.channel == msg.channel, Conversation.external_id == msg.user_id)
         ).one_or_none()
+        return self._route(ctx, conv, msg), ctx.sensitive
 
+    def _route(self, ctx: Context, conv: Conversation | None, msg: Incoming) -> list[str]:
         if msg.kind == EVENT:
             return self._event(ctx, conv, msg)
         if msg.kind == UNSUPPORTED:
@@ -162,6 +167,11 @@ class Engine:
         return roles is None or ctx.role in roles
 
     def _save(self, ctx: Context, conv: Conversation | None, flow: str | None, step: Step) -> None:
+        if step.forget:
+            if conv is not None:
+                ctx.session.delete(conv)
+                ctx.session.flush()
+            return
         state = step.state
         if conv is None:
             if state is None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import make_engine, make_session_factory
 
 from .config import Config, ConfigError
+from .media import channel_downloaders
 from .ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Services:
     tz: ZoneInfo
     nlu: object  # bot.nlu.Recognizer
     forms: object  # handlers.forms.catalog.FormCatalog
+    downloaders: dict[str, Callable[[str], bytes]]  # channel -> media_id -> bytes
     redis: object | None = None
     clock: Callable[[], datetime] = utc_now
 
@@ -79,6 +81,6 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, n
         limiter = MemoryRateLimiter()
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
-        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms, redis=redis_client,
+        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms, downloaders=channel_downloaders(config, redis_client), redis=redis_client,
         clock=clock,
     )

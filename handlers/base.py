@@ -19,6 +19,8 @@ class Context:
     person: Person | None
     now: datetime  # aware, in the campaign's time zone
     services: Any  # bot.services.Services; Any keeps handlers importable without the app
+    # Set when a reply must not outlive WeChat's retry window in the dedup record (a receipt code).
+    sensitive: bool = False
 
     @property
     def today(self) -> date:
@@ -35,6 +37,8 @@ class Step:
 
     replies: list[str] = field(default_factory=list)
     state: dict[str, Any] | None = None
+    # Delete the conversation row itself when the flow ends: nothing may tie the sender to a tip.
+    forget: bool = False
 
     @classmethod
     def done(cls, *replies: str) -> "Step":

@@ -8,10 +8,11 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from bot.messages import Incoming
 
-from . import staff
+from . import staff, tip, tips_staff
 from .base import Context, Flow, Step
 from .bind import BindFlow
 from .selfcheck import SelfCheckFlow
+from .tip import TipFlow
 
 ANYONE = None
 # Who may start each intent; ANYONE includes people who have not bound.
@@ -34,6 +35,12 @@ INTENT_ROLES: dict[str, frozenset[str] | None] = {
     "dashboard_login": STAFF_ROLES,
     "next_page": STAFF_ROLES,
     "work_record": STAFF_ROLES,
+    "tip_add": ANYONE,
+    "tip_saved": ANYONE,
+    "tip_inbox": STAFF_ROLES,
+    "tip_detail": STAFF_ROLES,
+    "tip_ask": STAFF_ROLES,
+    "tip_handle": STAFF_ROLES,
 }
 
 INTENT_LABELS = {
@@ -55,9 +62,15 @@ INTENT_LABELS = {
     "dashboard_login": "网页管理后台",
     "next_page": "翻页",
     "work_record": "登记典型案例/现场督导",
+    "tip_add": "补充举报",
+    "tip_saved": "保存查询码",
+    "tip_inbox": "待处理举报",
+    "tip_detail": "举报详情",
+    "tip_ask": "向举报人提问",
+    "tip_handle": "处理举报",
 }
 
-FLOWS: dict[str, Flow] = {"bind": BindFlow(), "selfcheck_start": SelfCheckFlow()}
+FLOWS: dict[str, Flow] = {"bind": BindFlow(), "selfcheck_start": SelfCheckFlow(), "tip_submit": TipFlow()}
 
 # Intents answered in one reply; a Step state they return (a pager) is kept outside any flow.
 OneShot = Callable[[Context, Incoming, dict[str, Any]], Step]
@@ -68,12 +81,22 @@ ONE_SHOTS: dict[str, OneShot] = {
     "stats_query": staff.stats,
     "next_page": staff.next_page,
     "work_record": staff.record_work,
+    "tip_query": tip.query,
+    "tip_add": tip.add_info,
+    "tip_saved": tip.saved,
+    "tip_inbox": tips_staff.inbox,
+    "tip_detail": tips_staff.detail,
+    "tip_ask": tips_staff.ask,
+    "tip_handle": tips_staff.handle,
 }
 
 # Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
 COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("绑定", "bind"), ("綁定", "bind"), ("邀请码", "bind"),
+    ("查询举报", "tip_query"), ("补充举报", "tip_add"), ("待处理举报", "tip_inbox"), ("举报详情", "tip_detail"),
+    ("处理举报", "tip_handle"), ("提问 jb", "tip_ask"), ("提问jb", "tip_ask"),
 )
+EXACT_COMMANDS = {"已保存": "tip_saved", "保存了": "tip_saved", "已截图": "tip_saved"}
 # "继续" outside any flow picks up the draft of the person's role (a paused self-check for enterprises).
 RESUME_WORDS = frozenset({"继续", "继续填", "接着填"})
 RESUME_INTENT = {"enterprise_head": "selfcheck_start", "safety_officer": "selfcheck_start"}
@@ -89,6 +112,8 @@ def command_intent(text: str, role: str | None = None) -> str | None:
         return RESUME_INTENT[role]
     if lowered in PAGE_WORDS:
         return "next_page"
+    if lowered in EXACT_COMMANDS:
+        return EXACT_COMMANDS[lowered]
     if _WORK_RECORD.match(lowered):
         return "work_record"
     for prefix, intent in COMMAND_PREFIXES:

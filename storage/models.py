@@ -322,3 +322,54 @@ def _enterprise_scope_follows_to_hazards(mapper, connection, target: Enterprise)
     if any(state.attrs[k].history.has_changes() for k in ("town_id", "department_id", "industry")):
         connection.execute(update(Hazard).where(Hazard.enterprise_id == target.id)
                            .values(town_id=target.town_id, department_id=target.department_id, industry=target.industry))
+
+
+class Tip(Base):
+    """An anonymous tip (举报). Nothing here names the sender: no openid, no message id, no media id, and
+    only the day it arrived. The receipt code exists only as a slow salted hash."""
+
+    __tablename__ = "tips"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # JB-202606-0003, what staff call it
+    receipt_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="已受理")  # 已受理 | 核查中 | 查证属实 | 不属实 | 已奖励
+    what: Mapped[str] = mapped_column(Text)
+    where_text: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    enterprise_text: Mapped[str] = mapped_column(String(200), default="")
+    industry: Mapped[str] = mapped_column(String(50), default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # who handles it
+    received_on: Mapped[str] = mapped_column(String(10))  # the day only: a time would help match it to a sender
+    decided_on: Mapped[str | None] = mapped_column(String(10))
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+    reward_yuan: Mapped[int | None] = mapped_column(Integer)
+    major: Mapped[bool] = mapped_column(default=False)  # a 重大事故隐患 when verified: eligible for a reward
+
+    enterprise: Mapped[Enterprise | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+
+class TipMessage(Base):
+    """Questions from staff and answers or additions from the reporter, dated by day."""
+
+    __tablename__ = "tip_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(10))  # 工作人员 | 举报人
+    text: Mapped[str] = mapped_column(Text)
+    on: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # staff messages only
+    answered: Mapped[bool] = mapped_column(default=False)
+
+
+class TipPhoto(Base):
+    """A photo kept in our own storage, metadata stripped; the WeChat media id is not kept."""
+
+    __tablename__ = "tip_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
