@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--note", required=True, help="简要说明")
 
     exp = sub.add_parser("export", help="导出记录（JSON/CSV/XLSX）")
-    exp.add_argument("what", choices=["selfchecks", "hazards"])
+    exp.add_argument("what", choices=["selfchecks", "hazards", "tips"])
     exp.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     exp.add_argument("--month", help="只导出该月（YYYY-MM；季度自查按所在季度算）")
     exp.add_argument("--unit", help="只导出该乡镇或部门的企业")
@@ -231,7 +231,7 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .exports import (ExportError, Filters, HazardFilters, hazard_records, selfcheck_records, selfcheck_runs,
-                          write, write_hazards)
+                          tip_records, write, write_hazards, write_tips)
 
     services = _services(config)
     scope = f"{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
@@ -241,6 +241,9 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
                 runs = selfcheck_runs(session, Filters(args.month, args.unit))
                 records = selfcheck_records(runs, services.forms, services.tz)  # type: ignore[arg-type]
                 text = write(records, args.format, args.output, f"企业自查记录{scope}")
+            elif args.what == "tips":
+                records = tip_records(session)
+                text = write_tips(records, args.format, args.output)
             else:
                 records = hazard_records(session, HazardFilters(args.month, args.unit, args.level), services.tz)
                 title = f"{args.level or ''}{'事故' if args.level == '重大' else ''}隐患清单{scope}"

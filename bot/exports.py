@@ -252,3 +252,58 @@ def _hazard_sheet(records: list[dict[str, Any]], out: Path, title: str, filled_b
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.freeze_panes = "A4"
     wb.save(out)
+
+
+# -- tips (no sender data exists to export) --------------------------------------------------------
+
+TIP_COLUMNS = ("编号", "受理日期", "状态", "举报内容", "地点", "涉及企业", "行业", "承办单位", "办结日期", "核查结果",
+               "奖励（元）", "照片（张）")
+
+
+def tip_records(session: Session) -> list[dict[str, Any]]:
+    from sqlalchemy import func
+
+    from storage.models import Tip, TipPhoto
+
+    photos = dict(session.execute(select(TipPhoto.tip_id, func.count()).group_by(TipPhoto.tip_id)).all())
+    out = []
+    for tip in session.scalars(select(Tip).order_by(Tip.id)):
+        where = tip.where_text or (f"{tip.latitude:.5f},{tip.longitude:.5f}" if tip.latitude is not None else "")
+        out.append({
+            "number": tip.number, "received_on": tip.received_on, "status": tip.status, "what": tip.what,
+            "where": where, "enterprise": tip.enterprise.name if tip.enterprise else tip.enterprise_text,
+            "industry": tip.industry, "unit": tip.unit.name if tip.unit else "", "decided_on": tip.decided_on or "",
+            "outcome": tip.outcome_note, "reward_yuan": tip.reward_yuan, "photos": photos.get(tip.id, 0),
+        })
+    return out
+
+
+def write_tips(records: list[dict[str, Any]], fmt: str, out: Path | None) -> str | None:
+    rows = [list(r.values()) for r in records]
+    if fmt == "json":
+        text = json.dumps(records, ensure_ascii=False, indent=2)
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(TIP_COLUMNS)
+        writer.writerows(rows)
+        text = buf.getvalue()
+    elif fmt == "xlsx":
+        if out is None:
+            raise ExportError("XLSX 需要用 --output 指定文件")
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "举报登记"
+        ws.append(list(TIP_COLUMNS))
+        for row in rows:
+            ws.append(row)
+        wb.save(out)
+        return None
+    else:
+        raise ExportError(f"不支持的格式 {fmt}：json、csv 或 xlsx")
+    if out is not None:
+        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        return None
+    return text

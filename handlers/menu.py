@@ -27,6 +27,7 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
         ("hazard_report", "登记检查发现的隐患"),
         ("hazard_verify", "核查销号"),
         ("report_generate", "生成调度表/隐患清单"),
+        ("tip_inbox", "待处理举报"),
         ("menu", "帮助"),
     ],
 }

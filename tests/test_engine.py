@@ -35,8 +35,8 @@ def test_menu_number_maps_to_the_role_menu(services, registry, invite):
     engine = Engine(services)
     code = invite("staff", unit=registry["town"])
     engine.handle(msg(f"绑定 {code}", user="clerk"))
-    # 8 is 帮助 in the staff menu; 9 is out of range and falls back to the menu.
-    assert "1. 本月还差几条" in engine.handle(msg("8", user="clerk"))[0]
+    # 9 is 帮助 in the staff menu; 99 is out of range and falls back to the menu.
+    assert "1. 本月还差几条" in engine.handle(msg("9", user="clerk"))[0]
     assert "1. 本月还差几条" in engine.handle(msg("99", user="clerk"))[0]
 
 

@@ -183,3 +183,20 @@ def test_cancel_forgets_the_draft(tip_app, api):
     assert "没有提交" in peer.send_text(WHISTLER, "1").text
     dump = dump_everything(tip_app.extensions["hazardbot"].services)
     assert "烟花" not in dump and WHISTLER not in dump
+
+
+def test_export_tips_has_no_sender_column(tip_app, api, tmp_path, capsys):
+    from bot.cli import main
+
+    peer = WeChatPeer(tip_app.test_client())
+    _, number = submit(peer, api, photo=False)
+    services = tip_app.extensions["hazardbot"].services
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "{services.config.database.url}"\n[server]\ninstance_dir = "{tmp_path}"\n'
+                   f'[selfcheck]\nchecklists_dir = "{services.config.selfcheck.checklists_dir}"\n[selfcheck.banks]\n')
+    assert main(["--config", str(cfg), "export", "tips", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["number"] == number and data[0]["unit"] == "应急管理局"
+    assert set(data[0]) == {"number", "received_on", "status", "what", "where", "enterprise", "industry", "unit",
+                            "decided_on", "outcome", "reward_yuan", "photos"}
+    assert WHISTLER not in json.dumps(data)
