@@ -107,6 +107,15 @@ class SelfCheckConfig:
 
 
 @dataclass
+class LedgerConfig:
+    # 挂牌督办: days from listing to the required substantive progress.
+    county_listing_days: int = 30
+    city_listing_days: int = 60
+    # 双报告: tell the supervising department's staff when a major hazard is reported and when it is rectified.
+    notify_major: bool = True
+
+
+@dataclass
 class TipsConfig:
     # The unit that handles tips naming no enterprise and no industry with a single lead department.
     default_unit: str = ""
@@ -166,6 +175,7 @@ class Config:
     selfcheck: SelfCheckConfig = field(default_factory=SelfCheckConfig)
     quotas: list[QuotaRule] = field(default_factory=_default_quotas)
     tips: TipsConfig = field(default_factory=TipsConfig)
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"
 

@@ -8,7 +8,7 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from bot.messages import Incoming
 
-from . import staff, tip, tips_staff
+from . import hazards, staff, tip, tips_staff
 from .base import Context, Flow, Step
 from .bind import BindFlow
 from .selfcheck import SelfCheckFlow
@@ -41,6 +41,7 @@ INTENT_ROLES: dict[str, frozenset[str] | None] = {
     "tip_detail": STAFF_ROLES,
     "tip_ask": STAFF_ROLES,
     "tip_handle": STAFF_ROLES,
+    "hazard_supervise": STAFF_ROLES,
 }
 
 INTENT_LABELS = {
@@ -68,9 +69,14 @@ INTENT_LABELS = {
     "tip_detail": "举报详情",
     "tip_ask": "向举报人提问",
     "tip_handle": "处理举报",
+    "hazard_supervise": "挂牌督办",
 }
 
-FLOWS: dict[str, Flow] = {"bind": BindFlow(), "selfcheck_start": SelfCheckFlow(), "tip_submit": TipFlow()}
+FLOWS: dict[str, Flow] = {
+    "bind": BindFlow(), "selfcheck_start": SelfCheckFlow(), "tip_submit": TipFlow(),
+    "hazard_report": hazards.HazardReportFlow(), "hazard_progress": hazards.ProgressFlow(),
+    "hazard_verify": hazards.VerifyFlow(),
+}
 
 # Intents answered in one reply; a Step state they return (a pager) is kept outside any flow.
 OneShot = Callable[[Context, Incoming, dict[str, Any]], Step]
@@ -88,6 +94,7 @@ ONE_SHOTS: dict[str, OneShot] = {
     "tip_detail": tips_staff.detail,
     "tip_ask": tips_staff.ask,
     "tip_handle": tips_staff.handle,
+    "hazard_supervise": hazards.supervise,
 }
 
 # Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
@@ -95,6 +102,9 @@ COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("绑定", "bind"), ("綁定", "bind"), ("邀请码", "bind"),
     ("查询举报", "tip_query"), ("补充举报", "tip_add"), ("待处理举报", "tip_inbox"), ("举报详情", "tip_detail"),
     ("处理举报", "tip_handle"), ("提问 jb", "tip_ask"), ("提问jb", "tip_ask"),
+    ("挂牌督办 yh", "hazard_supervise"), ("挂牌督办yh", "hazard_supervise"),
+    ("核查 yh", "hazard_verify"), ("核查yh", "hazard_verify"), ("销号 yh", "hazard_verify"), ("销号yh", "hazard_verify"),
+    ("整改进展 yh", "hazard_progress"), ("整改进展yh", "hazard_progress"),
 )
 EXACT_COMMANDS = {"已保存": "tip_saved", "保存了": "tip_saved", "已截图": "tip_saved"}
 # "继续" outside any flow picks up the draft of the person's role (a paused self-check for enterprises).

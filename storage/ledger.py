@@ -25,9 +25,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "申请销号": (frozenset({OPEN, IN_PROGRESS}), CLAIMED),
     "销号": (frozenset({CLAIMED}), CLOSED),
     "退回": (frozenset({CLAIMED}), IN_PROGRESS),
+    "挂牌督办": (OPEN_STATES, None),  # a record in the history; the status stays
 }
 ENTERPRISE_ACTIONS = frozenset({"即查即改", "登记", "整改进展", "申请销号"})
-STAFF_ONLY_ACTIONS = frozenset({"销号", "退回"})
+STAFF_ONLY_ACTIONS = frozenset({"销号", "退回", "挂牌督办"})
 
 
 class LedgerError(ValueError):

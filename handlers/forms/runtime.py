@@ -21,6 +21,7 @@ COMMANDS = {
     "取消": "cancel", "退出": "cancel", "进度": "progress",
     "菜单": "help", "帮助": "help", "?": "help", "？": "help",
 }
+ACCEPT_WORDS = frozenset({"是", "对", "确认", "好", "可以", "采用", "是的"})
 FULL_SUMMARY_MAX = 12  # longer forms list only the answers that flag a hazard, plus counts
 MAX_BAD = 3
 
@@ -120,7 +121,11 @@ class FormRunner:
             answers[item.id] = photos or None
             state["trail"].append(state["pos"])
             return self._advance(state, [f"已收到 {len(photos)} 张照片。"] if photos else [])
-        parsed = parse_answer(item, msg, today, answers.get(item.id))
+        suggested = state.get("suggest", {}).get(item.id)
+        if suggested is not None and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
+            parsed = parse_answer(item, Incoming(**{**msg.__dict__, "text": str(suggested)}), today)
+        else:
+            parsed = parse_answer(item, msg, today, answers.get(item.id))
         if parsed.ok and item.constraint is not None and item.type != "photo":
             scope = {**answers, **state.get("context", {}), item.id: parsed.value}
             if not item.constraint.evaluate(scope, current=parsed.value):
@@ -233,6 +238,10 @@ class FormRunner:
             lines.append("例如：6月30日、月底、30天内、下周五。")
         elif item.type == "location":
             lines.append("请发送位置（输入框“+”→位置），或直接写地址。")
+        suggested = state.get("suggest", {}).get(item.id)
+        if suggested is not None:
+            label = next((o.label for o in item.options if o.value == suggested), str(suggested))
+            lines.append(f"推荐：{label}（回复「是」采用，或回复其他序号）")
         if not item.required:
             lines.append("（可回复「跳过」）")
         return "\n".join(lines)

@@ -1,0 +1,380 @@
+"""Deadlines and reporting periods in the phrasings people use ("6月30号", "月底", "下周五", "三天后", "上季度").
+
+dateparser and jionlp do not fit (see FIELD-NOTES): this is a small table-tested parser over text whose Chinese
+numerals were turned into digits with cn2an. Numerals are converted only where a date unit follows, so
+"一般隐患" stays a word, and a bare day ("3号") must be followed by a deadline-ish word, so "三号车间" and
+"一号楼" are not dates. Anything we cannot resolve without guessing (春节前, 中秋) is None.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import cn2an
+
+from .normalize import normalize
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+
+
+_NUMERAL = "零〇一二两三四五六七八九十百千"
+# A run of Chinese numerals followed by a date unit; not right after 周/星期/礼拜, where 一…日 name a weekday.
+_CN_NUMBER = re.compile(
+    rf"(?<!周)(?<!星期)(?<!礼拜)([{_NUMERAL}]+)(?=\s*(?:个|天|日|号|月|周|星期|礼拜|年|季度|季|工作日|小时))"
+)
+_FAST_REJECT = re.compile(r"[\d天月周年号日底末后内前今明星礼拜国元旦五劳季期]")
+
+
+@lru_cache(maxsize=512)
+def _cn_to_int(run: str) -> str:
+    if run == "两":
+        return "2"
+    try:
+        return str(int(cn2an.cn2an(run, "smart")))
+    except (ValueError, KeyError, TypeError):
+        return run
+
+
+def numerals_to_digits(text: str) -> str:
+    return _CN_NUMBER.sub(lambda m: _cn_to_int(m.group(1)), text)
+
+
+def _prepare(text: str) -> str:
+    return numerals_to_digits(normalize(text)).replace(" ", "")
+
+
+# -- calendar helpers ---------------------------------------------------------------------------
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _upcoming(today: date, month: int, day: int) -> date | None:
+    """A month-day without a year: this year, or next year once it has passed."""
+    this_year = _safe(today.year, month, day)
+    if this_year is None:  # 2月29日 outside a leap year
+        return _safe(today.year + 1, month, day)
+    return this_year if this_year >= today else _safe(today.year + 1, month, day)
+
+
+def _add_workdays(day: date, n: int) -> date:
+    # Weekends only: the holiday calendar changes yearly and a few days early is the safe side for a deadline.
+    while n > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 6,
+            "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_MONTH_SHIFT = {"上上": -2, "上": -1, "本": 0, "这": 0, "当": 0, "今": 0, "次": 1, "下": 1, "下下": 2}
+
+
+def _shift(prefix: str | None) -> int:
+    if not prefix:
+        return 0
+    return _MONTH_SHIFT.get(prefix.replace("个", "").replace("一", ""), 0)
+
+
+# -- dates --------------------------------------------------------------------------------------
+
+_DateRule = tuple[re.Pattern[str], "object"]
+_END = r"(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s]|的时候)"
+
+_ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?!\d)")
+_REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)月(\d{1,2})[日号]?(?!\d)")
+_MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?(?!\d)")
+_MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
+_DOTTED = re.compile(r"(?<![\d.\-/:])(\d{1,2})[./](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分)")
+_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(?:底|末)")
+_YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
+_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_WEEK_END = re.compile(r"(本|这个?)(?:周|星期|礼拜)(?:内|之内|以内)")
+_RELATIVE = re.compile(
+    r"(\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|年)(?:内|以内|之内|后|以后|之后|过后)"
+)
+_WITHIN_LIMIT = re.compile(r"限期(\d{1,3})(天|日|个月|工作日)")
+_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|今天|今日|当天")
+_HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|中秋节?|端午节?|清明节?|元宵节?)(?:节)?(?:前|之前|以前)")
+_BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
+
+_NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+# Holidays with a fixed solar date; the lunar ones (春节, 中秋 …) depend on a calendar we do not carry.
+_HOLIDAY_EVE = {"国庆": (9, 30), "国庆节": (9, 30), "十一": (9, 30), "元旦": (12, 31), "五一": (4, 30), "劳动节": (4, 30)}
+
+
+def _iso(m: re.Match[str], today: date) -> date | None:
+    return _safe(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def _rel_month_day(m: re.Match[str], today: date) -> date | None:
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    return _safe(first.year, first.month, int(m.group(2)))
+
+
+def _month_day(m: re.Match[str], today: date) -> date | None:
+    month, day = int(m.group(1)), int(m.group(2))
+    return _upcoming(today, month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def _month_end_of(m: re.Match[str], today: date) -> date | None:
+    month = int(m.group(1))
+    if not 1 <= month <= 12:
+        return None
+    end = _month_end(today.year, month)
+    return end if end >= today else _month_end(today.year + 1, month)
+
+
+def _month_end_rel(m: re.Match[str], today: date) -> date | None:
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    return _month_end(first.year, first.month)
+
+
+def _year_end(m: re.Match[str], today: date) -> date | None:
+    return date(today.year + (1 if m.group(1) == "明" else 0), 12, 31)
+
+
+def _weekday(m: re.Match[str], today: date) -> date | None:
+    target = _WEEKDAY[m.group(2)]
+    monday = today - timedelta(days=today.weekday())
+    prefix = (m.group(1) or "").replace("个", "")
+    if not prefix:  # bare 周五: the next one, today included
+        return today + timedelta(days=(target - today.weekday()) % 7)
+    weeks = {"下下": 2, "下": 1, "本": 0, "这": 0, "上": -1}[prefix]
+    return monday + timedelta(days=7 * weeks + target)
+
+
+def _week_end(m: re.Match[str], today: date) -> date | None:
+    return today + timedelta(days=6 - today.weekday())
+
+
+def _relative(m: re.Match[str], today: date) -> date | None:
+    amount, unit = m.group(1), m.group(2).removeprefix("个")
+    if amount == "半":
+        return {"月": today + timedelta(days=15), "年": _add_months(today, 6)}.get(unit)
+    n = int(amount)
+    if unit in ("天", "日"):
+        return today + timedelta(days=n)
+    if unit == "工作日":
+        return _add_workdays(today, n)
+    if unit in ("周", "星期", "礼拜"):
+        return today + timedelta(weeks=n)
+    if unit == "月":
+        return _add_months(today, n)
+    return _add_months(today, 12 * n)
+
+
+def _within_limit(m: re.Match[str], today: date) -> date | None:
+    n, unit = int(m.group(1)), m.group(2)
+    if unit == "个月":
+        return _add_months(today, n)
+    return _add_workdays(today, n) if unit == "工作日" else today + timedelta(days=n)
+
+
+def _named_day(m: re.Match[str], today: date) -> date | None:
+    return today + timedelta(days=_NAMED_OFFSET[m.group(0)])
+
+
+def _holiday(m: re.Match[str], today: date) -> date | None:
+    eve = _HOLIDAY_EVE.get(m.group(1))
+    return _upcoming(today, *eve) if eve else None  # lunar holidays: no guess
+
+
+def _bare_day(m: re.Match[str], today: date) -> date | None:
+    day = int(m.group(1))
+    if not 1 <= day <= 31:
+        return None
+    this_month = _safe(today.year, today.month, day)
+    if this_month is not None and this_month >= today:
+        return this_month
+    following = _add_months(today.replace(day=1), 1)
+    return _safe(following.year, following.month, day)
+
+
+# Order matters only for equal spans; longer matches win (下个月15号 over 15号, 6月底 over 月底).
+_DATE_RULES = (
+    (_ISO, _iso), (_REL_MONTH_DAY, _rel_month_day), (_MONTH_DAY, _month_day), (_MONTH_END_OF, _month_end_of),
+    (_MONTH_END, _month_end_rel), (_YEAR_END, _year_end), (_WEEKDAY_RE, _weekday), (_WEEK_END, _week_end),
+    (_RELATIVE, _relative), (_WITHIN_LIMIT, _within_limit), (_NAMED_DAY, _named_day), (_HOLIDAY, _holiday),
+    (_DOTTED, _month_day), (_BARE_DAY, _bare_day),
+)
+
+
+def _spans(prepared: str, today: date) -> list[tuple[int, int, date | None]]:
+    found: list[tuple[int, int, date | None]] = []
+    for pattern, resolve in _DATE_RULES:
+        for m in pattern.finditer(prepared):
+            found.append((m.start(), m.end(), resolve(m, today)))
+    # Keep the longest match wherever spans overlap.
+    found.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    kept: list[tuple[int, int, date | None]] = []
+    for span in found:
+        if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
+            kept.append(span)
+    kept.sort()
+    return kept
+
+
+def find_dates(text: str, today: date, *, prepared: bool = False) -> list[date]:
+    """All concrete days mentioned, in order of appearance."""
+    t = text if prepared else _prepare(text)
+    if not _FAST_REJECT.search(t):
+        return []
+    return [d for _, _, d in _spans(t, today) if d is not None]
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """The first day the text names, resolved against `today`; None when unsure (a holiday we cannot place)."""
+    t = _prepare(text)
+    if not t or not _FAST_REJECT.search(t):
+        return None
+    spans = _spans(t, today)
+    return spans[0][2] if spans else None
+
+
+# -- periods ------------------------------------------------------------------------------------
+
+def _month_period(year: int, month: int) -> Period:
+    return Period(date(year, month, 1), _month_end(year, month), f"{year}年{month}月")
+
+
+def _quarter_period(year: int, quarter: int) -> Period:
+    start = date(year, 3 * quarter - 2, 1)
+    return Period(start, _month_end(year, 3 * quarter), f"{year}年第{quarter}季度")
+
+
+def _year_period(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), f"{year}年")
+
+
+def _span_label(start: date, end: date) -> str:
+    return f"{start.isoformat()}至{end.isoformat()}"
+
+
+_P_MONTH_REL = re.compile(r"(上上个?|上一?个?|本|这一?个?|当|下一?个?|次)月份?(?![底末初中\d])")
+_P_MONTH_ABS = re.compile(r"(?:(20\d{2})年)?(?<![\d.])(\d{1,2})月份?(?![底末初中旬\d])")
+_P_QUARTER_REL = re.compile(r"(上一?个?|本|这一?个?|当|下一?个?)季度?")
+_P_QUARTER_ABS = re.compile(r"(?:(20\d{2})年)?(?:第)?([1-4一二三四])季度|(?<![a-z0-9])q([1-4])(?![a-z0-9])")
+_P_HALF = re.compile(r"(?:(20\d{2})年|今年|本年)?([上下])半年")
+_P_YEAR_REL = re.compile(r"今年|本年度?|这一?年|当年|全年|去年|上一?年度?|前年")
+_P_YEAR_ABS = re.compile(r"(20\d{2})年(?:度|全年)?(?![\d底末])")
+_P_WEEK = re.compile(r"(上一?个?|本|这一?个?)(?:周|星期|礼拜)(?![一二三四五六日天1-7内末])")
+_P_RECENT = re.compile(r"(?:近|最近|过去)(\d{1,3}|半)个?(天|日|周|星期|月|年)")
+
+_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def _p_month_rel(m: re.Match[str], today: date) -> Period:
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    return _month_period(first.year, first.month)
+
+
+def _p_month_abs(m: re.Match[str], today: date) -> Period | None:
+    month = int(m.group(2))
+    if not 1 <= month <= 12:
+        return None
+    return _month_period(int(m.group(1)) if m.group(1) else today.year, month)
+
+
+def _p_quarter_rel(m: re.Match[str], today: date) -> Period:
+    shift = _shift(m.group(1))
+    index = today.year * 4 + (today.month - 1) // 3 + shift
+    return _quarter_period(index // 4, index % 4 + 1)
+
+
+def _p_quarter_abs(m: re.Match[str], today: date) -> Period:
+    raw = m.group(2) or m.group(3)
+    quarter = _CN_QUARTER.get(raw) or int(raw)
+    return _quarter_period(int(m.group(1)) if m.group(1) else today.year, quarter)
+
+
+def _p_half(m: re.Match[str], today: date) -> Period:
+    year = int(m.group(1)) if m.group(1) else today.year
+    if m.group(2) == "上":
+        return Period(date(year, 1, 1), date(year, 6, 30), f"{year}年上半年")
+    return Period(date(year, 7, 1), date(year, 12, 31), f"{year}年下半年")
+
+
+def _p_year_rel(m: re.Match[str], today: date) -> Period:
+    word = m.group(0)
+    if word == "前年":
+        return _year_period(today.year - 2)
+    return _year_period(today.year - 1 if word.startswith(("去", "上")) else today.year)
+
+
+def _p_year_abs(m: re.Match[str], today: date) -> Period:
+    return _year_period(int(m.group(1)))
+
+
+def _p_week(m: re.Match[str], today: date) -> Period:
+    monday = today - timedelta(days=today.weekday())
+    if m.group(1).startswith("上"):
+        monday -= timedelta(days=7)
+    sunday = monday + timedelta(days=6)
+    return Period(monday, sunday, _span_label(monday, sunday))
+
+
+def _p_recent(m: re.Match[str], today: date) -> Period:
+    amount, unit = m.group(1), m.group(2)
+    n = 0.5 if amount == "半" else int(amount)
+    days = {"天": 1, "日": 1, "周": 7, "星期": 7, "月": 30, "年": 365}[unit]
+    start = today - timedelta(days=max(int(n * days) - 1, 0))
+    return Period(start, today, _span_label(start, today))
+
+
+_PERIOD_RULES = (
+    (_P_HALF, _p_half), (_P_QUARTER_ABS, _p_quarter_abs), (_P_QUARTER_REL, _p_quarter_rel),
+    (_P_MONTH_REL, _p_month_rel), (_P_MONTH_ABS, _p_month_abs), (_P_RECENT, _p_recent), (_P_WEEK, _p_week),
+    (_P_YEAR_ABS, _p_year_abs), (_P_YEAR_REL, _p_year_rel),
+)
+_PERIOD_HINT = re.compile(r"[月季年周天日q]|星期|礼拜")
+
+
+def find_period(text: str, today: date, *, prepared: bool = False) -> Period | None:
+    t = text if prepared else _prepare(text)
+    if not _PERIOD_HINT.search(t):
+        return None
+    best: tuple[int, int, Period] | None = None
+    for pattern, resolve in _PERIOD_RULES:
+        for m in pattern.finditer(t):
+            period = resolve(m, today)
+            if period is None:
+                continue
+            # The earliest mention wins; at the same position the longer one ("2026年6月" over "2026年").
+            key = (m.start(), -(m.end() - m.start()))
+            if best is None or key < best[:2]:
+                best = (key[0], key[1], period)
+    return best[2] if best else None
+
+
+def parse_period(text: str, today: date) -> Period | None:
+    """本月/上个月/这个季度/上季度/第三季度/今年/2026年6月 … as (start, end inclusive, label)."""
+    return find_period(text, today)
+
+
+def prepare(text: str) -> str:
+    """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True."""
+    return _prepare(text)
