@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from scheduler.outbox import OutboxSender, PushWorker, channel_senders, enqueue
+from scheduler.delivery import OutboxSender, channel_senders
+from scheduler.outbox import PushWorker, enqueue
 
 from .channels.common import Responder
 from .config import Config, ConfigError, load_config
@@ -64,7 +65,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.server.max_body_bytes
     engine = Engine(services)
-    sender = OutboxSender(services.sessions, channel_senders(config, services.redis), services.clock)
+    sender = OutboxSender(services.sessions, channel_senders(config, services.redis), config, services.clock)
     pushes = PushWorker(sender)
     hb = HazardBot(services, engine, Responder(engine.handle, lambda m, t: hb.push(m, t),
                                                 config.server.reply_timeout), pushes)

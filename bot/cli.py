@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--threads", type=int, default=8)
 
+    sub.add_parser("scheduler", help="单独运行提醒调度进程（生产环境 scheduler.embedded = false 时）")
+    ob = sub.add_parser("outbox", help="查看待发和发送失败的消息")
+    ob.add_argument("--failed", action="store_true", help="列出发送失败的消息及原因")
+
     chat = sub.add_parser("chat", help="终端模拟器：以某个用户身份和助手对话")
     chat.add_argument("--user", required=True, help="模拟的用户 ID（相当于 openid）")
 
@@ -104,7 +108,13 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     from .app import check_channel_keys, create_app
 
     check_channel_keys(config)
-    app = create_app(services=_services(config))
+    services = _services(config)
+    app = create_app(services=services)
+    if config.scheduler.embedded:
+        from scheduler.runner import build_scheduler
+
+        build_scheduler(services).start()
+        print("提醒调度：内嵌运行（每 %d 分钟扫描一次）" % config.scheduler.sweep_minutes)
     host, port = args.host or config.server.host, args.port or config.server.port
     print(f"hazardbot 已启动：http://{host}:{port}")
     channels = [name for name, on in (("/wechat", config.wechat.token), ("/wecom", config.wecom.token)) if on]
@@ -112,6 +122,33 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     if config.server.simulator:
         print(f"网页模拟器：http://{host}:{port}/simulator")
     serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+    return 0
+
+
+def cmd_scheduler(config: Config, args: argparse.Namespace) -> int:
+    from scheduler.runner import build_scheduler
+
+    services = _services(config)
+    print("提醒调度进程已启动（Ctrl+C 退出）")
+    try:
+        build_scheduler(services, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return 0
+
+
+def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from storage.models import Outbox
+
+    services = _services(config)
+    with services.sessions() as session:
+        counts = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
+        print("，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "发件箱是空的")
+        if args.failed:
+            for row in session.scalars(select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id)):
+                print(f"#{row.id} {row.channel}:{row.recipient} {row.rule or '回复'}：{row.last_error}")
     return 0
 
 
@@ -262,6 +299,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {
     "init": cmd_init, "serve": cmd_serve, "chat": cmd_chat, "invite": cmd_invite, "import": cmd_import,
     "nlu": cmd_nlu, "checklists": cmd_checklists, "export": cmd_export, "record": cmd_record,
+    "scheduler": cmd_scheduler, "outbox": cmd_outbox,
 }
 
 if __name__ == "__main__":

@@ -107,6 +107,35 @@ class SelfCheckConfig:
 
 
 @dataclass
+class SchedulerConfig:
+    # true: the scheduler runs inside `hazardbot serve` (one process). Production with several web workers:
+    # false, and run `hazardbot scheduler` as its own process.
+    embedded: bool = True
+    sweep_minutes: int = 15
+    deliver_seconds: int = 30
+    # Reminders are due at this local hour; none goes out in quiet hours (replies to a person still do).
+    send_hour: int = 9
+    quiet_start: str = "22:00"
+    quiet_end: str = "08:00"
+    # A reminder later than this past its moment is dropped with a record instead of sent.
+    grace_hours: int = 12
+    # Pushes per minute from one sender process (WeCom drops anything above 30 per member per minute).
+    per_minute: int = 300
+    selfcheck_days_before: list[int] = field(default_factory=lambda: [7, 3, 1])
+    deadline_days_before: list[int] = field(default_factory=lambda: [3, 0])
+    overdue_reminder_days: int = 7
+    escalate_after_days: int = 3
+    listing_days_before: list[int] = field(default_factory=lambda: [7, 0])
+    report_day: int = 16
+    report_days_before: list[int] = field(default_factory=lambda: [3, 0])
+    quota_days_before: int = 7
+    # Days off that postpone the report day (YYYY-MM-DD); weekends always do.
+    holidays: list[str] = field(default_factory=list)
+    # WeChat template ids by rule, for people who have not written within 48 hours (certified 服务号 only).
+    templates: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class LedgerConfig:
     # 挂牌督办: days from listing to the required substantive progress.
     county_listing_days: int = 30
@@ -176,6 +205,7 @@ class Config:
     quotas: list[QuotaRule] = field(default_factory=_default_quotas)
     tips: TipsConfig = field(default_factory=TipsConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = "(defaults)"
 

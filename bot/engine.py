@@ -78,6 +78,8 @@ class Engine:
             select(Person).where(Person.channel == msg.channel, Person.external_id == msg.user_id)
         ).one_or_none()
         ctx = Context(session, msg.channel, msg.user_id, person, self.services.now(), self.services)
+        if person is not None and msg.kind != EVENT:
+            person.last_inbound_at = self.services.clock()  # opens WeChat's 48-hour customer-service window
         conv = session.scalars(
             select(Conversation).where(Conversation.channel == msg.channel, Conversation.external_id == msg.user_id)
         ).one_or_none()

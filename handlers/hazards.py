@@ -113,17 +113,19 @@ class HazardReportFlow:
         return Step.stay({"step": "form", "enterprise": enterprise_id, "form": result.state}, *result.replies)
 
     def _suggest(self, ctx: Context, form_state: dict[str, Any], enterprise_id: int) -> bool:
-        """Suggest the industry from the description's words, else the enterprise's registered industry.
+        """Suggest the enterprise's registered industry (the ledger's 所属行业领域 follows the registry); for an
+        enterprise registered outside the list, the industry the description's words point to.
         True when a new suggestion was added."""
         answers = form_state["answers"]
         if "description" not in answers or "industry" in answers or "industry" in form_state.get("suggest", {}):
             return False
         form = ctx.services.forms.form("hazard_report")
         allowed = {o.value for o in form.item("industry").options}
-        found = getattr(getattr(ctx.services.nlu.recognize(answers["description"], today=ctx.today), "entities", None),
-                        "industries", ()) or ()
         ent = ctx.session.get(Enterprise, enterprise_id)
-        choice = next((i for i in found if i in allowed), None) or (ent.industry if ent and ent.industry in allowed else None)
+        choice = ent.industry if ent and ent.industry in allowed and ent.industry != "其他" else None
+        if choice is None:
+            found = ctx.services.nlu.recognize(answers["description"], today=ctx.today).entities.industries
+            choice = next((i for i in found if i in allowed), None)
         if choice:
             form_state.setdefault("suggest", {})["industry"] = choice
         return choice is not None

@@ -8,7 +8,7 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from bot.messages import Incoming
 
-from . import hazards, staff, tip, tips_staff
+from . import hazards, reminders, staff, tip, tips_staff
 from .base import Context, Flow, Step
 from .bind import BindFlow
 from .selfcheck import SelfCheckFlow
@@ -42,6 +42,8 @@ INTENT_ROLES: dict[str, frozenset[str] | None] = {
     "tip_ask": STAFF_ROLES,
     "tip_handle": STAFF_ROLES,
     "hazard_supervise": STAFF_ROLES,
+    "reminder_optout": ENTERPRISE_ROLES | STAFF_ROLES,
+    "broadcast": STAFF_ROLES,
 }
 
 INTENT_LABELS = {
@@ -70,6 +72,8 @@ INTENT_LABELS = {
     "tip_ask": "向举报人提问",
     "tip_handle": "处理举报",
     "hazard_supervise": "挂牌督办",
+    "reminder_optout": "退订提醒",
+    "broadcast": "发布提醒",
 }
 
 FLOWS: dict[str, Flow] = {
@@ -95,6 +99,9 @@ ONE_SHOTS: dict[str, OneShot] = {
     "tip_ask": tips_staff.ask,
     "tip_handle": tips_staff.handle,
     "hazard_supervise": hazards.supervise,
+    "reminder_ack": reminders.acknowledge,
+    "reminder_optout": reminders.opt_out,
+    "broadcast": reminders.broadcast,
 }
 
 # Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
@@ -105,8 +112,10 @@ COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("挂牌督办 yh", "hazard_supervise"), ("挂牌督办yh", "hazard_supervise"),
     ("核查 yh", "hazard_verify"), ("核查yh", "hazard_verify"), ("销号 yh", "hazard_verify"), ("销号yh", "hazard_verify"),
     ("整改进展 yh", "hazard_progress"), ("整改进展yh", "hazard_progress"),
+    ("退订提醒", "reminder_optout"), ("发布提醒", "broadcast"),
 )
-EXACT_COMMANDS = {"已保存": "tip_saved", "保存了": "tip_saved", "已截图": "tip_saved"}
+EXACT_COMMANDS = {"已保存": "tip_saved", "保存了": "tip_saved", "已截图": "tip_saved", "收到": "reminder_ack",
+                  "已收到": "reminder_ack", "收到了": "reminder_ack"}
 # "继续" outside any flow picks up the draft of the person's role (a paused self-check for enterprises).
 RESUME_WORDS = frozenset({"继续", "继续填", "接着填"})
 RESUME_INTENT = {"enterprise_head": "selfcheck_start", "safety_officer": "selfcheck_start"}

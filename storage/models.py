@@ -114,6 +114,8 @@ class Person(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
     bound_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When this person last wrote: WeChat allows customer-service messages only within 48 hours of it.
+    last_inbound_at: Mapped[datetime | None] = mapped_column()
 
     unit: Mapped[Unit | None] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()
@@ -181,7 +183,11 @@ class Outbox(Base):
     recipient: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | failed | dropped
+    rule: Mapped[str] = mapped_column(String(30), default="")  # the reminder rule; "" for replies and notices
+    template: Mapped[dict[str, Any]] = mapped_column(default=dict)  # template message fallback: {"title", "fields"}
+    claimed_until: Mapped[datetime | None] = mapped_column()  # a sender's lease on a row it is sending
+    acked_at: Mapped[datetime | None] = mapped_column()  # the person answered "收到"
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
@@ -373,3 +379,26 @@ class TipPhoto(Base):
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id"), index=True)
     path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ReminderOptOut(Base):
+    """A person who sent "退订提醒 X" for an optional reminder rule (legal deadlines cannot be refused)."""
+
+    __tablename__ = "reminder_optouts"
+    __table_args__ = (UniqueConstraint("person_id", "rule"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    rule: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """A 重点时段 reminder staff scheduled ("发布提醒 …"): sent to the heads of the enterprises in scope."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # None: everyone (admin)
+    day: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

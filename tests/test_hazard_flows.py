@@ -127,3 +127,14 @@ def test_bad_input_gets_one_line_and_writes_nothing(people, services):
     assert "「核查销号」不是企业主要负责人可以办理的事项" in say("o_boss", "核查 YH-202606-0001")
     with services.sessions() as s:
         assert s.scalars(select(Hazard)).all() == []
+
+
+def test_industry_is_suggested_from_the_description_when_the_registry_has_none(people, services):
+    say, _ = people
+    with services.sessions.begin() as s:
+        town = s.scalars(select(Unit).where(Unit.name == "青山湖镇")).one()
+        s.add(Enterprise(name="湖滨综合商贸", industry="其他", town_id=town.id))
+    say("o_town", "5")
+    say("o_town", "湖滨综合商贸")
+    asked = say("o_town", "后院建筑工地脚手架没有连墙件，塔吊司机无证作业")
+    assert "推荐：房屋市政工程" in asked

@@ -1,0 +1,11 @@
+"""Chinese natural-language understanding: intents and entities with jieba and a domain dictionary."""
+from __future__ import annotations
+
+from .dates import Period, parse_date, parse_period
+from .intents import INTENTS
+from .model import Entities, NameMatch, NluResult
+from .names import NameIndex
+from .recognizer import Recognizer
+
+__all__ = ["Entities", "INTENTS", "NameIndex", "NameMatch", "NluResult", "Period", "Recognizer", "parse_date",
+           "parse_period"]

@@ -1,0 +1,23 @@
+"""`hazardbot nlu`: one JSON object per input line, for trying phrasings and for logs."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Iterable, TextIO
+
+from .names import NameIndex
+from .recognizer import Recognizer
+
+
+def run_cli(lines: Iterable[str], out: TextIO, recognizer: Recognizer, today: date,
+            names: NameIndex | None = None) -> None:
+    for line in lines:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        result = recognizer.recognize(text, today=today, names=names)
+        data = result.to_json()
+        out.write(json.dumps({k: data[k] for k in ("text", "intent", "confidence", "entities")}
+                             | {k: data[k] for k in ("ambiguous", "candidates") if k in data},
+                             ensure_ascii=False) + "\n")
+    out.flush()

@@ -1,0 +1,251 @@
+"""Intent scoring: weighted keywords over jieba tokens plus weighted phrase patterns over the text.
+
+Why rules and not a trained classifier: we have a few hundred hand-written examples, not thousands of real
+logs; a rule table is readable by the people who know the domain, and bench/nlu.py measures it on held-out
+lines. Each hit adds weight to one or more intents; the totals are compared, and when the two best are close
+the result says so (ambiguous) so the bot asks instead of guessing.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+INTENTS = (
+    "menu", "bind", "selfcheck_start", "selfcheck_status", "hazard_report", "hazard_progress", "hazard_verify",
+    "tip_submit", "tip_query", "quota_query", "overdue_query", "unchecked_query", "stats_query",
+    "report_generate", "dashboard_login", "reminder_ack", "unknown",
+)
+
+MENU, BIND, SC_START, SC_STATUS = "menu", "bind", "selfcheck_start", "selfcheck_status"
+REPORT, PROGRESS, VERIFY = "hazard_report", "hazard_progress", "hazard_verify"
+TIP, TIP_QUERY, QUOTA, OVERDUE = "tip_submit", "tip_query", "quota_query", "overdue_query"
+UNCHECKED, STATS, EXPORT, DASHBOARD, ACK, UNKNOWN = (
+    "unchecked_query", "stats_query", "report_generate", "dashboard_login", "reminder_ack", "unknown")
+
+# Below this total no intent is believed: chit-chat and gibberish land here.
+MIN_SCORE = 1.6
+# The runner-up within this share of the winner makes the result ambiguous …
+AMBIGUOUS_RATIO = 0.75
+# … unless it is weak on its own.
+AMBIGUOUS_FLOOR = 2.0
+MAX_CANDIDATES = 4
+
+Weights = dict[str, float]
+
+# -- single words, matched against jieba tokens (each is added to the tokenizer so it stays whole) ---------------
+TOKEN_WEIGHTS: dict[str, Weights] = {
+    "菜单": {MENU: 3.5}, "帮助": {MENU: 3}, "功能": {MENU: 1.5}, "目录": {MENU: 2}, "主菜单": {MENU: 4},
+    "使用说明": {MENU: 3}, "教程": {MENU: 2}, "help": {MENU: 3.5}, "操作指南": {MENU: 3}, "说明书": {MENU: 2.5},
+    "绑定": {BIND: 3.5}, "解绑": {BIND: 3}, "换绑": {BIND: 3}, "邀请码": {BIND: 4}, "注册": {BIND: 2.5},
+    "认证": {BIND: 2}, "实名": {BIND: 1.5}, "激活": {BIND: 2}, "验证码": {BIND: 1.5},
+    "自查": {SC_START: 1.6, SC_STATUS: 0.9, UNCHECKED: 0.9}, "自查表": {SC_START: 1.8, SC_STATUS: 0.6},
+    "自查自改": {SC_START: 2}, "自检": {SC_START: 1.4, SC_STATUS: 0.6, UNCHECKED: 0.5},
+    "问卷": {SC_START: 1.2}, "检查表": {SC_START: 1.2}, "自查记录": {SC_STATUS: 3.5}, "排查": {SC_START: 0.5},
+    "隐患": {REPORT: 1.0, PROGRESS: 0.3, OVERDUE: 0.3, QUOTA: 0.3, TIP: 0.3},
+    "重大隐患": {REPORT: 1.0, QUOTA: 0.4, OVERDUE: 0.3}, "安全隐患": {REPORT: 1.0, TIP: 0.5},
+    "上报": {REPORT: 1.6, QUOTA: 0.3}, "登记": {REPORT: 1.2}, "录入": {REPORT: 1.2}, "发现": {REPORT: 0.8},
+    "新增": {REPORT: 1.0},
+    "举报": {TIP: 2.6, TIP_QUERY: 1.0}, "匿名": {TIP: 2.5, TIP_QUERY: 0.3}, "匿名举报": {TIP: 3.5},
+    "反映": {TIP: 2.2}, "投诉": {TIP: 2.2}, "吹哨": {TIP: 2.8}, "吹哨人": {TIP: 2.8}, "检举": {TIP: 2.8},
+    "揭发": {TIP: 2.2}, "曝光": {TIP: 1.5}, "爆料": {TIP: 2.2}, "线索": {TIP: 1.5}, "12350": {TIP: 2},
+    "查询码": {TIP_QUERY: 3.5}, "回执": {TIP_QUERY: 2.5}, "回执码": {TIP_QUERY: 3.5}, "奖励": {TIP_QUERY: 1.5},
+    "奖金": {TIP_QUERY: 1.8}, "举报奖励": {TIP_QUERY: 3},
+    "整改": {PROGRESS: 1.4, VERIFY: 0.4, OVERDUE: 0.4}, "整改进展": {PROGRESS: 3.5}, "整改完成": {PROGRESS: 3},
+    "已整改": {PROGRESS: 2.8, VERIFY: 0.5}, "进展": {PROGRESS: 1.4, TIP_QUERY: 0.8}, "进度": {PROGRESS: 1.2, TIP_QUERY: 0.6},
+    "整改情况": {PROGRESS: 2.2, STATS: 0.5},
+    "销号": {VERIFY: 3.2, PROGRESS: 0.6}, "核查": {VERIFY: 2.6, TIP_QUERY: 0.3}, "复查": {VERIFY: 2.6},
+    "验收": {VERIFY: 2.6}, "核实": {VERIFY: 1.8, TIP_QUERY: 0.4}, "闭环": {VERIFY: 1.8}, "核销": {VERIFY: 2.8},
+    "闭环销号": {VERIFY: 3.5},
+    "还差": {QUOTA: 2.6}, "指标": {QUOTA: 2.2}, "考核": {QUOTA: 1.6}, "达标": {QUOTA: 2.2}, "任务": {QUOTA: 1.0},
+    "任务数": {QUOTA: 2.5},
+    "逾期": {OVERDUE: 3.2}, "超期": {OVERDUE: 3.2}, "挂牌督办": {OVERDUE: 3.2}, "督办": {OVERDUE: 2.4},
+    "挂牌": {OVERDUE: 2.0}, "到期": {OVERDUE: 1.8}, "超时": {OVERDUE: 1.6}, "过期": {OVERDUE: 1.4},
+    "统计": {STATS: 3.2}, "汇总": {STATS: 2.6, EXPORT: 0.6}, "数据": {STATS: 2.0}, "总数": {STATS: 2.2},
+    "一共": {STATS: 1.6}, "累计": {STATS: 1.6}, "总共": {STATS: 1.6}, "概况": {STATS: 2.2}, "数据汇总": {STATS: 3.5},
+    "完成率": {STATS: 2.4}, "整改率": {STATS: 2.6}, "销号率": {STATS: 2.6}, "排名": {STATS: 2.2}, "简报": {STATS: 1.5},
+    "调度表": {EXPORT: 3.8}, "报表": {EXPORT: 3.2}, "隐患清单": {EXPORT: 3.8}, "清单": {EXPORT: 2.2},
+    "台账": {EXPORT: 2.2, STATS: 0.3}, "隐患台账": {EXPORT: 3.2}, "导出": {EXPORT: 3.2}, "生成": {EXPORT: 1.8},
+    "下载": {EXPORT: 2.0, DASHBOARD: 0.5}, "excel": {EXPORT: 3}, "xls": {EXPORT: 3}, "表格": {EXPORT: 2.2},
+    "月报": {EXPORT: 2.6}, "打印": {EXPORT: 2.0}, "附件": {EXPORT: 1.2}, "月报表": {EXPORT: 3.5},
+    "后台": {DASHBOARD: 3.2}, "管理后台": {DASHBOARD: 4}, "网页": {DASHBOARD: 3}, "网页版": {DASHBOARD: 3.8},
+    "电脑版": {DASHBOARD: 3.5}, "电脑": {DASHBOARD: 2}, "网址": {DASHBOARD: 3}, "网站": {DASHBOARD: 2},
+    "登录": {DASHBOARD: 2.6}, "密码": {DASHBOARD: 2}, "浏览器": {DASHBOARD: 2.6}, "pc": {DASHBOARD: 2.2},
+    "大屏": {DASHBOARD: 2.2}, "管理端": {DASHBOARD: 3.2}, "管理页面": {DASHBOARD: 3.8}, "web": {DASHBOARD: 2.5},
+    "收到": {ACK: 3.2}, "已阅": {ACK: 3.5}, "好的": {ACK: 2.0}, "知道了": {ACK: 2.6}, "明白": {ACK: 2.0},
+    "了解": {ACK: 1.8}, "ok": {ACK: 2.2}, "已收到": {ACK: 3.5}, "好的收到": {ACK: 4}, "晓得": {ACK: 2},
+    "收悉": {ACK: 3.5}, "遵照执行": {ACK: 3.5},
+}
+
+_R = re.compile
+# -- phrases, matched against the whole (normalised) text ----------------------------------------------
+PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
+    # menu: asking what the bot does
+    (_R(r"^(菜单|帮助|help|[?？]+|功能|目录|主菜单|功能列表|怎么用)$"), {MENU: 5}),
+    (_R(r"(你|您|这个|机器人|助手|小程序|公众号)?(能|可以|会)(做|干|帮|办|查)(我)?(点|些)?(什么|啥|哪些)"), {MENU: 3}),
+    (_R(r"怎么(用|操作|使用)|如何(使用|操作)|咋(用|弄|整)|不会用|使用方法|有(哪些|什么|啥)功能|都有啥"), {MENU: 2.4}),
+    (_R(r"(返回|回到|打开|看看?|显示|调出|发)(一下)?(主)?(菜单|首页|目录|功能)"), {MENU: 2.5}),
+    # bind: who I am, invitation code
+    (_R(r"绑(一下|个|定一下)?(我的)?(企业|单位|公司|身份|账号|手机|工厂|厂)"), {BIND: 2.5}),
+    (_R(r"(加入|关联|进入|挂靠|认领)(我们|我的)?(企业|单位|公司|镇|街道|部门)"), {BIND: 2.2}),
+    (_R(r"(没有|没|不是|要|要个|拿|领|申请|获取|给我)(个)?(权限|身份|邀请码|码)"), {BIND: 1.4}),
+    (_R(r"(我是|本人是|我系)(新来的|新任|刚来的)?.{0,14}(负责人|安全员|安全管理员|老板|厂长|经理|工作人员|专干|站长|主任)"),
+     {BIND: 1.6}),
+    (_R(r"(换了|更换|变更)(手机|微信|负责人|账号)"), {BIND: 2}),
+    # selfcheck_start
+    (_R(r"(开始|启动|进行|开展|做|填|搞|弄|来|要|想|准备|去|帮我|打开)(一下|个|一次|一遍|下)?(本月|本季度|这个月|这月|这个季度|月度|季度|本期|这期|今天|每月|月|新)?(的)?(自查|自检|排查|检查表|自查表|问卷)"),
+     {SC_START: 2.4}),
+    (_R(r"(自查|自检)(一下|吧|开始|走起|填报|入口|在哪|怎么(填|做|弄|搞))"), {SC_START: 1.8}),
+    (_R(r"(该|轮到|到时间|又要|又到)(了)?.{0,4}(自查|自检)"), {SC_START: 1.6}),
+    # selfcheck_status: whether it has been done / the record
+    (_R(r"(自查|自检|自查表|问卷).{0,10}(交|提交|做|完成|填|报|通过|弄)(了|完|好)?(没|没有|吗|么|否|了没|没得|未)"),
+     {SC_STATUS: 3.2}),
+    (_R(r"(有没有|是否|有无|交没交|做没做|填没填|报没报)(交|提交|做|完成|填|报)?(了)?.{0,6}(自查|自检)"), {SC_STATUS: 3}),
+    (_R(r"(自查|自检)的?(记录|结果|情况|历史|状态|报告|档案|明细|详情)"), {SC_STATUS: 2.6}),
+    (_R(r"(上次|上回|上个月|上月|上期|以前|之前|历史|往期|去年|上季度|我们|我家|我们厂|我们公司|本企业|本公司)的?(自查|自检)"),
+     {SC_STATUS: 1.2}),
+    (_R(r"(查看|看看|看一下|查一下|查查|查询|翻翻|调出)(我们|我|我家|本企业|公司|厂里)?的?.{0,8}(自查|自检)"), {SC_STATUS: 2.0}),
+    (_R(r"(自查|自检).{0,6}(交|提交|做|完成|填)(过|好)(了)?"), {SC_STATUS: 1.4}),
+    (_R(r"(下次|下一次|下回|什么时候|啥时候|何时)(要|该|需要)?.{0,3}(自查|自检)"), {SC_STATUS: 2.2}),
+    # unchecked_query: which enterprises have not
+    (_R(r"(哪些|哪几家|哪家|哪个|多少家|几家|谁|名单|还有|有些|那些).{0,10}(没|未|没有|还没|尚未|漏)(有)?(做|完成|开展|提交|交|填|进行|搞|报)?(过)?.{0,2}(自查|自检)"),
+     {UNCHECKED: 3.6}),
+    (_R(r"(未|没|没有|还没|尚未|漏)(完成|开展|提交|进行|做|交|填|报)?(过)?(自查|自检)的?(企业|单位|公司|名单|家|厂)"), {UNCHECKED: 3.6}),
+    (_R(r"(企业|公司|厂|单位|家).{0,6}(没|未|还没)(交|做|填|报|提交)(自查|自检|问卷)?"), {UNCHECKED: 1.4}),
+    (_R(r"(催|督促|提醒|通知)(一下)?.{0,8}(企业|他们|老板|负责人).{0,6}(自查|自检)"), {UNCHECKED: 2.0}),
+    (_R(r"(自查|自检)(率|覆盖率|进度)"), {UNCHECKED: 1.6, STATS: 1.0}),
+    # hazard_report
+    (_R(r"(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2|几)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
+    (_R(r"(隐患|问题)(上报|登记|录入|填报)"), {REPORT: 2.4}),
+    (_R(r"(发现|查出|检查出|查到|排查出|看到)(了)?.{0,8}(隐患|问题|不合格|漏气|漏电|堵)"), {REPORT: 1.8}),
+    (_R(r"(我们|我司|我公司|本企业|本公司|我们厂|我厂|厂里|公司|车间|自己|自查时|自查中|检查时)"), {REPORT: 0.6, PROGRESS: 0.3}),
+    (_R(r"(灭火器|消防栓|消火栓|消防通道|安全出口|疏散通道|逃生通道|应急灯|报警器|电线|插座|私拉乱接|飞线|配电箱|气瓶|液化气|煤气|燃气|动火|焊|有限空间|脚手架|护栏|栏杆|防护|彩钢板|电动车|电瓶车|粉尘|锅炉|叉车|起重|电梯|堆放|堆满|堆了|杂物|漏水|漏电|漏气|泄漏|过期|失效|损坏|坏了|破损|无证|没证|没有证|未持证|不持证|违规|住人|充电|冒烟|裂缝|塌|锈)"),
+     {REPORT: 1.2, TIP: 0.7}),
+    (_R(r"(怎么|如何|在哪|哪里)(上报|报|登记)(隐患)?"), {REPORT: 1.2}),
+    # tip_submit: anonymous, about someone else
+    (_R(r"(不想|不愿|不愿意|不要|不用|别|不敢|不能|不方便)(留|写|透露|暴露|说|告诉|让人知道|报)?(我的)?(名字|姓名|名|身份|是谁|真名|电话)"),
+     {TIP: 3.2}),
+    (_R(r"(偷偷|私下|悄悄|保密|不留名|匿名地)"), {TIP: 2}),
+    (_R(r"(想|要|我要|来|特此|实名)(反映|举报|投诉|检举|曝光|揭发)"), {TIP: 1.5}),
+    (_R(r"(隔壁|附近|对面|那家|那个厂|有家|有个厂|有个公司|邻居|某某|某厂|某公司|旁边|楼下|我们村|村里|街上|路边)"), {TIP: 1.2}),
+    (_R(r"老板(不让|不管|不肯|逼|让我们|叫我们|硬要|非要|根本)"), {TIP: 1.8}),
+    (_R(r"(怕|担心|害怕)(被)?(报复|知道|发现|穿小鞋|开除|辞退|炒)"), {TIP: 2.8}),
+    (_R(r"(没人管|不管不问|一直没人|屡教不改|长期|一直这样)"), {TIP: 1.2}),
+    # tip_query: following up an own tip
+    (_R(r"(举报|反映|投诉|检举).{0,10}(怎么样|结果|进展|进度|处理|回复|查了|查实|受理|答复|核实|有下文|下文|落实|有人管|管了)"),
+     {TIP_QUERY: 3.2}),
+    (_R(r"(查询|查一下|查查|看看|看一下|问一下|问问)(我|我的|之前|上次|前几天)?的?(举报|反映|投诉)"), {TIP_QUERY: 3}),
+    (_R(r"(奖励|奖金|奖励金|奖).{0,6}(领|发|给|多少|怎么|什么时候|啥时候|到账)|(领|申领|兑现)(取)?(举报)?(奖励|奖金)"),
+     {TIP_QUERY: 2.6}),
+    (_R(r"(之前|上次|上回|前几天|上个月|上周|前段时间)(我)?(举报|反映|投诉)的?"), {TIP_QUERY: 1.6}),
+    # hazard_progress: the enterprise says it is (being) fixed
+    (_R(r"(整改|修|换|改|弄|处理|搞|装|拆|清理|清|搬|挪|补|办|更换|维修)(好|完|完成|完毕|到位|结束|掉)(了)?"), {PROGRESS: 2.4}),
+    (_R(r"(已经|已|都)(整改|修好|修复|更换|换了|换掉|换成|处理|清理|拆除|拆了|安装|装了|装好|补办|办好|搬走|清走|落实)"), {PROGRESS: 2.0}),
+    (_R(r"(更新|上传|提交|报|填|补|反馈|发)(一下)?.{0,4}(整改)?(的)?(进展|进度|照片|情况|结果)"), {PROGRESS: 1.6}),
+    (_R(r"(整改|隐患).{0,6}(怎么样|到哪|如何|进度|进展|情况)"), {PROGRESS: 1.6}),
+    (_R(r"(申请|可以|能不能|能否|请求)(给我们|帮我们)?销号"), {PROGRESS: 3.2}),
+    (_R(r"(正在|在|还在|开始)(整改|修|处理|维修|更换)"), {PROGRESS: 1.8}),
+    (_R(r"(整改|维修|修理|更换).{0,6}(照片|图片|凭证|发票)"), {PROGRESS: 1.6}),
+    # hazard_verify: staff checks the fix and closes it
+    (_R(r"(核查|复查|验收|核实|确认|审核|检查)(一下)?.{0,6}(整改|隐患|yh|结果|情况)"), {VERIFY: 1.8}),
+    (_R(r"(去|到|上)?现场(核查|核实|复查|验收|看了|确认|检查)"), {VERIFY: 2.2}),
+    (_R(r"(同意|通过|给|予以|可以|办理|批|准予|做|完成)(了)?销号|销(掉|了)"), {VERIFY: 2.4}),
+    (_R(r"(待|等待|需要|等着|还没)(核查|复查|验收|销号|审核)"), {VERIFY: 2.4}),
+    (_R(r"(核查|复查|验收)(通过|合格|不合格|没通过|未通过|完毕)"), {VERIFY: 2.2}),
+    # quota_query: how many are we still short
+    (_R(r"(还|仍|尚|总共|一共)?(差|缺|欠|少)(了)?(几|多少|\d+)(条|个|项|件|家|起)?"), {QUOTA: 3.2}),
+    (_R(r"(够|完成|达到|达标|满足|凑够|凑齐)(了)?(数|任务|指标|要求|考核|数量)"), {QUOTA: 2.4}),
+    (_R(r"(任务|指标|考核|数量).{0,6}(完成|够|达标|差|还要|多少)"), {QUOTA: 2.2}),
+    (_R(r"(本月|这个月|这月|本季度|这个季度|这季度|季度|月度|今年|本年).{0,8}(完成了?(吗|没|没有|么|没得)|达标(了)?(吗|没)?|够(了)?(吗|没|数)?)"),
+     {QUOTA: 2.6}),
+    (_R(r"(至少|起码|最少|最低|硬性).{0,6}(报|上报|发现|几条|多少|要求)"), {QUOTA: 1.8}),
+    (_R(r"还(要|需要|得|应该)(报|上报|发现|查出|交).{0,4}(几|多少)"), {QUOTA: 3}),
+    (_R(r"(几|多少)(条|个)?(隐患|案例)?.{0,4}没(报|交|完成)"), {QUOTA: 2.4}),
+    # overdue_query
+    (_R(r"(过了|超过|超出|过)(整改)?(期限|时限|截止|期|日期)"), {OVERDUE: 2.8}),
+    (_R(r"(快|即将|马上|临近)(要)?(到期|超期|逾期)"), {OVERDUE: 2}),
+    (_R(r"(拖|拖着|拖了|拖延).{0,8}(没改|不改|没整改|不整改|还没)"), {OVERDUE: 2.4}),
+    (_R(r"(没|未|没有)(按期|按时|如期)(整改|完成)"), {OVERDUE: 3}),
+    (_R(r"(哪些|哪几条|哪条|哪几个|列出|列一下).{0,8}(隐患|问题).{0,6}(没改|没整改|未整改|还没|到期|超期|逾期)"), {OVERDUE: 2.2}),
+    (_R(r"(30|60|三十|六十)天.{0,6}(实质性)?(进展)"), {OVERDUE: 2.0}),
+    # stats_query
+    (_R(r"(多少|几)(条|个|家|起|项|处)"), {STATS: 1.2, QUOTA: 0.5}),
+    (_R(r"(统计|汇总)(一下|下)?"), {STATS: 1.0}),
+    (_R(r"(整体|总体|全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各企业|咱们镇|我们镇|本镇)的?.{0,8}(情况|数据|多少|怎么样|如何|数字)"), {STATS: 2.4}),
+    (_R(r"(报了|发现了|整改了|上报了|查出了?|销号了|处罚了|罚了|检查了|排查了|查了)(多少|几)"), {STATS: 2.6}),
+    (_R(r"(数据|数字|情况).{0,4}(看|发|给|报|汇总)|(看|发|给|报)(一下|下)?.{0,4}(数据|数字)"), {STATS: 1.4}),
+    # report_generate
+    (_R(r"(生成|导出|下载|出|做|制作|弄|给我|发我|发给我|要|填|打印|导|拉)(一下|一份|一个|个|份|下)?.{0,8}(调度表|报表|清单|台账|表格|表|excel|月报|文件|word|pdf)"),
+     {EXPORT: 2.6}),
+    (_R(r"(调度表|报表|清单|月报|台账).{0,8}(生成|导出|下载|发|给|怎么|要|交|报送|出|做|弄)"), {EXPORT: 2.0}),
+    (_R(r"(附件|表)(1|2|3|4|一|二|三|四)"), {EXPORT: 1.6}),
+    # dashboard_login
+    (_R(r"(登录|进|打开|上|用|进入)(一下)?.{0,4}(后台|网页|网站|电脑|管理端|管理页面|管理系统|系统)"), {DASHBOARD: 2.6}),
+    (_R(r"(电脑|pc|网页|浏览器)(上|端|版)?.{0,6}(看|操作|登录|打开|用|处理|弄)"), {DASHBOARD: 2.2}),
+    (_R(r"(网址|地址|链接|入口)(是|发|多少|给|在哪)"), {DASHBOARD: 1.8}),
+    (_R(r"(账号|密码|用户名).{0,6}(忘|登录|多少|是什么|是啥|进不去|错误)"), {DASHBOARD: 2.2}),
+    (_R(r"(手机|微信)(上)?.{0,6}(看不清|太小|不方便|不好操作)"), {DASHBOARD: 2.2}),
+    # reminder_ack: a short reply to a reminder
+    (_R(r"^(收到|已阅|好的|好|ok|okay|嗯|嗯嗯|恩|恩恩|明白|明白了|知道了|知道|了解|收到收到|好的收到|已收到|收到了|好嘞|好滴|好哒|"
+        r"晓得了|晓得|中|行|可以|没问题|遵命|是的|谢谢|谢谢提醒|多谢|辛苦了|马上办|马上|okk|k|1|👌|嗯嗯好的|好的好的)"
+        r"[!！。.~～,，、 啊呀哈的了]*$"), {ACK: 4.5}),
+    (_R(r"(马上|立即|尽快|这就|抓紧|按时|及时|会|一定)(去)?(办|处理|落实|安排|完成|弄|搞|报|交|填)"), {ACK: 1.6}),
+    (_R(r"(提醒|通知|消息|信息)(已|我)?(收到|知道|看到|已阅|看了)|(收到|看到)(提醒|通知|消息)"), {ACK: 2.2}),
+    (_R(r"(没|没有|未|还没)(收到|看到|阅)"), {ACK: -4}),
+)
+
+
+def keyword_vocabulary() -> list[str]:
+    """Words the tokenizer must keep whole so TOKEN_WEIGHTS can see them."""
+    return [w for w in TOKEN_WEIGHTS if not w.isascii() and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class Scored:
+    intent: str
+    confidence: float
+    candidates: tuple[tuple[str, float], ...]
+    ambiguous: bool
+
+
+def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard_number: bool = False) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for token in set(tokens):
+        weights = TOKEN_WEIGHTS.get(token)
+        if weights:
+            for intent, w in weights.items():
+                totals[intent] = totals.get(intent, 0.0) + w
+    for pattern, weights in PATTERN_WEIGHTS:
+        if pattern.search(text):
+            for intent, w in weights.items():
+                totals[intent] = totals.get(intent, 0.0) + w
+    # A receipt code is only ever shown to a tipster: sending one back is a follow-up.
+    if has_receipt:
+        totals[TIP_QUERY] = totals.get(TIP_QUERY, 0.0) + 4.0
+    # A hazard number points at an existing hazard: progress (enterprise) or verification (staff).
+    if has_hazard_number:
+        totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.2
+        totals[VERIFY] = totals.get(VERIFY, 0.0) + 1.0
+    return totals
+
+
+def decide(totals: dict[str, float]) -> Scored:
+    ranked = sorted(((i, s) for i, s in totals.items() if s > 0), key=lambda item: (-item[1], INTENTS.index(item[0])))
+    if not ranked or ranked[0][1] < MIN_SCORE:
+        strength = ranked[0][1] if ranked else 0.0
+        confidence = 1.0 - _saturate(strength)
+        weak = tuple((i, round(s / (s + MIN_SCORE), 3)) for i, s in ranked[:MAX_CANDIDATES - 1])
+        return Scored(UNKNOWN, confidence, ((UNKNOWN, round(confidence, 3)),) + weak, False)
+    top_intent, top = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    kept = [(i, s) for i, s in ranked if s >= 0.4 * top][:MAX_CANDIDATES]
+    total = sum(s for _, s in kept)
+    candidates = tuple((i, round(s / total, 3)) for i, s in kept)
+    confidence = _saturate(top) * top / (top + second)
+    ambiguous = second >= AMBIGUOUS_RATIO * top and second >= AMBIGUOUS_FLOOR
+    return Scored(top_intent, confidence, candidates, ambiguous)
+
+
+def _saturate(strength: float) -> float:
+    # Maps an unbounded weight total onto 0..1: one strong keyword (~3) is about 0.7.
+    return 1.0 - math.exp(-strength / 2.5)

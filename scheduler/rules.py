@@ -1,0 +1,196 @@
+"""What is due, for whom, on which day: the reminder rules of 常态化提醒.
+
+Each rule looks at our own tables for one day and yields reminders with a key (rule, subject, day, person)
+that the sweep stores once. Rules never send anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from handlers.periods import period_of
+from storage.domain import ENTERPRISE_ROLES
+from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit
+from storage.queries import IS_OPEN, count_for
+
+RULE_LABELS = {
+    "selfcheck_due": "自查提醒", "hazard_deadline": "整改期限提醒", "hazard_overdue": "逾期提醒",
+    "overdue_escalation": "逾期升级", "listing_progress": "挂牌督办进展", "monthly_report": "调度表报送",
+    "quota_shortfall": "指标提醒", "new_tips": "举报提醒", "year_end": "年终总结", "broadcast": "重点时段提醒",
+}
+# Legal and campaign deadlines cannot be refused; these can ("退订提醒 X").
+OPTIONAL_RULES = frozenset({"quota_shortfall", "new_tips", "broadcast"})
+
+
+@dataclass(frozen=True)
+class Reminder:
+    rule: str
+    subject: str  # what it is about: enterprise, hazard, unit …
+    day: date  # the day it is due
+    person_id: int
+    channel: str
+    recipient: str
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)  # template message values
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule}:{self.subject}:{self.day.isoformat()}:{self.person_id}"
+
+
+class Audience:
+    """Bound people by enterprise and by unit, loaded once per sweep."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_enterprise: dict[int, list[Person]] = {}
+        self.by_unit: dict[int, list[Person]] = {}
+        opted = {(o.person_id, o.rule) for o in session.scalars(select(ReminderOptOut))}
+        self.opted_out = opted
+        for p in session.scalars(select(Person)):
+            if p.role in ENTERPRISE_ROLES and p.enterprise_id is not None:
+                self.by_enterprise.setdefault(p.enterprise_id, []).append(p)
+            elif p.role == "staff" and p.unit_id is not None:
+                self.by_unit.setdefault(p.unit_id, []).append(p)
+
+    def wants(self, person: Person, rule: str) -> bool:
+        return rule not in OPTIONAL_RULES or (person.id, rule) not in self.opted_out
+
+
+def report_day(config: Config, year: int, month: int) -> date:
+    """The monthly report day, postponed past weekends and configured holidays."""
+    day = date(year, month, config.scheduler.report_day)
+    holidays = set(config.scheduler.holidays)
+    while day.weekday() >= 5 or day.isoformat() in holidays:
+        day += timedelta(days=1)
+    return day
+
+
+def reminders_for(session: Session, config: Config, day: date, audience: Audience) -> Iterator[Reminder]:
+    sc = config.scheduler
+
+    def to(people: list[Person], rule: str, subject: str, text: str, **fields: str) -> Iterator[Reminder]:
+        for p in people:
+            if audience.wants(p, rule):
+                yield Reminder(rule, subject, day, p.id, p.channel, p.external_id, text, fields)
+
+    # Self-checks due: N days before the period ends, for enterprises that have not submitted.
+    for kind, tier in ((config.selfcheck.high_risk_period, "high"), (config.selfcheck.other_period, "other")):
+        period = period_of(kind, day)
+        left = (period.end - day).days
+        if left not in sc.selfcheck_days_before and left != 0:
+            continue
+        submitted = select(SelfCheckRun.enterprise_id).where(SelfCheckRun.period == period.key,
+                                                             SelfCheckRun.status == "submitted")
+        rows = session.execute(select(Enterprise.id, Enterprise.name).where(
+            Enterprise.risk_tier == tier, Enterprise.id.not_in(submitted)))
+        for ent_id, name in rows:
+            if ent_id not in audience.by_enterprise:
+                continue
+            when = "今天是最后一天" if left == 0 else f"还有 {left} 天截止（{period.end:%m月%d日}）"
+            yield from to(audience.by_enterprise.get(ent_id, []), "selfcheck_due", f"e{ent_id}:{period.key}",
+                          f"【自查提醒】{name}{period.label}的隐患自查还没有提交，{when}。发送「开始自查」填写。",
+                          title="自查提醒", period=period.label, deadline=period.end.isoformat())
+
+    # Hazard deadlines: before, on the day, then daily while overdue up to a limit; escalate to staff.
+    marks = {(day + timedelta(days=d)).isoformat(): d for d in sc.deadline_days_before}
+    oldest = (day - timedelta(days=sc.overdue_reminder_days)).isoformat()
+    rows = session.execute(
+        select(Hazard.id, Hazard.number, Hazard.enterprise_id, Hazard.town_id, Hazard.department_id, Hazard.level,
+               Hazard.description, Hazard.deadline, Enterprise.name)
+        .join(Enterprise, Hazard.enterprise_id == Enterprise.id)
+        .where(IS_OPEN, Hazard.deadline.is_not(None),
+               ((Hazard.deadline >= oldest) & (Hazard.deadline < day.isoformat())) | Hazard.deadline.in_(list(marks))))
+    for hid, number, ent_id, town_id, dept_id, level, desc, deadline, ent_name in rows:
+        short = desc if len(desc) <= 20 else desc[:19] + "…"
+        if deadline in marks:
+            d = marks[deadline]
+            when = "今天到期" if d == 0 else f"{d} 天后到期（{deadline}）"
+            yield from to(audience.by_enterprise.get(ent_id, []), "hazard_deadline", f"h{hid}",
+                          f"【整改期限】{number}（{level}）{short}：{when}。整改后发送「整改进展」申请销号。",
+                          title="整改期限提醒", number=number or "", deadline=deadline)
+            continue
+        overdue = (day - date.fromisoformat(deadline)).days
+        yield from to(audience.by_enterprise.get(ent_id, []), "hazard_overdue", f"h{hid}",
+                      f"【逾期】{number}（{level}）{short} 已逾期 {overdue} 天，请尽快整改并发送「整改进展」。",
+                      title="隐患逾期提醒", number=number or "", deadline=deadline)
+        if overdue == sc.escalate_after_days:
+            staff = audience.by_unit.get(town_id or -1, []) + audience.by_unit.get(dept_id or -1, [])
+            yield from to(staff, "overdue_escalation", f"h{hid}",
+                          f"【逾期升级】{ent_name} {number}（{level}）{short} 已逾期 {overdue} 天未整改，请督促。",
+                          title="隐患逾期升级", number=number or "", deadline=deadline)
+
+    # 挂牌督办: the 30/60-day substantive-progress deadline, to the responsible staff.
+    lmarks = {(day + timedelta(days=d)).isoformat(): d for d in sc.listing_days_before}
+    for hid, number, town_id, dept_id, level_s, due in session.execute(
+            select(Hazard.id, Hazard.number, Hazard.town_id, Hazard.department_id, Hazard.supervision_level,
+                   Hazard.progress_due)
+            .where(IS_OPEN, Hazard.supervision_level.is_not(None), Hazard.progress_due.in_(list(lmarks)))):
+        d = lmarks[due]
+        staff = audience.by_unit.get(town_id or -1, []) + audience.by_unit.get(dept_id or -1, [])
+        when = "今天到期" if d == 0 else f"还有 {d} 天（{due}）"
+        yield from to(staff, "listing_progress", f"h{hid}",
+                      f"【挂牌督办】{number}（{level_s}督办）须在 {due} 前取得实质性进展，{when}。",
+                      title="挂牌督办进展", number=number or "", deadline=due)
+
+    # The monthly dispatch table and hazard list, to every unit's staff.
+    due_day = report_day(config, day.year, day.month)
+    left = (due_day - day).days
+    if left in sc.report_days_before:
+        when = "今天" if left == 0 else f"{left} 天后（{due_day:%m月%d日}）"
+        for unit_id, staff in audience.by_unit.items():
+            yield from to(staff, "monthly_report", f"u{unit_id}:{day:%Y-%m}",
+                          f"【报送提醒】本月调度表和隐患清单应于{when}报送。发送「生成调度表」获取。",
+                          title="调度表报送", deadline=due_day.isoformat())
+
+    # Quota shortfalls a week before the period ends.
+    for rule in config.quotas:
+        period = period_of(rule.period, day)
+        if (period.end - day).days != sc.quota_days_before:
+            continue
+        for unit in session.scalars(select(Unit).where(Unit.id.in_(list(audience.by_unit)))):
+            applies = unit.name in rule.units if rule.units else rule.applies_to in ("all", unit.kind)
+            if not applies:
+                continue
+            done = count_for(session, unit, rule.counts, period.start, period.end, _tz(config))
+            if done < rule.minimum:
+                yield from to(audience.by_unit[unit.id], "quota_shortfall", f"u{unit.id}:{rule.name}:{period.key}",
+                              f"【指标提醒】{unit.name}「{rule.name}」{period.label}完成 {done}/{rule.minimum}，"
+                              f"{period.end:%m月%d日}截止。", title="指标提醒", deadline=period.end.isoformat())
+
+    # New tips waiting, once a day per unit.
+    for unit_id, n in session.execute(select(Tip.unit_id, func.count()).where(Tip.status == "已受理")
+                                      .group_by(Tip.unit_id)):
+        if unit_id in audience.by_unit:
+            yield from to(audience.by_unit[unit_id], "new_tips", f"u{unit_id}",
+                          f"【举报提醒】有 {n} 条举报待处理（受理后 60 日内核查）。发送「待处理举报」查看。",
+                          title="举报待处理")
+
+    # Year-end summary (12月15日), a week before and on the day.
+    if (day.month, day.day) in ((12, 8), (12, 15)):
+        for unit_id, staff in audience.by_unit.items():
+            yield from to(staff, "year_end", f"u{unit_id}:{day.year}",
+                          f"【年终总结】专项整治年度总结须于 12月15日前报送{'（今天截止）' if day.day == 15 else ''}。",
+                          title="年终总结", deadline=f"{day.year}-12-15")
+
+    # 重点时段 broadcasts staff scheduled for today, to the heads of the enterprises in their scope.
+    for b in session.scalars(select(Broadcast).where(Broadcast.day == day.isoformat())):
+        scope = select(Enterprise.id)
+        if b.unit_id is not None:
+            unit = session.get(Unit, b.unit_id)
+            column = Enterprise.town_id if unit and unit.kind == "town" else Enterprise.department_id
+            scope = scope.where(column == b.unit_id)
+        for (ent_id,) in session.execute(scope):
+            yield from to(audience.by_enterprise.get(ent_id, []), "broadcast", f"b{b.id}:e{ent_id}",
+                          f"【重点时段提醒】{b.text}", title="安全提醒")
+
+
+def _tz(config: Config):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(config.campaign.timezone)
+

@@ -1,0 +1,63 @@
+"""The sweep: turn today's (and a missed yesterday's) due reminders into outbox rows, each exactly once.
+
+The outbox key (rule, subject, day, person) is unique, and rows go in with INSERT … ON CONFLICT DO NOTHING,
+so re-running the sweep, a restart, or a second scheduler process creates no duplicates. A reminder whose
+moment passed by more than the grace window is stored as "dropped" (a record, not a late-night message).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.config import Config
+from storage.models import Outbox
+
+from .quiet import next_allowed
+from .rules import Audience, reminders_for
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    queued: int
+    dropped: int
+    already: int
+
+
+def run_sweep(session: Session, config: Config, now: datetime) -> SweepResult:
+    tz = ZoneInfo(config.campaign.timezone)
+    local = now.astimezone(tz)
+    sc = config.scheduler
+    grace = timedelta(hours=sc.grace_hours)
+    audience = Audience(session)
+    rows: list[dict[str, object]] = []
+    for day in _days(local.date(), grace):
+        due = datetime.combine(day, time(sc.send_hour), tz)
+        if due > local:
+            continue  # not yet: a later sweep today will queue it
+        late = local - due > grace
+        for r in reminders_for(session, config, day, audience):
+            not_before = next_allowed(now, config) if not late else now
+            rows.append(dict(channel=r.channel, recipient=r.recipient, text=r.text, dedup_key=r.key, rule=r.rule,
+                             template=r.fields, status="dropped" if late else "pending", not_before=not_before,
+                             created_at=now, attempts=0, last_error="too late: past the grace window" if late else ""))
+    inserted = 0
+    dropped = 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for chunk in (rows[i:i + 1000] for i in range(0, len(rows), 1000)):
+        stmt = insert(Outbox).values(chunk).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(
+            Outbox.status)
+        statuses = session.scalars(stmt).all()
+        inserted += sum(1 for st in statuses if st == "pending")
+        dropped += sum(1 for st in statuses if st == "dropped")
+    return SweepResult(inserted, dropped, len(rows) - inserted - dropped)
+
+
+def _days(today: date, grace: timedelta) -> list[date]:
+    """Yesterday too, when the grace window reaches back that far (the app was down over a send hour)."""
+    back = max(1, grace.days + 1)
+    return [today - timedelta(days=n) for n in range(back, -1, -1)]
