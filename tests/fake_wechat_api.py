@@ -28,6 +28,9 @@ class FakeWeChatAPI:
     def __init__(self) -> None:
         self.media: dict[str, bytes] = {}
         self.calls: list[str] = []
+        self.sent: list[dict] = []  # accepted message sends: {"path", "body"}
+        self.errors: dict[str, list[int]] = {}  # path suffix -> errcodes to answer, one per call
+        self.token_fetches = 0
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,6 +42,7 @@ class FakeWeChatAPI:
                 q = {k: v[0] for k, v in parse_qs(url.query).items()}
                 api.calls.append(url.path)
                 if url.path.endswith("/token") or url.path.endswith("/gettoken"):
+                    api.token_fetches += 1
                     return self._json({"access_token": "TOKEN-1", "expires_in": 7200})
                 if url.path.endswith("/media/get"):
                     data = api.media.get(q.get("media_id", ""))
@@ -51,6 +55,17 @@ class FakeWeChatAPI:
                     self.wfile.write(data)
                     return None
                 return self._json({"errcode": 404, "errmsg": "unknown"})
+
+            def do_POST(self):  # noqa: N802
+                url = urlparse(self.path)
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                api.calls.append(url.path)
+                for suffix, codes in api.errors.items():
+                    if url.path.endswith(suffix) and codes:
+                        code = codes.pop(0)
+                        return self._json({"errcode": code, "errmsg": f"fake error {code}"})
+                api.sent.append({"path": url.path, "body": body})
+                return self._json({"errcode": 0, "errmsg": "ok", "msgid": len(api.sent)})
 
             def _json(self, obj):
                 body = json.dumps(obj).encode()

@@ -53,14 +53,15 @@ TOKEN_WEIGHTS: dict[str, Weights] = {
     "奖金": {TIP_QUERY: 1.8}, "举报奖励": {TIP_QUERY: 3},
     "整改": {PROGRESS: 1.4, VERIFY: 0.4, OVERDUE: 0.4}, "整改进展": {PROGRESS: 3.5}, "整改完成": {PROGRESS: 3},
     "已整改": {PROGRESS: 2.8, VERIFY: 0.5}, "进展": {PROGRESS: 1.4, TIP_QUERY: 0.8}, "进度": {PROGRESS: 1.2, TIP_QUERY: 0.6},
-    "整改情况": {PROGRESS: 2.2, STATS: 0.5},
-    "销号": {VERIFY: 3.2, PROGRESS: 0.6}, "核查": {VERIFY: 2.6, TIP_QUERY: 0.3}, "复查": {VERIFY: 2.6},
-    "验收": {VERIFY: 2.6}, "核实": {VERIFY: 1.8, TIP_QUERY: 0.4}, "闭环": {VERIFY: 1.8}, "核销": {VERIFY: 2.8},
+    "整改情况": {PROGRESS: 1.6, STATS: 0.6}, "记录": {SC_STATUS: 1.0}, "期限": {OVERDUE: 1.2},
+    "漏查": {UNCHECKED: 2.5},
+    "销号": {VERIFY: 3.2, PROGRESS: 0.6}, "核查": {VERIFY: 3.0, TIP_QUERY: 0.3}, "复查": {VERIFY: 3.0},
+    "验收": {VERIFY: 2.6}, "核实": {VERIFY: 2.2, TIP_QUERY: 0.4}, "闭环": {VERIFY: 1.8}, "核销": {VERIFY: 2.8},
     "闭环销号": {VERIFY: 3.5},
     "还差": {QUOTA: 2.6}, "指标": {QUOTA: 2.2}, "考核": {QUOTA: 1.6}, "达标": {QUOTA: 2.2}, "任务": {QUOTA: 1.0},
     "任务数": {QUOTA: 2.5},
     "逾期": {OVERDUE: 3.2}, "超期": {OVERDUE: 3.2}, "挂牌督办": {OVERDUE: 3.2}, "督办": {OVERDUE: 2.4},
-    "挂牌": {OVERDUE: 2.0}, "到期": {OVERDUE: 1.8}, "超时": {OVERDUE: 1.6}, "过期": {OVERDUE: 1.4},
+    "挂牌": {OVERDUE: 2.0}, "到期": {OVERDUE: 1.8}, "超时": {OVERDUE: 1.6}, "过期": {OVERDUE: 1.0},
     "统计": {STATS: 3.2}, "汇总": {STATS: 2.6, EXPORT: 0.6}, "数据": {STATS: 2.0}, "总数": {STATS: 2.2},
     "一共": {STATS: 1.6}, "累计": {STATS: 1.6}, "总共": {STATS: 1.6}, "概况": {STATS: 2.2}, "数据汇总": {STATS: 3.5},
     "完成率": {STATS: 2.4}, "整改率": {STATS: 2.6}, "销号率": {STATS: 2.6}, "排名": {STATS: 2.2}, "简报": {STATS: 1.5},
@@ -82,7 +83,8 @@ _R = re.compile
 PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     # menu: asking what the bot does
     (_R(r"^(菜单|帮助|help|[?？]+|功能|目录|主菜单|功能列表|怎么用)$"), {MENU: 5}),
-    (_R(r"(你|您|这个|机器人|助手|小程序|公众号)?(能|可以|会)(做|干|帮|办|查)(我)?(点|些)?(什么|啥|哪些)"), {MENU: 3}),
+    (_R(r"(能|可以|会)(帮|给)?(我|我们)?(做|干|帮|办|查|弄)(点|些|一些)?(什么|啥|哪些)"), {MENU: 3}),
+    (_R(r"功能(列表|清单|介绍|说明)|咋个?用|怎么弄|啥子都不会|都不会用?|不会弄|看不懂|不懂(怎么|咋)"), {MENU: 2.4}),
     (_R(r"怎么(用|操作|使用)|如何(使用|操作)|咋(用|弄|整)|不会用|使用方法|有(哪些|什么|啥)功能|都有啥"), {MENU: 2.4}),
     (_R(r"(返回|回到|打开|看看?|显示|调出|发)(一下)?(主)?(菜单|首页|目录|功能)"), {MENU: 2.5}),
     # bind: who I am, invitation code
@@ -93,12 +95,13 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
      {BIND: 1.6}),
     (_R(r"(换了|更换|变更)(手机|微信|负责人|账号)"), {BIND: 2}),
     # selfcheck_start
-    (_R(r"(开始|启动|进行|开展|做|填|搞|弄|来|要|想|准备|去|帮我|打开)(一下|个|一次|一遍|下)?(本月|本季度|这个月|这月|这个季度|月度|季度|本期|这期|今天|每月|月|新)?(的)?(自查|自检|排查|检查表|自查表|问卷)"),
+    (_R(r"(?<!没)(?<!未)(?<!没有)(开始|启动|进行|开展|做|填|搞|弄|来|要|想|准备|去|帮我|打开)(一下|个|一次|一遍|下)?(全面的?|彻底的?)?((本月|本季度|这个月|这月|这个季度|月度|季度|本期|这期|今天|每月|月|新)(的)?)?(自查|自检|排查|检查表|自查表|问卷)"),
      {SC_START: 2.4}),
     (_R(r"(自查|自检)(一下|吧|开始|走起|填报|入口|在哪|怎么(填|做|弄|搞))"), {SC_START: 1.8}),
     (_R(r"(该|轮到|到时间|又要|又到)(了)?.{0,4}(自查|自检)"), {SC_START: 1.6}),
+    (_R(r"带队检查|全面检查|全面排查"), {SC_START: 1.2}),
     # selfcheck_status: whether it has been done / the record
-    (_R(r"(自查|自检|自查表|问卷).{0,10}(交|提交|做|完成|填|报|通过|弄)(了|完|好)?(没|没有|吗|么|否|了没|没得|未)"),
+    (_R(r"(自查|自检|自查表|问卷).{0,10}(交|提交|做|完成|填|报|通过|弄).{0,3}?(没|没有|吗|么|否|了没|没得|未)"),
      {SC_STATUS: 3.2}),
     (_R(r"(有没有|是否|有无|交没交|做没做|填没填|报没报)(交|提交|做|完成|填|报)?(了)?.{0,6}(自查|自检)"), {SC_STATUS: 3}),
     (_R(r"(自查|自检)的?(记录|结果|情况|历史|状态|报告|档案|明细|详情)"), {SC_STATUS: 2.6}),
@@ -107,20 +110,31 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(查看|看看|看一下|查一下|查查|查询|翻翻|调出)(我们|我|我家|本企业|公司|厂里)?的?.{0,8}(自查|自检)"), {SC_STATUS: 2.0}),
     (_R(r"(自查|自检).{0,6}(交|提交|做|完成|填)(过|好)(了)?"), {SC_STATUS: 1.4}),
     (_R(r"(下次|下一次|下回|什么时候|啥时候|何时)(要|该|需要)?.{0,3}(自查|自检)"), {SC_STATUS: 2.2}),
+    (_R(r"(之前|以前|上次|上回|已经)(填|交|做|提交)(过)?的"), {SC_STATUS: 1.8}),
+    (_R(r"能(看到|查到|查看)|(能不能|可以)(查|看)"), {SC_STATUS: 0.8, TIP_QUERY: 0.4}),
+    # a first person speaking about their own self-check is asking about theirs, not about others
+    (_R(r"(我们|我家|我司|我公司|本企业|本公司|我们厂|我们公司)"), {SC_STATUS: 0.8}),
     # unchecked_query: which enterprises have not
     (_R(r"(哪些|哪几家|哪家|哪个|多少家|几家|谁|名单|还有|有些|那些).{0,10}(没|未|没有|还没|尚未|漏)(有)?(做|完成|开展|提交|交|填|进行|搞|报)?(过)?.{0,2}(自查|自检)"),
      {UNCHECKED: 3.6}),
     (_R(r"(未|没|没有|还没|尚未|漏)(完成|开展|提交|进行|做|交|填|报)?(过)?(自查|自检)的?(企业|单位|公司|名单|家|厂)"), {UNCHECKED: 3.6}),
     (_R(r"(企业|公司|厂|单位|家).{0,6}(没|未|还没)(交|做|填|报|提交)(自查|自检|问卷)?"), {UNCHECKED: 1.4}),
+    (_R(r"(未|没|没有|还没|尚未)(完成|开展|提交|进行|做|交|填)?(过)?(自查|自检)"), {UNCHECKED: 2.2}),
+    (_R(r"(自查|自检).{0,4}(没|未)(有)?(提交|交|做|完成|填)的"), {UNCHECKED: 2.6}),
+    (_R(r"(企业|公司|单位|厂|家)(有)?(哪些|名单|有几家)"), {UNCHECKED: 1.0}),
     (_R(r"(催|督促|提醒|通知)(一下)?.{0,8}(企业|他们|老板|负责人).{0,6}(自查|自检)"), {UNCHECKED: 2.0}),
     (_R(r"(自查|自检)(率|覆盖率|进度)"), {UNCHECKED: 1.6, STATS: 1.0}),
     # hazard_report
-    (_R(r"(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2|几)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
+    (_R(r"(?<!举)(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2|几)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
     (_R(r"(隐患|问题)(上报|登记|录入|填报)"), {REPORT: 2.4}),
     (_R(r"(发现|查出|检查出|查到|排查出|看到)(了)?.{0,8}(隐患|问题|不合格|漏气|漏电|堵)"), {REPORT: 1.8}),
+    (_R(r"(发现|查出|检查出|查到|排查出|检查发现)"), {REPORT: 0.8}),
+    (_R(r"(要|想|需要|得|来|先)(报|上报|登记)(一下|上来|上去)?"), {REPORT: 1.4}),
+    (_R(r"(没有|没|无|未|不)(持证|证|资质|审批|检测|年检)|(焊工|电工|司机|操作工).{0,4}证"), {REPORT: 1.0, TIP: 0.5}),
     (_R(r"(我们|我司|我公司|本企业|本公司|我们厂|我厂|厂里|公司|车间|自己|自查时|自查中|检查时)"), {REPORT: 0.6, PROGRESS: 0.3}),
     (_R(r"(灭火器|消防栓|消火栓|消防通道|安全出口|疏散通道|逃生通道|应急灯|报警器|电线|插座|私拉乱接|飞线|配电箱|气瓶|液化气|煤气|燃气|动火|焊|有限空间|脚手架|护栏|栏杆|防护|彩钢板|电动车|电瓶车|粉尘|锅炉|叉车|起重|电梯|堆放|堆满|堆了|杂物|漏水|漏电|漏气|泄漏|过期|失效|损坏|坏了|破损|无证|没证|没有证|未持证|不持证|违规|住人|充电|冒烟|裂缝|塌|锈)"),
-     {REPORT: 1.2, TIP: 0.7}),
+     {REPORT: 1.4, TIP: 0.7}),
+    (_R(r"(没|还没|一直没|也没)(换|修|整改|处理|改|管)"), {REPORT: 0.8, TIP: 0.4}),
     (_R(r"(怎么|如何|在哪|哪里)(上报|报|登记)(隐患)?"), {REPORT: 1.2}),
     # tip_submit: anonymous, about someone else
     (_R(r"(不想|不愿|不愿意|不要|不用|别|不敢|不能|不方便)(留|写|透露|暴露|说|告诉|让人知道|报)?(我的)?(名字|姓名|名|身份|是谁|真名|电话)"),
@@ -138,17 +152,22 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(奖励|奖金|奖励金|奖).{0,6}(领|发|给|多少|怎么|什么时候|啥时候|到账)|(领|申领|兑现)(取)?(举报)?(奖励|奖金)"),
      {TIP_QUERY: 2.6}),
     (_R(r"(之前|上次|上回|前几天|上个月|上周|前段时间)(我)?(举报|反映|投诉)的?"), {TIP_QUERY: 1.6}),
+    (_R(r"(举报|反映|投诉)(过|了)?的(那个|那件|那家|事|问题)"), {TIP_QUERY: 2.0}),
+    (_R(r"没人联系|没有回音|没(有)?消息|没动静|没下文|有没有结果|查了没|有结果(了)?(吗|没)"), {TIP_QUERY: 1.6}),
     # hazard_progress: the enterprise says it is (being) fixed
     (_R(r"(整改|修|换|改|弄|处理|搞|装|拆|清理|清|搬|挪|补|办|更换|维修)(好|完|完成|完毕|到位|结束|掉)(了)?"), {PROGRESS: 2.4}),
     (_R(r"(已经|已|都)(整改|修好|修复|更换|换了|换掉|换成|处理|清理|拆除|拆了|安装|装了|装好|补办|办好|搬走|清走|落实)"), {PROGRESS: 2.0}),
     (_R(r"(更新|上传|提交|报|填|补|反馈|发)(一下)?.{0,4}(整改)?(的)?(进展|进度|照片|情况|结果)"), {PROGRESS: 1.6}),
     (_R(r"(整改|隐患).{0,6}(怎么样|到哪|如何|进度|进展|情况)"), {PROGRESS: 1.6}),
-    (_R(r"(申请|可以|能不能|能否|请求)(给我们|帮我们)?销号"), {PROGRESS: 3.2}),
+    (_R(r"(申请|可以|能不能|能否|请求|麻烦|请|帮忙|帮我们)(给我们|帮我们|给)?(办理)?销号"), {PROGRESS: 3.2}),
+    (_R(r"(整改|维修|处理|施工)中"), {PROGRESS: 2.0}),
     (_R(r"(正在|在|还在|开始)(整改|修|处理|维修|更换)"), {PROGRESS: 1.8}),
     (_R(r"(整改|维修|修理|更换).{0,6}(照片|图片|凭证|发票)"), {PROGRESS: 1.6}),
     # hazard_verify: staff checks the fix and closes it
     (_R(r"(核查|复查|验收|核实|确认|审核|检查)(一下)?.{0,6}(整改|隐患|yh|结果|情况)"), {VERIFY: 1.8}),
     (_R(r"(去|到|上)?现场(核查|核实|复查|验收|看了|确认|检查)"), {VERIFY: 2.2}),
+    (_R(r"(去|要去|来|进行|开展|安排)(现场)?(核查|复查|验收|核实)"), {VERIFY: 1.8}),
+    (_R(r"(企业|他们|厂里|对方|老板)(说|讲|反馈|报|称)(已经)?(整改|修|弄|处理)"), {VERIFY: 2.0}),
     (_R(r"(同意|通过|给|予以|可以|办理|批|准予|做|完成)(了)?销号|销(掉|了)"), {VERIFY: 2.4}),
     (_R(r"(待|等待|需要|等着|还没)(核查|复查|验收|销号|审核)"), {VERIFY: 2.4}),
     (_R(r"(核查|复查|验收)(通过|合格|不合格|没通过|未通过|完毕)"), {VERIFY: 2.2}),
@@ -160,9 +179,12 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
      {QUOTA: 2.6}),
     (_R(r"(至少|起码|最少|最低|硬性).{0,6}(报|上报|发现|几条|多少|要求)"), {QUOTA: 1.8}),
     (_R(r"还(要|需要|得|应该)(报|上报|发现|查出|交).{0,4}(几|多少)"), {QUOTA: 3}),
+    (_R(r"才(够|能达标|算完成)|够不够|够了(吗|没)|够数|够没"), {QUOTA: 2.4}),
     (_R(r"(几|多少)(条|个)?(隐患|案例)?.{0,4}没(报|交|完成)"), {QUOTA: 2.4}),
     # overdue_query
-    (_R(r"(过了|超过|超出|过)(整改)?(期限|时限|截止|期|日期)"), {OVERDUE: 2.8}),
+    (_R(r"(过了|超过|超出)(整改)?(期限|时限|截止|日期|整改期)"), {OVERDUE: 2.8}),
+    (_R(r"(逾期|超期|过期|督办).{0,6}(清单|名单|列表)"), {OVERDUE: 2.5}),
+    (_R(r"(快|即将|马上|临近)(要)?到.{0,4}(期限|期|截止)"), {OVERDUE: 2.4}),
     (_R(r"(快|即将|马上|临近)(要)?(到期|超期|逾期)"), {OVERDUE: 2}),
     (_R(r"(拖|拖着|拖了|拖延).{0,8}(没改|不改|没整改|不整改|还没)"), {OVERDUE: 2.4}),
     (_R(r"(没|未|没有)(按期|按时|如期)(整改|完成)"), {OVERDUE: 3}),
@@ -170,12 +192,16 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(30|60|三十|六十)天.{0,6}(实质性)?(进展)"), {OVERDUE: 2.0}),
     # stats_query
     (_R(r"(多少|几)(条|个|家|起|项|处)"), {STATS: 1.2, QUOTA: 0.5}),
+    (_R(r"(全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各行业|整体|总体|所有企业|全部企业)"), {STATS: 2.0}),
+    (_R(r"(一共|总共|累计|共)(发现|报|上报|查出|整改|销号|排查|检查|处罚)?(了)?(多少|几)"), {STATS: 2.6}),
+    (_R(r"(完成|整改|销号|自查|覆盖)率"), {STATS: 3.5, PROGRESS: -1.5}),
+    (_R(r"截至目前|截止目前|到目前为止"), {STATS: 1.5}),
     (_R(r"(统计|汇总)(一下|下)?"), {STATS: 1.0}),
     (_R(r"(整体|总体|全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各企业|咱们镇|我们镇|本镇)的?.{0,8}(情况|数据|多少|怎么样|如何|数字)"), {STATS: 2.4}),
     (_R(r"(报了|发现了|整改了|上报了|查出了?|销号了|处罚了|罚了|检查了|排查了|查了)(多少|几)"), {STATS: 2.6}),
     (_R(r"(数据|数字|情况).{0,4}(看|发|给|报|汇总)|(看|发|给|报)(一下|下)?.{0,4}(数据|数字)"), {STATS: 1.4}),
     # report_generate
-    (_R(r"(生成|导出|下载|出|做|制作|弄|给我|发我|发给我|要|填|打印|导|拉)(一下|一份|一个|个|份|下)?.{0,8}(调度表|报表|清单|台账|表格|表|excel|月报|文件|word|pdf)"),
+    (_R(r"(生成|导出|下载|出|做|制作|弄|给我|发我|发给我|打印|导|拉)(一下|一份|一个|个|份|下)?.{0,8}(调度表|报表|清单|台账|表格|表|excel|月报|文件|word|pdf)"),
      {EXPORT: 2.6}),
     (_R(r"(调度表|报表|清单|月报|台账).{0,8}(生成|导出|下载|发|给|怎么|要|交|报送|出|做|弄)"), {EXPORT: 2.0}),
     (_R(r"(附件|表)(1|2|3|4|一|二|三|四)"), {EXPORT: 1.6}),
@@ -229,7 +255,17 @@ def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard
     return totals
 
 
-def decide(totals: dict[str, float]) -> Scored:
+# Words that join two requests in one message ("上报隐患，顺便查一下逾期的"). Plain commas are not enough: a
+# rambling description has many clauses about one thing.
+CLAUSE_JOINERS = re.compile(r"[，,。.;；!！?？\s]*(?:顺便|另外|同时|并且|然后|以及|再帮我|再把|再看|再查)|[，,;；]\s*(?:还有|还要|再)")
+
+
+def clauses(text: str) -> list[str]:
+    return [part for part in CLAUSE_JOINERS.split(text) if part and part.strip()]
+
+
+def decide(totals: dict[str, float], clause_tops: tuple[str, ...] = ()) -> Scored:
+    """Ranks the totals; `clause_tops` are the winners of separately scored clauses of a joined request."""
     ranked = sorted(((i, s) for i, s in totals.items() if s > 0), key=lambda item: (-item[1], INTENTS.index(item[0])))
     if not ranked or ranked[0][1] < MIN_SCORE:
         strength = ranked[0][1] if ranked else 0.0
@@ -243,6 +279,14 @@ def decide(totals: dict[str, float]) -> Scored:
     candidates = tuple((i, round(s / total, 3)) for i, s in kept)
     confidence = _saturate(top) * top / (top + second)
     ambiguous = second >= AMBIGUOUS_RATIO * top and second >= AMBIGUOUS_FLOOR
+    mixed = [i for i in dict.fromkeys(clause_tops) if i != UNKNOWN]
+    if len(mixed) >= 2 and top_intent in mixed:
+        # Two requests in one message: both must be offered, whatever their weight in the whole text.
+        ambiguous = True
+        chosen = [(i, totals[i]) for i in mixed[:MAX_CANDIDATES]]
+        kept = sorted(chosen, key=lambda item: -item[1])
+        total = sum(s for _, s in kept)
+        candidates = tuple((i, round(s / total, 3)) for i, s in kept)
     return Scored(top_intent, confidence, candidates, ambiguous)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from . import entities as ent
 from .dates import find_dates, find_period, numerals_to_digits
 from .dictionary import load_tokenizer
-from .intents import UNKNOWN, decide, keyword_vocabulary, score
+from .intents import AMBIGUOUS_FLOOR, UNKNOWN, clauses, decide, keyword_vocabulary, score
 from .model import Entities, NluResult
 from .names import NameIndex
 from .normalize import for_intent, normalize
@@ -44,5 +44,18 @@ class Recognizer:
         intent_text = for_intent(plain)
         totals = score(self.tokens(intent_text), intent_text,
                        has_receipt=bool(receipts), has_hazard_number=bool(hazard_numbers))
-        decided = decide(totals)
+        decided = decide(totals, self._clause_tops(intent_text))
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
+
+    def _clause_tops(self, intent_text: str) -> tuple[str, ...]:
+        parts = clauses(intent_text)
+        if len(parts) < 2:
+            return ()
+        tops: list[str] = []
+        for part in parts:
+            totals = score(self.tokens(part), part)
+            if totals:
+                best, value = max(totals.items(), key=lambda item: item[1])
+                if value >= AMBIGUOUS_FLOOR:
+                    tops.append(best)
+        return tuple(tops)

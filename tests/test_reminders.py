@@ -1,0 +1,238 @@
+"""常态化提醒: what is due, queued exactly once, delivered within WeChat's rules over real HTTP."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.services import build_services
+from conftest import Clock, make_config
+from fake_wechat_api import FakeWeChatAPI
+from scheduler.delivery import OutboxSender, channel_senders
+from scheduler.rules import report_day
+from scheduler.sweep import run_sweep
+from storage.db import migrate
+from storage.models import Enterprise, Hazard, Outbox, Person, SelfCheckRun, Unit
+
+SH = timezone(timedelta(hours=8))
+
+
+def at(y, m, d, h, mi=0):
+    return datetime(y, m, d, h, mi, tzinfo=SH).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def api():
+    with FakeWeChatAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def env(tmp_path, recognizer, api):
+    clock = Clock(at(2026, 6, 24, 10))  # a Wednesday; June ends in 6 days
+    config = make_config(tmp_path, wechat={"api_base_url": api.base_url},
+                         wecom={"api_base_url": api.base_url},
+                         scheduler={"templates": {"hazard_deadline": "TPL-DEADLINE", "selfcheck_due": "TPL-SC"}})
+    migrate(config.database.url)
+    services = build_services(config, clock=clock, nlu=recognizer)
+    with services.sessions.begin() as s:
+        town = Unit(name="青山湖镇", kind="town")
+        s.add(town)
+        s.flush()
+        chem = Enterprise(name="青山化工有限公司", industry="危险化学品", town_id=town.id, risk_tier="high")
+        done = Enterprise(name="已自查企业", industry="工贸", town_id=town.id, risk_tier="high")
+        s.add_all([chem, done])
+        s.flush()
+        s.add(SelfCheckRun(enterprise_id=done.id, period="2026-06", status="submitted", form_ids=["campaign"]))
+        s.add_all([
+            Person(channel="wechat", external_id="o_boss", role="enterprise_head", enterprise_id=chem.id,
+                   last_inbound_at=clock.now - timedelta(hours=3)),
+            Person(channel="wechat", external_id="o_done", role="enterprise_head", enterprise_id=done.id),
+            Person(channel="wecom", external_id="clerk", role="staff", unit_id=town.id),
+        ])
+        s.add_all([
+            Hazard(enterprise_id=chem.id, number="YH-202606-0001", level="重大", source="企业自查", status="待整改",
+                   description="报警器失效", deadline="2026-06-27"),  # 3 days ahead
+            Hazard(enterprise_id=chem.id, number="YH-202606-0002", level="一般", source="企业自查", status="整改中",
+                   description="通道堆物", deadline="2026-06-21"),  # 3 days overdue: escalates
+            Hazard(enterprise_id=chem.id, number="YH-202605-0003", level="一般", source="企业自查", status="已销号",
+                   description="已整改", deadline="2026-06-27"),
+        ])
+    yield services, clock, config
+    services.close()
+
+
+def sweep(services, clock):
+    with services.sessions.begin() as s:
+        return run_sweep(s, services.config, clock.now)
+
+
+def rows(services):
+    with services.sessions() as s:
+        return s.scalars(select(Outbox).order_by(Outbox.id)).all()
+
+
+def test_due_reminders_for_whom_and_exactly_once(env):
+    services, clock, _ = env
+    first = sweep(services, clock)
+    texts = {(r.recipient, r.rule): r.text for r in rows(services) if r.status == "pending"}
+    assert ("o_boss", "selfcheck_due") not in texts  # 6 days left is not a reminder day
+    # Yesterday (7 days left) was one, but the app was not running then: recorded as dropped, not sent now.
+    dropped = [r for r in rows(services) if r.status == "dropped"]
+    assert {(r.recipient, r.rule) for r in dropped} >= {("o_boss", "selfcheck_due")}
+    assert not any(r.recipient == "o_done" and r.rule == "selfcheck_due" for r in rows(services))
+    assert "YH-202606-0001" in texts[("o_boss", "hazard_deadline")] and "3 天后到期" in texts[("o_boss", "hazard_deadline")]
+    assert "已逾期 3 天" in texts[("o_boss", "hazard_overdue")]
+    assert "逾期 3 天未整改" in texts[("clerk", "overdue_escalation")]
+    assert not any("YH-202605-0003" in t for t in texts.values())  # closed hazards are left alone
+    again = sweep(services, clock)
+    assert again.queued == 0 and again.already == first.queued + first.dropped
+    # A second scheduler process by mistake: the same sweep from other services changes nothing.
+    other = build_services(services.config, clock=clock, nlu=services.nlu)
+    with other.sessions.begin() as s:
+        assert run_sweep(s, other.config, clock.now).queued == 0
+    other.close()
+    assert len(rows(services)) == first.queued + first.dropped
+
+
+def test_selfcheck_reminders_only_on_their_days(env):
+    services, clock, _ = env
+    sweep(services, clock)
+    assert not [r for r in rows(services) if r.rule == "selfcheck_due" and r.status == "pending"]
+    clock.now = at(2026, 6, 27, 10)  # 3 days left
+    sweep(services, clock)
+    sc = [r for r in rows(services) if r.rule == "selfcheck_due" and r.status == "pending"]
+    assert [r.recipient for r in sc] == ["o_boss"] and "还有 3 天截止（06月30日）" in sc[0].text
+
+
+def test_missed_sweep_runs_late_within_grace_and_drops_beyond(env):
+    services, clock, _ = env
+    clock.now = at(2026, 6, 24, 15)  # the app was down 08:00–15:00: 6 hours late, within 12
+    assert sweep(services, clock).queued > 0
+    assert all(r.status == "pending" for r in rows(services) if ":2026-06-24:" in r.dedup_key)
+    # The next day, down until 23:30: 14.5 hours past 09:00 is beyond the grace: recorded, not sent at night.
+    clock.now = at(2026, 6, 25, 23, 30)
+    result = sweep(services, clock)
+    assert result.dropped > 0 and result.queued == 0
+    assert {r.status for r in rows(services) if ":2026-06-25:" in r.dedup_key} == {"dropped"}
+
+
+def test_nothing_is_queued_before_the_send_hour(env):
+    services, clock, _ = env
+    clock.now = at(2026, 6, 24, 8, 30)
+    sweep(services, clock)
+    assert rows(services) and not any(":2026-06-24:" in r.dedup_key for r in rows(services))
+
+
+def deliver(env, api):
+    services, clock, config = env
+    sender = OutboxSender(services.sessions, channel_senders(config), config, clock)
+    return sender.deliver_pending()
+
+
+def test_delivery_kf_within_48h_template_outside_wecom_for_staff(env, api):
+    services, clock, _ = env
+    sweep(services, clock)
+    result = deliver(env, api)
+    assert result.failed == 0 and result.sent == len([r for r in rows(services) if r.status != "dropped"])
+    paths = [c["path"] for c in api.sent]
+    assert paths.count("/cgi-bin/message/custom/send") >= 2  # o_boss wrote 3 hours ago
+    assert "/cgi-bin/message/send" in paths  # WeCom app message to the clerk
+    assert api.token_fetches <= 2  # one token per client, reused
+
+
+def test_outside_the_window_falls_back_to_the_template_or_fails_for_good(env, api):
+    services, clock, _ = env
+    with services.sessions.begin() as s:
+        s.scalars(select(Person).where(Person.external_id == "o_boss")).one().last_inbound_at = None
+    sweep(services, clock)
+    deliver(env, api)
+    by_rule = {r.rule: r for r in rows(services) if r.recipient == "o_boss" and r.status != "dropped"}
+    assert by_rule["hazard_deadline"].status == "sent"
+    assert any(c["path"].endswith("/message/template/send") and c["body"]["template_id"] == "TPL-DEADLINE"
+               for c in api.sent)
+    assert by_rule["hazard_overdue"].status == "failed"  # no template configured for this rule
+    assert "no template" in by_rule["hazard_overdue"].last_error
+
+
+def test_api_errors_45015_45009_43004(env, api):
+    services, clock, config = env
+    config.scheduler.templates["hazard_overdue"] = "TPL-OVERDUE"
+    sweep(services, clock)
+    mine = lambda: sorted((r.status, r.last_error[:5], r.attempts) for r in rows(services)
+                          if r.recipient == "o_boss" and r.status != "dropped")
+    # Two reminders to o_boss. 45015 (outside the window) → sent as a template at once;
+    # 45009 (rate limited) → back to pending with a backoff.
+    api.errors["/message/custom/send"] = [45015, 45009]
+    deliver(env, api)
+    assert mine() == [("pending", "45009", 1), ("sent", "sent ", 1)]
+    deliver(env, api)
+    assert mine() == [("pending", "45009", 1), ("sent", "sent ", 1)]  # not before its backoff
+    # 43004 (unsubscribed) on the retry: failed for good, recorded for the admins.
+    api.errors["/message/custom/send"] = [43004]
+    clock.now += timedelta(minutes=1)
+    deliver(env, api)
+    assert mine() == [("failed", "43004", 2), ("sent", "sent ", 1)]
+
+
+def test_quiet_hours_hold_reminders_but_not_replies(env, api):
+    services, clock, _ = env
+    sweep(services, clock)
+    from scheduler.outbox import enqueue
+
+    clock.now = at(2026, 6, 24, 23)
+    with services.sessions.begin() as s:
+        for r in s.scalars(select(Outbox)):
+            r.not_before = clock.now - timedelta(minutes=1)
+        enqueue(s, channel="wechat", recipient="o_boss", text="迟到的回复", now=clock.now)
+    deliver(env, api)
+    assert [c["body"].get("text", {}).get("content") for c in api.sent] == ["迟到的回复"]
+    clock.now = at(2026, 6, 25, 8, 1)
+    deliver(env, api)
+    assert len(api.sent) == len([r for r in rows(services) if r.status != "dropped"])
+
+
+def test_two_senders_never_send_the_same_row(env, api):
+    services, clock, config = env
+    sweep(services, clock)
+    total = len([r for r in rows(services) if r.status != "dropped"])
+    senders = [OutboxSender(services.sessions, channel_senders(config), config, clock) for _ in range(4)]
+    threads = [threading.Thread(target=s.deliver_pending) for s in senders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(api.sent) == total
+    with services.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "sent")) == total
+
+
+def test_report_day_moves_past_weekends_and_holidays(config):
+    assert report_day(config, 2026, 5).isoformat() == "2026-05-18"  # the 16th is a Saturday
+    from bot.config import parse_config
+
+    holiday = parse_config({"scheduler": {"holidays": ["2026-06-16"]}})
+    assert report_day(holiday, 2026, 6).isoformat() == "2026-06-17"
+
+
+def test_ack_and_opt_out(env, api):
+    from bot.engine import Engine
+    from bot.messages import TEXT, Incoming
+
+    services, clock, _ = env
+    sweep(services, clock)
+    deliver(env, api)
+    engine = Engine(services)
+    say = lambda t, k: engine.handle(Incoming(channel="wechat", user_id="o_boss", msg_key=k, kind=TEXT,
+                                              created_at=clock.now, text=t))[0]
+    assert "已确认收到" in say("收到", "a1")
+    assert "不能退订" in say("退订提醒 整改期限提醒", "a2")
+    clerk = lambda t, k: engine.handle(Incoming(channel="wecom", user_id="clerk", msg_key=k, kind=TEXT,
+                                                created_at=clock.now, text=t))[0]
+    assert "已退订「举报提醒」" in clerk("退订提醒 举报提醒", "a3")
+    assert "已安排 2026-06-30" in clerk("发布提醒 2026-06-30 高温天气注意防暑和危化品储存", "a4")
+    clock.now = at(2026, 6, 30, 10)
+    sweep(services, clock)
+    assert any(r.rule == "broadcast" and "高温天气" in r.text and r.recipient == "o_boss" for r in rows(services))
