@@ -1,0 +1,104 @@
+"""Intent accuracy over tests/data/utterances.tsv (targets from issue 8) and the ambiguity contract."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.nlu import INTENTS, Recognizer
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = date(2026, 6, 10)
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_nlu", ROOT / "bench" / "nlu.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules["bench_nlu"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+
+
+@pytest.fixture(scope="module")
+def evaluation(recognizer: Recognizer) -> dict:
+    return bench.evaluate(recognizer, bench.load_utterances())
+
+
+def test_the_table_is_big_and_covers_every_intent():
+    examples = bench.load_utterances()
+    assert len(examples) >= 420
+    counts = {intent: sum(ex.intent == intent for ex in examples) for intent in INTENTS}
+    assert set(ex.intent for ex in examples) == set(INTENTS)
+    assert min(counts.values()) >= 15, counts
+    assert counts["unknown"] >= 40
+    assert len({ex.text for ex in examples}) == len(examples), "duplicate utterances"
+
+
+def test_overall_accuracy(evaluation):
+    assert evaluation["overall"] >= bench.TARGET_OVERALL, evaluation["errors"]
+
+
+def test_held_out_accuracy_is_close(evaluation):
+    assert evaluation["held_out"] >= 0.90, [e for e in evaluation["errors"] if e[0].held_out]
+
+
+def test_per_intent_accuracy(evaluation):
+    low = {i: a for i, a in evaluation["per_intent"].items() if a < bench.TARGET_PER_INTENT}
+    assert not low, (low, evaluation["errors"])
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("这个月我们镇还差几个隐患没报", "quota_query"),
+    ("老板让我查一下上个月的自查交了没有", "selfcheck_status"),
+    ("锅炉房那边有个事想反映一下，不想留名字", "tip_submit"),
+    ("哪些企业还没自查", "unchecked_query"),
+    ("菜单", "menu"),
+    ("？", "menu"),
+    ("收到👍", "reminder_ack"),
+])
+def test_issue_examples(recognizer, text, intent):
+    assert recognizer.recognize(text, today=TODAY).intent == intent
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_empty_text_is_unknown(recognizer, text):
+    result = recognizer.recognize(text, today=TODAY)
+    assert result.intent == "unknown" and not result.ambiguous
+
+
+def test_negated_receipt_is_not_an_acknowledgement(recognizer):
+    assert recognizer.recognize("没收到", today=TODAY).intent != "reminder_ack"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("我想上报隐患，顺便查一下逾期的", {"hazard_report", "overdue_query"}),
+    ("开始自查，另外把调度表导出来", {"selfcheck_start", "report_generate"}),
+    ("本月还差几条，顺便看看逾期隐患", {"quota_query", "overdue_query"}),
+])
+def test_mixed_requests_come_back_ambiguous_with_both(recognizer, text, expected):
+    result = recognizer.recognize(text, today=TODAY)
+    assert result.ambiguous
+    names = [name for name, _ in result.candidates]
+    assert expected <= set(names)
+    assert names[0] == result.intent
+    assert all(0 <= score <= 1 for _, score in result.candidates)
+
+
+def test_clear_requests_are_not_ambiguous(recognizer):
+    for text in ("生成调度表", "逾期隐患", "我要匿名举报", "本月统计"):
+        result = recognizer.recognize(text, today=TODAY)
+        assert not result.ambiguous and result.candidates[0][0] == result.intent
+        assert 0.5 < result.confidence <= 1
+
+
+def test_result_json_shape(recognizer):
+    data = recognizer.recognize("我想上报隐患，顺便查一下逾期的", today=TODAY).to_json()
+    assert {"text", "intent", "confidence", "entities", "candidates"} <= set(data)
+    assert recognizer.recognize("逾期隐患", today=TODAY).to_json().keys() >= {"text", "intent", "confidence", "entities"}
