@@ -78,7 +78,10 @@ INDUSTRY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "体育项目": ("体育项目", "体育场馆", "游泳池", "健身房"),
     "城市运行": ("城市运行", "城市运行安全", "地下管网", "路灯", "广告牌"),
 }
-_INDUSTRY_OF = {word: canonical for canonical, words in INDUSTRY_SYNONYMS.items() for word in words}
+# Longer words that contain a synonym but name no industry: 可燃气体 (a gas detector in any plant) is not 燃气.
+_NOT_INDUSTRY = ("可燃气体", "可燃气", "燃气泄漏报警器")
+_INDUSTRY_OF: dict[str, str | None] = {word: canonical for canonical, words in INDUSTRY_SYNONYMS.items() for word in words}
+_INDUSTRY_OF.update({word: None for word in _NOT_INDUSTRY})
 _INDUSTRY_RE = re.compile("|".join(sorted(map(re.escape, _INDUSTRY_OF), key=len, reverse=True)))
 
 
@@ -86,7 +89,7 @@ def industries(normalized: str) -> list[str]:
     found: list[str] = []
     for m in _INDUSTRY_RE.finditer(normalized):
         canonical = _INDUSTRY_OF[m.group(0)]
-        if canonical not in found:
+        if canonical is not None and canonical not in found:
             found.append(canonical)
     return found
 
@@ -105,4 +108,4 @@ def level(normalized: str) -> str | None:
 
 def vocabulary() -> list[str]:
     """Words the tokenizer must keep whole (added to our jieba instance)."""
-    return [w for w in _INDUSTRY_OF if len(w) > 1 and not w.isascii()]
+    return [w for w, c in _INDUSTRY_OF.items() if c is not None and len(w) > 1 and not w.isascii()]

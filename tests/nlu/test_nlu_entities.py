@@ -146,3 +146,11 @@ def test_normalisation():
     assert normalize("這個月還差幾條") == "这个月还差几条"
     assert "收到" in normalize("👍")
     assert normalize("😂😂") == ""
+
+
+def test_combustible_gas_detector_is_not_town_gas():
+    from bot.nlu.entities import industries
+    from bot.nlu.normalize import normalize
+
+    assert "城镇燃气" not in industries(normalize("一号仓库可燃气体报警器损坏"))
+    assert industries(normalize("餐馆燃气管道漏气")) == ["城镇燃气"]
