@@ -72,10 +72,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(code: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+def start(code: str, *args: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
+    # The server's output goes to a file: an unread pipe fills up and blocks the server.
     proc = subprocess.Popen([sys.executable, "-c", code, str(port), *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -83,7 +84,7 @@ def start(code: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
             return proc, port
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(f"server failed to start:\n{proc.stderr.read().decode() if proc.stderr else ''}")
+                raise SystemExit(f"server failed to start:\n{log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.1)
     raise SystemExit("server did not start within 60 s")
 
@@ -130,9 +131,15 @@ def load(port: int, requests: list[tuple[str, bytes]], concurrency: int) -> tupl
                 break
             path, body = requests[i]
             t0 = time.perf_counter()
-            conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
-            resp = conn.getresponse()
-            data = resp.read()
+            try:
+                conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
+                resp = conn.getresponse()
+                data = resp.read()
+            except OSError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
             mine.append(time.perf_counter() - t0)
             if resp.status != 200 or b"<Encrypt>" not in data:
                 errors.append(f"{resp.status} {data[:80]!r}")
@@ -192,7 +199,7 @@ def main() -> int:
     print(f"server: waitress, {THREADS} threads, one process each; database: {args.db}; "
           f"{args.requests} AES messages per run; CPUs: {os.cpu_count()}")
     results = {}
-    servers = {"echo": start(ECHO_APP), "full": start(FULL_APP, str(cfg))}
+    servers = {"echo": start(ECHO_APP, log=tmp / "echo.log"), "full": start(FULL_APP, str(cfg), log=tmp / "full.log")}
     try:
         for concurrency in (1, 32):
             for name, (_, port) in servers.items():

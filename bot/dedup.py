@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import Conversation, ProcessedMessage
@@ -31,13 +31,15 @@ class DedupStore:
     def __init__(self) -> None:
         self._writes = 0
 
+    # Core statements, not ORM objects: these run on every message and the ORM's bookkeeping costs more
+    # than the queries themselves.
     def lookup(self, session: Session, key: str) -> list[str] | None:
-        row = session.scalars(select(ProcessedMessage.replies).where(ProcessedMessage.key == key)).first()
-        return list(row) if row is not None else None
+        row = session.execute(select(ProcessedMessage.replies).where(ProcessedMessage.key == key)).first()
+        return list(row[0]) if row is not None else None
 
     def record(self, session: Session, key: str, replies: list[str], now: datetime) -> None:
-        session.add(ProcessedMessage(key=key, replies=replies, created_at=now))
-        session.flush()  # surface a duplicate now, inside the caller's retry loop
+        # A duplicate key raises IntegrityError here, inside the caller's retry loop.
+        session.execute(insert(ProcessedMessage).values(key=key, replies=replies, created_at=now))
         self._writes += 1
         if self._writes % PURGE_EVERY == 0:
             self.purge(session, now)

@@ -69,3 +69,23 @@ def test_retries_during_processing_wait_for_the_same_run(tmp_path, clock, recogn
     with app.extensions["hazardbot"].services.sessions() as s:
         assert s.scalar(select(func.count()).select_from(ProcessedMessage)) == 1
         assert s.scalar(select(func.count()).select_from(Outbox)) == 0
+
+
+def test_an_engine_faster_than_the_callback_registration_does_not_deadlock():
+    """A job that is already done when its callback is added runs the callback in the caller's thread."""
+    from datetime import datetime, timezone
+
+    from bot.channels.common import Responder
+    from bot.messages import TEXT, Incoming
+
+    pushed = []
+    responder = Responder(lambda m: [f"re:{m.msg_key}"], lambda m, t: pushed.append(t), timeout=4.0)
+    results = []
+    worker = threading.Thread(target=lambda: results.extend(
+        responder.respond(Incoming("sim", "u", str(i), TEXT, datetime.now(timezone.utc), text="a"))
+        for i in range(500)))
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "respond() deadlocked"
+    assert results == [[f"re:{i}"] for i in range(500)] and pushed == []
+    responder.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 import struct
 import threading
 import time
@@ -90,11 +91,13 @@ class Responder:
         self._timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="engine")
         self._jobs: dict[tuple[str, str, str], _Job] = {}
+        self._finished: deque[tuple[float, tuple[str, str, str]]] = deque()  # in order of finishing
         self._lock = threading.Lock()
 
     def respond(self, msg: Incoming) -> list[str] | None:
         """The replies to send passively, or None when the answer will be pushed (or already was)."""
         key = (msg.channel, msg.user_id, msg.msg_key)
+        new = False
         with self._lock:
             self._forget_old()
             job = self._jobs.get(key)
@@ -104,7 +107,7 @@ class Responder:
                 job = _Job(waiters=1)
                 self._jobs[key] = job
                 job.future = self._pool.submit(self._handle, msg)
-                job.future.add_done_callback(lambda f, m=msg, j=job: self._finished(m, j))
+                new = True
             else:
                 with job.lock:
                     if job.settled == "push":
@@ -114,6 +117,9 @@ class Responder:
                         return job.future.result()  # type: ignore[union-attr]
                     job.waiters += 1
         assert job.future is not None
+        if new:
+            # Outside self._lock: a job already finished runs the callback right here, and it takes that lock.
+            job.future.add_done_callback(lambda f, m=msg, j=job, k=key: self._done(m, j, k))
         try:
             job.future.result(timeout=self._timeout)
         except Exception:  # timeout; engine errors are answered inside the engine
@@ -125,7 +131,9 @@ class Responder:
                 return job.future.result()
         return None
 
-    def _finished(self, msg: Incoming, job: _Job) -> None:
+    def _done(self, msg: Incoming, job: _Job, key: tuple[str, str, str]) -> None:
+        with self._lock:
+            self._finished.append((time.monotonic(), key))
         with job.lock:
             job.finished_at = time.monotonic()
             if job.waiters or job.settled:
@@ -141,9 +149,11 @@ class Responder:
             self._push(msg, replies)
 
     def _forget_old(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, j in self._jobs.items() if j.finished_at and now - j.finished_at > self.KEEP_SETTLED]:
-            del self._jobs[key]
+        """Drop jobs finished long ago; the deque is in finishing order, so this is O(expired), not O(jobs)."""
+        limit = time.monotonic() - self.KEEP_SETTLED
+        while self._finished and self._finished[0][0] < limit:
+            _, key = self._finished.popleft()
+            self._jobs.pop(key, None)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
