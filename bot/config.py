@@ -254,8 +254,8 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
                 raise ConfigError(f"[[{key}]] must be a list of tables")
             kwargs[name] = [_build(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
             continue
-        if origin is not None:  # list[str], dict[str, list[str]]: check the container, then the strings
-            if not isinstance(value, origin) or not _strings_in(value):
+        if origin is not None:  # list[str], list[int], dict[str, list[str]]: check the container and its items
+            if not _matches(value, hint):
                 raise ConfigError(f"{key}: expected {hint}")
             kwargs[name] = value
             continue
@@ -273,14 +273,15 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def _strings_in(value: Any) -> bool:
-    if isinstance(value, str):
-        return True
-    if isinstance(value, list):
-        return all(_strings_in(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _strings_in(v) for k, v in value.items())
-    return False
+def _matches(value: Any, hint: Any) -> bool:
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is list:
+        return isinstance(value, list) and all(_matches(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
 
 
 def _check(config: Config) -> None:

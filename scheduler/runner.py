@@ -43,6 +43,8 @@ def deliver_job() -> None:
 
 def build_scheduler(services: Services, *, blocking: bool = False) -> BaseScheduler:
     cfg = services.config.scheduler
+    if services.config.logging.level.upper() != "DEBUG":
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
     _running["services"] = services
     _running["sender"] = OutboxSender(services.sessions, channel_senders(services.config, services.redis),
                                       services.config, services.clock)

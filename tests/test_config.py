@@ -23,7 +23,7 @@ def test_example_config_parses_and_documents_every_key():
             continue
         for key in values:
             assert getattr(getattr(defaults, section), key) == values[key], f"{section}.{key} differs from default"
-    for section in ("server", "database", "redis", "security", "wechat", "wecom", "campaign", "selfcheck", "tips", "ledger", "logging"):
+    for section in ("server", "database", "redis", "security", "wechat", "wecom", "campaign", "selfcheck", "tips", "ledger", "scheduler", "logging"):
         for key in vars(getattr(defaults, section)):
             assert key in data.get(section, {}), f"config.example.toml does not document {section}.{key}"
 
