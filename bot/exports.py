@@ -84,44 +84,54 @@ def _flat(records: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
-def write(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str) -> str | None:
-    """JSON and CSV go to `out` or are returned as text; XLSX needs a file."""
+def _text(records: list[dict[str, Any]], fmt: str, out: Path | None, header: Any, rows: list[list[Any]]) -> str | None:
+    """JSON (the records) or CSV (header + rows), written to `out` or returned as text."""
     if fmt == "json":
         text = json.dumps(records, ensure_ascii=False, indent=2)
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow(SELFCHECK_COLUMNS)
-        writer.writerows(_flat(records))
+        writer.writerow(header)
+        writer.writerows(rows)
         text = buf.getvalue()
-    elif fmt == "xlsx":
-        if out is None:
-            raise ExportError("XLSX 需要用 --output 指定文件")
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "自查记录"
-        ws.append([title])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SELFCHECK_COLUMNS))
-        ws["A1"].font, ws["A1"].alignment = Font(bold=True, size=14), Alignment(horizontal="center")
-        ws.append(list(SELFCHECK_COLUMNS))
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for row in _flat(records):
-            ws.append(row)
-        for col, width in zip("ABCDEFGHIJKLMN", (8, 10, 28, 22, 12, 14, 8, 18, 6, 48, 16, 8, 8, 40)):
-            ws.column_dimensions[col].width = width
-        ws.freeze_panes = "A3"
-        wb.save(out)
-        return None
     else:
         raise ExportError(f"不支持的格式 {fmt}：json、csv 或 xlsx")
     if out is not None:
-        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")  # BOM: Excel opens it as UTF-8
         return None
     return text
+
+
+def _need_file(out: Path | None) -> Path:
+    if out is None:
+        raise ExportError("XLSX 需要用 --output 指定文件")
+    return out
+
+
+def write(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str) -> str | None:
+    """JSON and CSV go to `out` or are returned as text; XLSX needs a file."""
+    if fmt != "xlsx":
+        return _text(records, fmt, out, SELFCHECK_COLUMNS, _flat(records))
+    out = _need_file(out)
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "自查记录"
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SELFCHECK_COLUMNS))
+    ws["A1"].font, ws["A1"].alignment = Font(bold=True, size=14), Alignment(horizontal="center")
+    ws.append(list(SELFCHECK_COLUMNS))
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in _flat(records):
+        ws.append(row)
+    for col, width in zip("ABCDEFGHIJKLMN", (8, 10, 28, 22, 12, 14, 8, 18, 6, 48, 16, 8, 8, 40)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A3"
+    wb.save(out)
+    return None
 
 
 # -- the hazard list (隐患清单) ---------------------------------------------------------------------
@@ -191,26 +201,11 @@ def _hazard_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
 
 def write_hazards(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str, filled_by: str,
                   filled_on: date) -> str | None:
-    if fmt == "json":
-        text = json.dumps(records, ensure_ascii=False, indent=2)
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow([*HAZARD_COLUMNS, "隐患编号", "等级", "来源", "状态"])
-        for row, r in zip(_hazard_rows(records), records):
-            writer.writerow([*row, r["number"], r["level"], r["source"], r["status"]])
-        text = buf.getvalue()
-    elif fmt == "xlsx":
-        if out is None:
-            raise ExportError("XLSX 需要用 --output 指定文件")
-        _hazard_sheet(records, out, title, filled_by, filled_on)
+    if fmt == "xlsx":
+        _hazard_sheet(records, _need_file(out), title, filled_by, filled_on)
         return None
-    else:
-        raise ExportError(f"不支持的格式 {fmt}：json、csv 或 xlsx")
-    if out is not None:
-        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-        return None
-    return text
+    rows = [[*row, r["number"], r["level"], r["source"], r["status"]] for row, r in zip(_hazard_rows(records), records)]
+    return _text(records, fmt, out, [*HAZARD_COLUMNS, "隐患编号", "等级", "来源", "状态"], rows)
 
 
 def _hazard_sheet(records: list[dict[str, Any]], out: Path, title: str, filled_by: str, filled_on: date) -> None:
@@ -280,30 +275,15 @@ def tip_records(session: Session) -> list[dict[str, Any]]:
 
 def write_tips(records: list[dict[str, Any]], fmt: str, out: Path | None) -> str | None:
     rows = [list(r.values()) for r in records]
-    if fmt == "json":
-        text = json.dumps(records, ensure_ascii=False, indent=2)
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(TIP_COLUMNS)
-        writer.writerows(rows)
-        text = buf.getvalue()
-    elif fmt == "xlsx":
-        if out is None:
-            raise ExportError("XLSX 需要用 --output 指定文件")
-        from openpyxl import Workbook
+    if fmt != "xlsx":
+        return _text(records, fmt, out, TIP_COLUMNS, rows)
+    from openpyxl import Workbook
 
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "举报登记"
-        ws.append(list(TIP_COLUMNS))
-        for row in rows:
-            ws.append(row)
-        wb.save(out)
-        return None
-    else:
-        raise ExportError(f"不支持的格式 {fmt}：json、csv 或 xlsx")
-    if out is not None:
-        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-        return None
-    return text
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "举报登记"
+    ws.append(list(TIP_COLUMNS))
+    for row in rows:
+        ws.append(row)
+    wb.save(_need_file(out))
+    return None

@@ -136,17 +136,23 @@ def _code_and_rest(text: str) -> tuple[str | None, str]:
 NOT_FOUND = "没有找到这个查询码对应的举报。请核对查询码（20 位，每 4 位一组）后重试。"
 
 
+def _lookup(ctx: Context, code: str) -> tuple[Tip | None, str]:
+    """The tip behind a code, under the per-sender look-up limit; else the one-line answer to give."""
+    limit = _limit(ctx, "tip-lookup", ctx.services.config.tips.max_lookups_per_hour, HOUR)
+    if limit:
+        return None, limit
+    tip = find_tip(ctx.session, ctx.services.secret, code)
+    return tip, "" if tip is not None else NOT_FOUND
+
+
 def query(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     """查询举报 CODE: status, staff questions and the reward; the same answer shape whether found or not."""
     code, _ = _code_and_rest(msg.text)
     if code is None:
         return Step.done("请发送「查询举报 查询码」，查询码是提交举报时给您的 20 位字母数字。")
-    limit = _limit(ctx, "tip-lookup", ctx.services.config.tips.max_lookups_per_hour, HOUR)
-    if limit:
-        return Step.done(limit)
-    tip = find_tip(ctx.session, ctx.services.secret, code)
+    tip, answer = _lookup(ctx, code)
     if tip is None:
-        return Step.done(NOT_FOUND)
+        return Step.done(answer)
     lines = [f"举报 {tip.number}（{tip.received_on} 受理）：{tip.status}"]
     if tip.outcome_note and tip.status in ("查证属实", "不属实", "已奖励"):
         lines.append(f"核查结果：{tip.outcome_note}")
@@ -169,12 +175,9 @@ def add_info(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     code, rest = _code_and_rest(text)
     if code is None or not rest:
         return Step.done("请发送「补充举报 查询码 补充内容」，例如：补充举报 7KQ2-M9XD-… 锅炉房在厂区东北角。")
-    limit = _limit(ctx, "tip-lookup", ctx.services.config.tips.max_lookups_per_hour, HOUR)
-    if limit:
-        return Step.done(limit)
-    tip = find_tip(ctx.session, ctx.services.secret, code)
+    tip, answer = _lookup(ctx, code)
     if tip is None:
-        return Step.done(NOT_FOUND)
+        return Step.done(answer)
     for q in ctx.session.scalars(select(TipMessage).where(TipMessage.tip_id == tip.id, TipMessage.sender == "工作人员",
                                                           TipMessage.answered.is_(False))):
         q.answered = True
