@@ -193,7 +193,7 @@ class Engine:
 
 def _pick(choices: list[str], text: str) -> str | None:
     digits = text.rstrip(".、。")
-    if digits.isdigit() and 1 <= int(digits) <= len(choices):
+    if digits.isdecimal() and 1 <= int(digits) <= len(choices):
         return choices[int(digits) - 1]
     return None
 

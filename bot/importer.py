@@ -303,7 +303,7 @@ def _enterprise_values(rec: dict[str, str], units: dict[str, Unit]) -> tuple[dic
     employees_text = rec.get("employees", "")
     employees: int | None = None
     if employees_text:
-        if not employees_text.isdigit():
+        if not employees_text.isdecimal():
             raise ValueError(f"从业人数「{employees_text}」应为非负整数")
         employees = int(employees_text)
     values: dict[str, Any] = dict(

@@ -70,11 +70,11 @@ class HazardReportFlow:
             return self._pick_enterprise(ctx, text)
         if state["step"] == "choose":
             ids: list[int] = state["candidates"]
-            if text.isdigit() and 1 <= int(text) <= len(ids):
+            if text.isdecimal() and 1 <= int(text) <= len(ids):
                 return self._begin(ctx, ids[int(text) - 1])
             if text in ("取消", "退出"):
                 return Step.done("已取消。")
-            return self._pick_enterprise(ctx, text) if text and not text.isdigit() else Step.stay(
+            return self._pick_enterprise(ctx, text) if text and not text.isdecimal() else Step.stay(
                 state, f"请回复序号 1–{len(ids)}，或重新输入企业名称。")
         runner = FormRunner(ctx.services.forms.form("hazard_report"))
         result = runner.handle(deepcopy(state["form"]), msg, ctx.today)
@@ -196,7 +196,7 @@ class ProgressFlow:
             return Step.done("好的。")
         if state["step"] == "pick":
             ids = state["ids"]
-            if text.isdigit() and 1 <= int(text) <= len(ids):
+            if text.isdecimal() and 1 <= int(text) <= len(ids):
                 hz = ctx.session.get(Hazard, ids[int(text) - 1])
                 return self._chosen(hz) if hz else Step.done("这条隐患已不存在。")
             return Step.stay(state, f"请回复序号 1–{len(ids)}。")

@@ -64,7 +64,7 @@ def help_text(person: Person | None) -> str:
 def menu_intent(role: str | None, text: str) -> str | None:
     """The intent behind a bare menu number such as "2" or "２."."""
     digits = text.strip().rstrip(".、。").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if not digits.isdigit():
+    if not digits.isdecimal():
         return None
     items = menu_items(role)
     n = int(digits)

@@ -118,7 +118,7 @@ def handle(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     if action == "奖励":
         if tip.status != "查证属实":
             return Step.done("只有查证属实的举报才能登记奖励。")
-        if not note.isdigit() or int(note) <= 0:
+        if not note.isdecimal() or int(note) <= 0:
             return Step.done("请写奖励金额（元，整数），例如：处理举报 JB-202606-0001 奖励 3000")
         tip.reward_yuan, tip.status = int(note), "已奖励"
         return Step.done(f"{tip.number} 已登记奖励 {int(note)} 元。")

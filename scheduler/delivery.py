@@ -106,7 +106,9 @@ class OutboxSender:
         self._clock = clock
 
     def deliver_pending(self, limit: int | None = None) -> Delivery:
-        limit = limit or self._config.scheduler.per_minute
+        sc = self._config.scheduler
+        # per_minute is a rate: a run every deliver_seconds may send its share of it.
+        limit = limit or max(1, sc.per_minute * sc.deliver_seconds // 60)
         sent = failed = deferred = 0
         now = self._clock()
         quiet = in_quiet_hours(now, self._config)

@@ -103,6 +103,15 @@ def test_full_run_with_numbers_text_synonyms_edit_and_followup(boss, sc_app):
     assert "发现问题 1 项" in say(boss, "1")
 
 
+def test_a_question_about_the_question_gets_help_not_an_answer(boss, sc_app):
+    say(boss, "1")
+    say(boss, "是")
+    say(boss, "否")
+    helped = say(boss, "这个怎么填？")
+    assert "可用命令" in helped and "（3/5）专兼职安全管理人员有几人" in helped
+    assert "（4/5）" in say(boss, "2")
+
+
 def test_back_at_first_question_and_required_cannot_be_skipped(boss):
     say(boss, "1")
     assert "已经是第一题了" in say(boss, "上一题")

@@ -44,7 +44,7 @@ def to_incoming(channel: str, message: Any) -> Incoming:
     if not user:
         raise ValueError("message without FromUserName")
     created_raw = str(data.get("CreateTime") or "0")
-    created = datetime.fromtimestamp(int(created_raw) if created_raw.isdigit() else 0, tz=timezone.utc)
+    created = datetime.fromtimestamp(int(created_raw) if created_raw.isdecimal() else 0, tz=timezone.utc)
     msg_type = str(data.get("MsgType") or "").lower()
     msg_id = str(data.get("MsgId") or "")
     common = dict(channel=channel, user_id=user, created_at=created, raw_type=msg_type)

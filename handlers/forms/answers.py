@@ -34,7 +34,7 @@ def _norm(text: str) -> str:
 
 def match_option(options: tuple[Option, ...], text: str) -> Option | None:
     t = _norm(text)
-    if t.isdigit() and 1 <= int(t) <= len(options):
+    if t.isdecimal() and 1 <= int(t) <= len(options):
         return options[int(t) - 1]
     lowered = t.lower()
     for opt in options:
@@ -86,7 +86,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) ->
             opt = match_option(item.options, part)
             if opt is None:
                 # "135" typed without separators means 1, 3 and 5 when there are fewer than 10 options.
-                if part.isdigit() and len(item.options) < 10 and all(1 <= int(c) <= len(item.options) for c in part):
+                if part.isdecimal() and len(item.options) < 10 and all(1 <= int(c) <= len(item.options) for c in part):
                     chosen += [item.options[int(c) - 1].value for c in part if item.options[int(c) - 1].value not in chosen]
                     continue
                 return Parsed(error=f"「{part}」不是选项。可多选，序号用空格或逗号隔开，如：1 3")

@@ -6,6 +6,7 @@ edit_pick (which item to change), confirm_cancel.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,10 +38,17 @@ class FormResult:
         return self.state["answers"]
 
 
+# A question about the question ("这题什么意思？") asks for help; it is not an answer.
+_ASKING_HELP = re.compile(r"(怎么填|怎么写|怎么答|怎么回答|什么意思|啥意思|看不懂|不明白|不懂|指的是什么|是指什么)")
+
+
 def _command(msg: Incoming) -> str | None:
     if msg.kind != TEXT:
         return None
-    return COMMANDS.get(msg.text.strip().rstrip("。.!！"))
+    text = msg.text.strip().rstrip("。.!！")
+    if text in COMMANDS:
+        return COMMANDS[text]
+    return "help" if len(text) <= 20 and _ASKING_HELP.search(text) else None
 
 
 class FormRunner:
@@ -165,7 +173,7 @@ class FormRunner:
     def _on_edit_pick(self, state: dict[str, Any], msg: Incoming, cmd: str | None) -> FormResult:
         text = msg.text.strip().lstrip("第").rstrip("题项") if msg.kind == TEXT else ""
         relevant = self._relevant(state["answers"], state.get("context"))
-        if not (text.isdigit() and 1 <= int(text) <= len(relevant)):
+        if not (text.isdecimal() and 1 <= int(text) <= len(relevant)):
             state["mode"] = "edit_pick"
             return FormResult(state, [f"请回复要修改的题号（1–{len(relevant)}）。"])
         index = relevant[int(text) - 1]
