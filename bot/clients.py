@@ -7,6 +7,8 @@ such as a test double on loopback.
 """
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from wechatpy import WeChatClient
@@ -24,17 +26,39 @@ def _storage(redis_client: Any) -> Any:
     return RedisStorage(redis_client, prefix="hazardbot:wechatpy")
 
 
-class _WeChat(WeChatClient):
-    def fetch_access_token(self) -> Any:
-        return self._fetch_access_token(
-            url=self.API_BASE_URL + "token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+class _SingleRefresh:
+    """Only one process refreshes the token: a fresh token invalidates the one the others still use.
+
+    The refresh takes a lock (in Redis when configured, so it holds across processes) and looks in the shared
+    storage again first: whoever waited behind a refresh finds the new token instead of fetching another.
+    """
+
+    _refresh_lock: Any
+
+    def _locked_fetch(self, url: str, params: dict[str, str]) -> Any:
+        with self._refresh_lock:
+            token = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
+            if token and (not self.expires_at or self.expires_at - time.time() > 60):  # type: ignore[attr-defined]
+                self.expires_at = None  # someone else's token: trust the storage's expiry
+                return {"access_token": token}
+            return self._fetch_access_token(url=url, params=params)  # type: ignore[attr-defined]
 
 
-class _WeCom(WeComClient):
+class _WeChat(_SingleRefresh, WeChatClient):
     def fetch_access_token(self) -> Any:
-        return self._fetch_access_token(
-            url=self.API_BASE_URL + "gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret})
+        return self._locked_fetch(self.API_BASE_URL + "token",
+                                  {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+
+
+class _WeCom(_SingleRefresh, WeComClient):
+    def fetch_access_token(self) -> Any:
+        return self._locked_fetch(self.API_BASE_URL + "gettoken", {"corpid": self.corp_id, "corpsecret": self.secret})
+
+
+def _refresh_lock(redis_client: Any, name: str) -> Any:
+    if redis_client is None:
+        return threading.Lock()
+    return redis_client.lock(f"hazardbot:token-refresh:{name}", timeout=30, blocking_timeout=35)
 
 
 def wechat_client(config: Config, redis_client: Any = None) -> WeChatClient | None:
@@ -42,6 +66,7 @@ def wechat_client(config: Config, redis_client: Any = None) -> WeChatClient | No
     if not (cfg.app_id and cfg.app_secret):
         return None
     client = _WeChat(cfg.app_id, cfg.app_secret, session=_storage(redis_client))
+    client._refresh_lock = _refresh_lock(redis_client, cfg.app_id)
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
     return client
@@ -52,6 +77,7 @@ def wecom_client(config: Config, redis_client: Any = None) -> WeComClient | None
     if not (cfg.corp_id and cfg.secret):
         return None
     client = _WeCom(cfg.corp_id, cfg.secret, session=_storage(redis_client))
+    client._refresh_lock = _refresh_lock(redis_client, f"{cfg.corp_id}:{cfg.agent_id}")
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
     return client

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -31,6 +32,8 @@ class FakeWeChatAPI:
         self.sent: list[dict] = []  # accepted message sends: {"path", "body"}
         self.errors: dict[str, list[int]] = {}  # path suffix -> errcodes to answer, one per call
         self.token_fetches = 0
+        self.token_delay = 0.0
+        self.lock = threading.Lock()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,8 +45,11 @@ class FakeWeChatAPI:
                 q = {k: v[0] for k, v in parse_qs(url.query).items()}
                 api.calls.append(url.path)
                 if url.path.endswith("/token") or url.path.endswith("/gettoken"):
-                    api.token_fetches += 1
-                    return self._json({"access_token": "TOKEN-1", "expires_in": 7200})
+                    with api.lock:
+                        api.token_fetches += 1
+                        token = f"TOKEN-{api.token_fetches}"
+                    time.sleep(api.token_delay)  # a slow token server widens the race the lock must close
+                    return self._json({"access_token": token, "expires_in": 7200})
                 if url.path.endswith("/media/get"):
                     data = api.media.get(q.get("media_id", ""))
                     if data is None:

@@ -145,3 +145,32 @@ def test_wrong_code_limit_is_shared_between_processes_through_redis(tmp_path, pg
     assert keys and not any("o_guess" in k for k in keys)  # counters are keyed hashes, not user ids
     a.close()
     b.close()
+
+
+def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url):
+    """Access tokens: a second fetch would invalidate the first; the Redis lock lets only one refresh."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import threading
+
+    import redis
+
+    from bot.clients import wechat_client
+    from fake_wechat_api import FakeWeChatAPI
+
+    with FakeWeChatAPI() as api:
+        api.token_delay = 0.3
+        config = parse_config({"wechat": {"token": "t", "app_id": "wxRACE", "app_secret": "s",
+                                          "api_base_url": api.base_url}})
+        # Separate clients and Redis connections stand for separate processes sharing one Redis.
+        clients = [wechat_client(config, redis.Redis.from_url(redis_url)) for _ in range(4)]
+        tokens = []
+        threads = [threading.Thread(target=lambda c=c: tokens.append(c.access_token)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert api.token_fetches == 1
+        assert tokens == ["TOKEN-1"] * 4
