@@ -236,3 +236,32 @@ def test_ack_and_opt_out(env, api):
     clock.now = at(2026, 6, 30, 10)
     sweep(services, clock)
     assert any(r.rule == "broadcast" and "高温天气" in r.text and r.recipient == "o_boss" for r in rows(services))
+
+
+def test_a_whole_month_sends_each_reminder_once_on_its_days(env, api):
+    """June walked day by day, sweeping and delivering at 10:00 and 15:00 (a restart in between changes nothing)."""
+    services, clock, config = env
+    with services.sessions.begin() as s:
+        s.scalars(select(Person).where(Person.external_id == "o_boss")).one().last_inbound_at = at(2026, 5, 31, 9)
+    config.scheduler.templates.update({r: f"TPL-{r}" for r in (
+        "hazard_overdue", "overdue_escalation", "monthly_report", "new_tips", "listing_progress")})
+    sent_days: dict[tuple[str, str], list[int]] = {}
+    for day in range(1, 31):
+        for hour in (10, 15):
+            clock.now = at(2026, 6, day, hour)
+            before = len(api.sent)
+            sweep(services, clock)
+            deliver(env, api)
+            for call in api.sent[before:]:
+                body = call["body"]
+                who = body.get("touser", "")
+                text = body.get("text", {}).get("content") or body.get("data", {}).get("keyword1", {}).get("value", "")
+                rule = next((r.rule for r in rows(services) if r.text == text and r.recipient == who), "?")
+                sent_days.setdefault((who, rule), []).append(day)
+    assert sent_days[("o_boss", "selfcheck_due")] == [23, 27, 29, 30]  # 7, 3, 1 days before and the last day
+    assert sent_days[("o_boss", "hazard_deadline")] == [18, 21, 24, 27]  # two hazards: 3 days before and on the day
+    assert sent_days[("o_boss", "hazard_overdue")] == [22, 23, 24, 25, 26, 27, 28, 28, 29, 30]
+    assert sent_days[("clerk", "overdue_escalation")] == [24, 30]
+    assert sent_days[("clerk", "monthly_report")] == [13, 16]  # 3 days before the 16th, and on it
+    with services.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "sent")) == len(api.sent)
