@@ -43,21 +43,30 @@ class Reminder:
         return f"{self.rule}:{self.subject}:{self.day.isoformat()}:{self.person_id}"
 
 
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    channel: str
+    external_id: str
+
+
 class Audience:
-    """Bound people by enterprise and by unit, loaded once per sweep."""
+    """Bound people by enterprise and by unit, loaded once per sweep as plain rows (a county has 10^5 of them)."""
 
     def __init__(self, session: Session) -> None:
-        self.by_enterprise: dict[int, list[Person]] = {}
-        self.by_unit: dict[int, list[Person]] = {}
-        opted = {(o.person_id, o.rule) for o in session.scalars(select(ReminderOptOut))}
-        self.opted_out = opted
-        for p in session.scalars(select(Person)):
-            if p.role in ENTERPRISE_ROLES and p.enterprise_id is not None:
-                self.by_enterprise.setdefault(p.enterprise_id, []).append(p)
-            elif p.role == "staff" and p.unit_id is not None:
-                self.by_unit.setdefault(p.unit_id, []).append(p)
+        self.by_enterprise: dict[int, list[Recipient]] = {}
+        self.by_unit: dict[int, list[Recipient]] = {}
+        self.opted_out = {(pid, rule) for pid, rule in session.execute(select(ReminderOptOut.person_id, ReminderOptOut.rule))}
+        rows = session.execute(select(Person.id, Person.channel, Person.external_id, Person.role, Person.enterprise_id,
+                                      Person.unit_id))
+        for pid, channel, external_id, role, enterprise_id, unit_id in rows:
+            who = Recipient(pid, channel, external_id)
+            if role in ENTERPRISE_ROLES and enterprise_id is not None:
+                self.by_enterprise.setdefault(enterprise_id, []).append(who)
+            elif role == "staff" and unit_id is not None:
+                self.by_unit.setdefault(unit_id, []).append(who)
 
-    def wants(self, person: Person, rule: str) -> bool:
+    def wants(self, person: Recipient, rule: str) -> bool:
         return rule not in OPTIONAL_RULES or (person.id, rule) not in self.opted_out
 
 
@@ -73,7 +82,7 @@ def report_day(config: Config, year: int, month: int) -> date:
 def reminders_for(session: Session, config: Config, day: date, audience: Audience) -> Iterator[Reminder]:
     sc = config.scheduler
 
-    def to(people: list[Person], rule: str, subject: str, text: str, **fields: str) -> Iterator[Reminder]:
+    def to(people: list[Recipient], rule: str, subject: str, text: str, **fields: str) -> Iterator[Reminder]:
         for p in people:
             if audience.wants(p, rule):
                 yield Reminder(rule, subject, day, p.id, p.channel, p.external_id, text, fields)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -45,16 +46,22 @@ def run_sweep(session: Session, config: Config, now: datetime) -> SweepResult:
             rows.append(dict(channel=r.channel, recipient=r.recipient, text=r.text, dedup_key=r.key, rule=r.rule,
                              template=r.fields, status="dropped" if late else "pending", not_before=not_before,
                              created_at=now, attempts=0, last_error="too late: past the grace window" if late else ""))
-    inserted = 0
-    dropped = 0
+    # Most sweeps find most reminders already queued: look the keys up first (an index probe per key), then
+    # insert the new ones; ON CONFLICT DO NOTHING still settles a race with a second scheduler.
+    existing: set[str] = set()
+    for chunk in _chunks([r["dedup_key"] for r in rows], 1000):
+        existing.update(session.scalars(select(Outbox.dedup_key).where(Outbox.dedup_key.in_(chunk))))
+    new = [r for r in rows if r["dedup_key"] not in existing]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for chunk in (rows[i:i + 1000] for i in range(0, len(rows), 1000)):
-        stmt = insert(Outbox).values(chunk).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(
-            Outbox.status)
-        statuses = session.scalars(stmt).all()
-        inserted += sum(1 for st in statuses if st == "pending")
-        dropped += sum(1 for st in statuses if st == "dropped")
-    return SweepResult(inserted, dropped, len(rows) - inserted - dropped)
+    stmt = insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
+    for chunk in _chunks(new, 1000):
+        session.execute(stmt, chunk)
+    queued = sum(1 for r in new if r["status"] == "pending")
+    return SweepResult(queued, len(new) - queued, len(existing))
+
+
+def _chunks(items: list, size: int) -> list[list]:  # type: ignore[type-arg]
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _days(today: date, grace: timedelta) -> list[date]:
