@@ -177,7 +177,8 @@ class Outbox(Base):
     """A message to push later (a reply that missed the 5-second window, a reminder, a notice)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),
+                      Index("ix_outbox_created_at", "created_at"))  # the sweep reads the last days' keys
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(128))

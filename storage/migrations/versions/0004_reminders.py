@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 19:25:43.529580
+Create Date: 2026-11-22 20:02:28.330174
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('template', sa.JSON(), nullable=False, server_default='{}'))
         batch_op.add_column(sa.Column('claimed_until', storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('acked_at', storage.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_outbox_created_at', ['created_at'], unique=False)
 
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_inbound_at', storage.models.UTCDateTime(timezone=True), nullable=True))
@@ -54,6 +55,7 @@ def downgrade() -> None:
         batch_op.drop_column('last_inbound_at')
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_created_at')
         batch_op.drop_column('acked_at')
         batch_op.drop_column('claimed_until')
         batch_op.drop_column('template')
