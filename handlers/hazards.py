@@ -2,7 +2,6 @@
 supervised listing (挂牌督办). Every transition goes through storage.ledger, which keeps the history."""
 from __future__ import annotations
 
-import re
 from copy import deepcopy
 from datetime import timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy import select
 
 from bot.messages import TEXT, Incoming
 from scheduler.outbox import enqueue
-from storage.domain import ENTERPRISE_ROLES
+from storage.domain import ENTERPRISE_ROLES, record_number_in
 from storage.ledger import CLAIMED, OPEN_STATES, LedgerError, may, next_number, transition
 from storage.models import Enterprise, Hazard, Person
 from storage.queries import scope_of
@@ -20,15 +19,9 @@ from storage.queries import scope_of
 from .base import Context, Step
 from .forms.runtime import FormRunner
 
-_HAZARD_NO = re.compile(r"YH-?\d{6}-?\d{4}", re.IGNORECASE)
-
-
 def hazard_number_in(text: str) -> str | None:
-    m = _HAZARD_NO.search(text)
-    if m is None:
-        return None
-    digits = re.sub(r"\D", "", m.group(0))
-    return f"YH-{digits[:6]}-{digits[6:]}"
+    found = record_number_in("YH", text)
+    return found[0] if found else None
 
 
 def describe(hz: Hazard) -> str:

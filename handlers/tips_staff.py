@@ -2,27 +2,25 @@
 Staff see what was reported and never anything about who reported it — there is nothing to show."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.messages import Incoming
+from storage.domain import record_number_in
 from storage.ledger import LedgerError, next_number, transition
 from storage.models import Hazard, Tip, TipMessage, TipPhoto
 
 from .base import Context, Step
 
-_NUMBER = re.compile(r"JB-?\d{6}-?\d{4}", re.IGNORECASE)
 OPEN = ("已受理", "核查中")
 
 
-def _norm_number(text: str) -> str | None:
-    m = _NUMBER.search(text)
-    if m is None:
-        return None
-    digits = re.sub(r"\D", "", m.group(0))
-    return f"JB-{digits[:6]}-{digits[6:]}"
+def _without_number(text: str, prefix: str) -> str:
+    """What follows the command once the tip number is taken out of it."""
+    found = record_number_in("JB", text)
+    rest = text[:found[1].start()] + text[found[1].end():] if found else text
+    return rest.strip().removeprefix(prefix).strip(" ：:，,")
 
 
 def _visible(ctx: Context, tip: Tip) -> bool:
@@ -31,12 +29,12 @@ def _visible(ctx: Context, tip: Tip) -> bool:
 
 
 def _tip(ctx: Context, text: str) -> tuple[Tip | None, str]:
-    number = _norm_number(text)
-    if number is None:
+    found = record_number_in("JB", text)
+    if found is None:
         return None, "请写上举报编号，例如 JB-202606-0001。"
-    tip = ctx.session.scalars(select(Tip).where(Tip.number == number)).one_or_none()
+    tip = ctx.session.scalars(select(Tip).where(Tip.number == found[0])).one_or_none()
     if tip is None or not _visible(ctx, tip):
-        return None, f"没有找到您单位负责的举报 {number}。"
+        return None, f"没有找到您单位负责的举报 {found[0]}。"
     return tip, ""
 
 
@@ -78,7 +76,7 @@ def ask(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     tip, error = _tip(ctx, msg.text)
     if tip is None:
         return Step.done(error)
-    question = _NUMBER.sub("", msg.text.strip().removeprefix("提问"), count=1).strip(" ：:，,")
+    question = _without_number(msg.text.strip(), "提问")
     if not question:
         return Step.done("请在编号后面写上要问举报人的问题。")
     ctx.session.add(TipMessage(tip_id=tip.id, sender="工作人员", text=question[:500], on=ctx.today.isoformat(),
@@ -92,7 +90,7 @@ def handle(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     tip, error = _tip(ctx, msg.text)
     if tip is None:
         return Step.done(error)
-    rest = _NUMBER.sub("", msg.text.strip().removeprefix("处理举报"), count=1).strip(" ：:，,")
+    rest = _without_number(msg.text.strip(), "处理举报")
     action, _, note = rest.partition(" ")
     note = note.strip()
     if action == "核查中":

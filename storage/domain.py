@@ -1,6 +1,8 @@
 """Domain vocabulary shared by import, binding and the conversations."""
 from __future__ import annotations
 
+import re
+
 ROLES = ("enterprise_head", "safety_officer", "staff", "admin")
 ROLE_LABELS = {
     "enterprise_head": "企业主要负责人",
@@ -42,3 +44,13 @@ def canonical_industry(word: str) -> str | None:
     if word in INDUSTRIES:
         return word
     return INDUSTRY_ALIASES.get(word)
+
+
+def record_number_in(prefix: str, text: str) -> tuple[str, "re.Match[str]"] | None:
+    """The first record number such as YH-202606-0007 (prefix "YH") or JB-202606-0003 in what a person typed,
+    in its canonical form (upper case, dashes restored), with the match for removing it from the text."""
+    m = re.search(rf"{prefix}-?\d{{6}}-?\d{{4}}", text, re.IGNORECASE)
+    if m is None:
+        return None
+    digits = re.sub(r"\D", "", m.group(0))
+    return f"{prefix}-{digits[:6]}-{digits[6:]}", m
