@@ -36,7 +36,8 @@ class HazardBot:
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             for text in texts:
-                enqueue(session, channel=incoming.channel, recipient=incoming.user_id, text=text, now=now)
+                enqueue(session, channel=incoming.channel, recipient=incoming.user_id, text=text, now=now,
+                        reply=True)
         if incoming.channel != "sim":
             self.pushes.kick()
 

@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scheduler", help="单独运行提醒调度进程（生产环境 scheduler.embedded = false 时）")
     ob = sub.add_parser("outbox", help="查看待发和发送失败的消息")
-    ob.add_argument("--failed", action="store_true", help="列出发送失败的消息及原因")
+    ob.add_argument("--failed", action="store_true", help="列出发送失败和状态不明的消息及原因")
 
     chat = sub.add_parser("chat", help="终端模拟器：以某个用户身份和助手对话")
     chat.add_argument("--user", required=True, help="模拟的用户 ID（相当于 openid）")
@@ -110,10 +110,12 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     check_channel_keys(config)
     services = _services(config)
     app = create_app(services=services)
+    scheduler = None
     if config.scheduler.embedded:
         from scheduler.runner import build_scheduler
 
-        build_scheduler(services).start()
+        scheduler = build_scheduler(services)
+        scheduler.start()
         print("提醒调度：内嵌运行（每 %d 分钟扫描一次）" % config.scheduler.sweep_minutes)
     host, port = args.host or config.server.host, args.port or config.server.port
     print(f"hazardbot 已启动：http://{host}:{port}")
@@ -121,7 +123,13 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     print(f"微信回调：{', '.join(channels) if channels else '未配置（见 config.example.toml）'}")
     if config.server.simulator:
         print(f"网页模拟器：http://{host}:{port}/simulator")
-    serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+    _stop_on_sigterm()
+    try:
+        serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+    finally:
+        app.extensions["hazardbot"].pushes.stop()
+        if scheduler is not None:
+            _shutdown(scheduler)
     return 0
 
 
@@ -129,12 +137,36 @@ def cmd_scheduler(config: Config, args: argparse.Namespace) -> int:
     from scheduler.runner import build_scheduler
 
     services = _services(config)
-    print("提醒调度进程已启动（Ctrl+C 退出）")
+    scheduler = build_scheduler(services, blocking=True)
+    _stop_on_sigterm()
+    print("提醒调度进程已启动（Ctrl+C 退出）", flush=True)
     try:
-        build_scheduler(services, blocking=True).start()
+        scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        _shutdown(scheduler)
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """systemd and supervisors stop a service with SIGTERM: make it the same clean exit as Ctrl+C."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _shutdown(scheduler) -> None:  # type: ignore[no-untyped-def]
+    """The push in hand is finished and recorded, so a stop leaves no push unsure."""
+    from scheduler.runner import stop_delivering
+
+    stop_delivering()
+    if scheduler.running:
+        scheduler.shutdown(wait=True)
+    print("提醒调度已停止", flush=True)
 
 
 def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
@@ -147,8 +179,10 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
         counts = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
         print("，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "发件箱是空的")
         if args.failed:
-            for row in session.scalars(select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id)):
-                print(f"#{row.id} {row.channel}:{row.recipient} {row.rule or '回复'}：{row.last_error}")
+            labels = {"failed": "失败", "unsure": "状态不明"}
+            for row in session.scalars(select(Outbox).where(Outbox.status.in_(list(labels))).order_by(Outbox.id)):
+                whom = f"{row.channel}:{row.recipient}" if row.recipient else f"{row.channel}:（延迟回复，已清除）"
+                print(f"#{row.id} {labels[row.status]} {whom} {row.rule or '回复'}：{row.last_error}")
     return 0
 
 

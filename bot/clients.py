@@ -11,11 +11,29 @@ import threading
 import time
 from typing import Any
 
+from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.session.memorystorage import MemoryStorage
 
 from .config import Config
+
+# wechatpy waits forever by default (its token fetch takes no timeout at all); a hung call would hold a
+# push's lease and stall the sender.
+HTTP_TIMEOUT = 10
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["timeout"] = kwargs.get("timeout") or HTTP_TIMEOUT
+        return super().send(request, **kwargs)
+
+
+def _with_timeout(client: Any) -> Any:
+    adapter = _TimeoutAdapter()
+    client._http.mount("http://", adapter)
+    client._http.mount("https://", adapter)
+    return client
 
 
 def _storage(redis_client: Any) -> Any:
@@ -58,7 +76,10 @@ class _WeCom(_SingleRefresh, WeComClient):
 def _refresh_lock(redis_client: Any, name: str) -> Any:
     if redis_client is None:
         return threading.Lock()
-    return redis_client.lock(f"hazardbot:token-refresh:{name}", timeout=30, blocking_timeout=35)
+    # Held no longer than one token call can take, so a process killed while refreshing holds up the others
+    # for seconds, not minutes.
+    return redis_client.lock(f"hazardbot:token-refresh:{name}", timeout=HTTP_TIMEOUT + 5,
+                             blocking_timeout=HTTP_TIMEOUT + 10)
 
 
 def wechat_client(config: Config, redis_client: Any = None) -> WeChatClient | None:
@@ -69,7 +90,7 @@ def wechat_client(config: Config, redis_client: Any = None) -> WeChatClient | No
     client._refresh_lock = _refresh_lock(redis_client, cfg.app_id)
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
-    return client
+    return _with_timeout(client)
 
 
 def wecom_client(config: Config, redis_client: Any = None) -> WeComClient | None:
@@ -80,4 +101,4 @@ def wecom_client(config: Config, redis_client: Any = None) -> WeComClient | None
     client._refresh_lock = _refresh_lock(redis_client, f"{cfg.corp_id}:{cfg.agent_id}")
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
-    return client
+    return _with_timeout(client)

@@ -133,6 +133,11 @@ class SchedulerConfig:
     holidays: list[str] = field(default_factory=list)
     # WeChat template ids by rule, for people who have not written within 48 hours (certified 服务号 only).
     templates: dict[str, str] = field(default_factory=dict)
+    # How long a sender may hold a row it is sending. A row still held after that belonged to a sender that
+    # died mid-send: it may have been delivered, so it is not sent again but shown to the admins.
+    lease_seconds: int = 300
+    # Sent, failed and dropped pushes are deleted after this many days (pending ones never are).
+    outbox_keep_days: int = 180
 
 
 @dataclass
@@ -285,6 +290,13 @@ def _matches(value: Any, hint: Any) -> bool:
 
 
 def _check(config: Config) -> None:
+    sc = config.scheduler
+    # The API calls time out after HTTP_TIMEOUT seconds; a shorter lease would call live sends abandoned.
+    if sc.lease_seconds < 30:
+        raise ConfigError("scheduler.lease_seconds must be at least 30")
+    # The sweep looks back grace_hours for keys it already queued; purging sooner would queue them again.
+    if sc.outbox_keep_days * 24 <= sc.grace_hours + 48:
+        raise ConfigError("scheduler.outbox_keep_days must cover grace_hours plus two days")
     for i, rule in enumerate(config.quotas):
         if rule.counts not in QUOTA_COUNTS:
             raise ConfigError(f"quotas[{i}].counts must be one of {', '.join(QUOTA_COUNTS)}")

@@ -32,7 +32,7 @@ MENUS: dict[str | None, list[tuple[str, str]]] = {
     ],
 }
 MENUS["safety_officer"] = MENUS["enterprise_head"]
-MENUS["admin"] = MENUS["staff"]
+MENUS["admin"] = MENUS["staff"][:-1] + [("push_failures", "发送失败的消息"), ("menu", "帮助")]
 
 
 def menu_items(role: str | None) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from bot.messages import Incoming
 
-from . import hazards, reminders, staff, tip, tips_staff
+from . import hazards, pushes, reminders, staff, tip, tips_staff
 from .base import Context, Flow, Step
 from .bind import BindFlow
 from .selfcheck import SelfCheckFlow
@@ -44,6 +44,8 @@ INTENT_ROLES: dict[str, frozenset[str] | None] = {
     "hazard_supervise": STAFF_ROLES,
     "reminder_optout": ENTERPRISE_ROLES | STAFF_ROLES,
     "broadcast": STAFF_ROLES,
+    "push_failures": frozenset({"admin"}),
+    "push_resend": frozenset({"admin"}),
 }
 
 INTENT_LABELS = {
@@ -74,6 +76,8 @@ INTENT_LABELS = {
     "hazard_supervise": "挂牌督办",
     "reminder_optout": "退订提醒",
     "broadcast": "发布提醒",
+    "push_failures": "发送失败的消息",
+    "push_resend": "重发消息",
 }
 
 FLOWS: dict[str, Flow] = {
@@ -102,6 +106,8 @@ ONE_SHOTS: dict[str, OneShot] = {
     "reminder_ack": reminders.acknowledge,
     "reminder_optout": reminders.opt_out,
     "broadcast": reminders.broadcast,
+    "push_failures": pushes.failures,
+    "push_resend": pushes.resend,
 }
 
 # Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
@@ -113,6 +119,7 @@ COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("核查 yh", "hazard_verify"), ("核查yh", "hazard_verify"), ("销号 yh", "hazard_verify"), ("销号yh", "hazard_verify"),
     ("整改进展 yh", "hazard_progress"), ("整改进展yh", "hazard_progress"),
     ("退订提醒", "reminder_optout"), ("发布提醒", "broadcast"),
+    ("发送失败", "push_failures"), ("推送失败", "push_failures"), ("重发", "push_resend"),
 )
 EXACT_COMMANDS = {"已保存": "tip_saved", "保存了": "tip_saved", "已截图": "tip_saved", "收到": "reminder_ack",
                   "已收到": "reminder_ack", "收到了": "reminder_ack"}

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import Outbox
@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def enqueue(session: Session, *, channel: str, recipient: str, text: str, now: datetime,
-            dedup_key: str | None = None) -> None:
+            dedup_key: str | None = None, rule: str = "", reply: bool = False) -> None:
     """Queue a push; with a dedup_key it is queued once however often the cause repeats."""
     if dedup_key is not None and session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None:
         return
-    session.add(Outbox(channel=channel, recipient=recipient, text=text, dedup_key=dedup_key,
-                       not_before=now, created_at=now))
+    session.add(Outbox(channel=channel, recipient=recipient, text=text, dedup_key=dedup_key, rule=rule,
+                       reply=reply, not_before=now, created_at=now))
 
 
 def collect_simulated(session: Session, recipient: str, now: datetime) -> list[str]:
@@ -33,9 +33,22 @@ def collect_simulated(session: Session, recipient: str, now: datetime) -> list[s
         select(Outbox).where(Outbox.channel == "sim", Outbox.recipient == recipient, Outbox.status == "pending")
         .order_by(Outbox.id)
     ).all()
+    texts = [row.text for row in rows]
     for row in rows:
         row.status, row.sent_at = "sent", now
-    return [row.text for row in rows]
+        if row.reply:  # as the real channels do: a settled late reply keeps neither words nor addressee
+            row.text, row.recipient = "", ""
+    return texts
+
+
+SETTLED = ("sent", "failed", "dropped", "unsure")
+
+
+def purge(session: Session, now: datetime, keep_days: int) -> int:
+    """Delete settled pushes older than keep_days; anything still to be sent stays."""
+    result = session.execute(delete(Outbox).where(Outbox.status.in_(SETTLED),
+                                                  Outbox.created_at < now - timedelta(days=keep_days)))
+    return result.rowcount or 0
 
 
 class PushWorker:
@@ -67,6 +80,7 @@ class PushWorker:
                 log.exception("outbox delivery failed")
 
     def stop(self) -> None:
+        self._sender.stop()  # the push in hand is finished, the rest wait for the next start
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

@@ -1,4 +1,4 @@
-"""APScheduler 3 wiring: two fixed jobs (sweep, deliver) in a SQLAlchemy job store.
+"""APScheduler 3 wiring: three fixed jobs (sweep, deliver, purge) in a SQLAlchemy job store.
 
 The jobs only sweep our own tables and the outbox, so each is idempotent: a second scheduler started by
 mistake queues nothing twice (unique outbox keys) and sends nothing twice (rows are claimed before sending).
@@ -17,6 +17,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from bot.services import Services
 
 from .delivery import OutboxSender, channel_senders
+from .outbox import purge
 from .sweep import run_sweep
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,21 @@ def deliver_job() -> None:
         log.info("delivered %d, failed %d, deferred %d", result.sent, result.failed, result.deferred)
 
 
+def purge_job() -> None:
+    services: Services = _running["services"]
+    with services.sessions.begin() as session:
+        removed = purge(session, services.clock(), services.config.scheduler.outbox_keep_days)
+    if removed:
+        log.info("purged %d settled pushes", removed)
+
+
+def stop_delivering() -> None:
+    """Let the push in hand finish and send no more, before the scheduler shuts down."""
+    sender: OutboxSender | None = _running.get("sender")
+    if sender is not None:
+        sender.stop()
+
+
 def build_scheduler(services: Services, *, blocking: bool = False) -> BaseScheduler:
     cfg = services.config.scheduler
     if services.config.logging.level.upper() != "DEBUG":
@@ -57,4 +73,6 @@ def build_scheduler(services: Services, *, blocking: bool = False) -> BaseSchedu
     scheduler.add_job(sweep_job, "interval", minutes=cfg.sweep_minutes, id="sweep", replace_existing=True,
                       next_run_time=services.clock())
     scheduler.add_job(deliver_job, "interval", seconds=cfg.deliver_seconds, id="deliver", replace_existing=True)
+    # Daily, at an hour nobody works; a missed run (the app was down) runs at the next start.
+    scheduler.add_job(purge_job, "cron", hour=4, minute=17, id="purge", replace_existing=True)
     return scheduler

@@ -184,10 +184,15 @@ class Outbox(Base):
     recipient: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | failed | dropped
+    # pending | sending | sent | failed | dropped | unsure (the sender died mid-send: maybe delivered)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     rule: Mapped[str] = mapped_column(String(30), default="")  # the reminder rule; "" for replies and notices
     template: Mapped[dict[str, Any]] = mapped_column(default=dict)  # template message fallback: {"title", "fields"}
+    claimed_at: Mapped[datetime | None] = mapped_column()  # when a sender took the row to send it
     claimed_until: Mapped[datetime | None] = mapped_column()  # a sender's lease on a row it is sending
+    # A passive reply that missed WeChat's 5 seconds: its text and recipient are erased once it is settled,
+    # since it may be an anonymous tipster's receipt code.
+    reply: Mapped[bool] = mapped_column(default=False)
     acked_at: Mapped[datetime | None] = mapped_column()  # the person answered "收到"
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")

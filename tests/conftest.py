@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -124,3 +126,47 @@ def invite(services: Services) -> Callable[..., str]:
             return inv.code
 
     return _make
+
+
+# Production-mode services. Skipped only outside CI when they are not running; in CI (.ci/run starts them)
+# a missing service is a failure.
+PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("HAZARDBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"production-mode service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"hb_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        _unavailable(f"PostgreSQL not reachable: {exc}")
+    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS)
+        client.ping()
+    except Exception as exc:  # pragma: no cover
+        _unavailable(f"Redis not reachable: {exc}")
+    client.flushdb()
+    yield REDIS
+    client.flushdb()

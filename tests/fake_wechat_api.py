@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from PIL import Image
@@ -33,6 +34,11 @@ class FakeWeChatAPI:
         self.errors: dict[str, list[int]] = {}  # path suffix -> errcodes to answer, one per call
         self.token_fetches = 0
         self.token_delay = 0.0
+        self.dropped_duplicates: list[dict] = []  # WeCom sends its duplicate check dropped
+        # Called in the server's thread once a send is accepted (or a token is about to be handed out):
+        # a test blocks there to hold the caller mid-request, e.g. while it kills the caller.
+        self.on_send: Callable[[dict], None] | None = None
+        self.on_token: Callable[[], None] | None = None
         self.lock = threading.Lock()
         api = self
 
@@ -48,6 +54,8 @@ class FakeWeChatAPI:
                     with api.lock:
                         api.token_fetches += 1
                         token = f"TOKEN-{api.token_fetches}"
+                    if api.on_token is not None:
+                        api.on_token()
                     time.sleep(api.token_delay)  # a slow token server widens the race the lock must close
                     return self._json({"access_token": token, "expires_in": 7200})
                 if url.path.endswith("/media/get"):
@@ -70,8 +78,17 @@ class FakeWeChatAPI:
                     if url.path.endswith(suffix) and codes:
                         code = codes.pop(0)
                         return self._json({"errcode": code, "errmsg": f"fake error {code}"})
-                api.sent.append({"path": url.path, "body": body})
-                return self._json({"errcode": 0, "errmsg": "ok", "msgid": len(api.sent)})
+                entry = {"path": url.path, "body": body, "at": time.monotonic()}
+                with api.lock:
+                    if api._duplicate(entry):
+                        # WeCom answers ok and delivers nothing (its documented enable_duplicate_check).
+                        api.dropped_duplicates.append(entry)
+                        return self._json({"errcode": 0, "errmsg": "ok", "msgid": "dup"})
+                    api.sent.append(entry)
+                    msgid = len(api.sent)
+                if api.on_send is not None:
+                    api.on_send(entry)
+                return self._json({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
             def _json(self, obj):
                 body = json.dumps(obj).encode()
@@ -83,6 +100,22 @@ class FakeWeChatAPI:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _duplicate(self, entry: dict) -> bool:
+        body = entry["body"]
+        if not body.get("enable_duplicate_check"):
+            return False
+        window = float(body.get("duplicate_check_interval", 1800))
+        return any(e["body"].get("touser") == body.get("touser") and e["body"].get("text") == body.get("text")
+                   and entry["at"] - e["at"] < window for e in self.sent)
+
+    def texts(self) -> list[str]:
+        """The text of every delivered message, whichever API carried it."""
+        out = []
+        for e in self.sent:
+            b = e["body"]
+            out.append(b["text"]["content"] if "text" in b else b.get("data", {}).get("keyword1", {}).get("value", ""))
+        return out
 
     @property
     def base_url(self) -> str:

@@ -6,57 +6,14 @@ service is a failure.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import uuid
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from bot.config import parse_config
 from bot.messages import TEXT, Incoming
 from storage.db import migrate
 from storage.models import InviteCode, Person, ProcessedMessage
-
-PG_ADMIN = os.environ.get("HAZARDBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("HAZARDBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"production-mode service missing in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def pg_url():
-    name = f"hb_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        _unavailable(f"PostgreSQL not reachable: {exc}")
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def redis_url():
-    import redis
-
-    try:
-        client = redis.Redis.from_url(REDIS)
-        client.ping()
-    except Exception as exc:  # pragma: no cover
-        _unavailable(f"Redis not reachable: {exc}")
-    client.flushdb()
-    yield REDIS
-    client.flushdb()
-
 
 def prod_config(tmp_path, pg_url, redis_url):
     return parse_config({

@@ -154,7 +154,7 @@ def test_outside_the_window_falls_back_to_the_template_or_fails_for_good(env, ap
     assert any(c["path"].endswith("/message/template/send") and c["body"]["template_id"] == "TPL-DEADLINE"
                for c in api.sent)
     assert by_rule["hazard_overdue"].status == "failed"  # no template configured for this rule
-    assert "no template" in by_rule["hazard_overdue"].last_error
+    assert "没有配置模板消息（scheduler.templates.hazard_overdue）" in by_rule["hazard_overdue"].last_error
 
 
 def test_api_errors_45015_45009_43004(env, api):
@@ -167,14 +167,14 @@ def test_api_errors_45015_45009_43004(env, api):
     # 45009 (rate limited) → back to pending with a backoff.
     api.errors["/message/custom/send"] = [45015, 45009]
     deliver(env, api)
-    assert mine() == [("pending", "45009", 1), ("sent", "sent ", 1)]
+    assert mine() == [("pending", "45009", 1), ("sent", "已改用模板", 1)]
     deliver(env, api)
-    assert mine() == [("pending", "45009", 1), ("sent", "sent ", 1)]  # not before its backoff
+    assert mine() == [("pending", "45009", 1), ("sent", "已改用模板", 1)]  # not before its backoff
     # 43004 (unsubscribed) on the retry: failed for good, recorded for the admins.
     api.errors["/message/custom/send"] = [43004]
     clock.now += timedelta(minutes=1)
     deliver(env, api)
-    assert mine() == [("failed", "43004", 2), ("sent", "sent ", 1)]
+    assert mine() == [("failed", "43004", 2), ("sent", "已改用模板", 1)]
 
 
 def test_quiet_hours_hold_reminders_but_not_replies(env, api):
@@ -207,6 +207,87 @@ def test_two_senders_never_send_the_same_row(env, api):
     assert len(api.sent) == total
     with services.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "sent")) == total
+
+
+def say(services, clock, channel, user, text):
+    from bot.engine import Engine
+    from bot.messages import TEXT, Incoming
+
+    return Engine(services).handle(Incoming(channel=channel, user_id=user, msg_key=f"{user}-{text}-{clock.now}",
+                                            kind=TEXT, created_at=clock.now, text=text))[0]
+
+
+def test_failed_pushes_reach_the_admins_who_list_and_resend_them_in_chat(env, api):
+    services, clock, config = env
+    with services.sessions.begin() as s:
+        s.add(Person(channel="wechat", external_id="o_admin", role="admin", last_inbound_at=clock.now))
+        s.scalars(select(Person).where(Person.external_id == "o_boss")).one().last_inbound_at = None
+    sweep(services, clock)
+    first = deliver(env, api)
+    assert first.failed == 1  # 逾期提醒 to o_boss: outside 48 h and no template for the rule
+    failed = next(r for r in rows(services) if r.status == "failed")
+    deliver(env, api)
+    notices = [t for t in api.texts() if t.startswith("【推送异常】")]
+    assert len(notices) == 1 and "1 条发送失败" in notices[0]
+    deliver(env, api)
+    assert len([t for t in api.texts() if t.startswith("【推送异常】")]) == 1  # told once, not every run
+
+    listing = say(services, clock, "wechat", "o_admin", "发送失败")
+    assert f"#{failed.id}" in listing and "「逾期提醒」" in listing and "青山化工有限公司 企业主要负责人" in listing
+    assert "没有配置模板消息" in listing
+    assert "不是" in say(services, clock, "wecom", "clerk", "发送失败")  # staff are not admins
+    assert "没有找到" in say(services, clock, "wechat", "o_admin", "重发 99999")
+
+    config.scheduler.templates["hazard_overdue"] = "TPL-OVERDUE"  # the admin fixed the template id
+    assert "已重新排队" in say(services, clock, "wechat", "o_admin", f"重发 {failed.id}")
+    deliver(env, api)
+    with services.sessions() as s:
+        assert s.get(Outbox, failed.id).status == "sent"
+    assert any(c["body"].get("template_id") == "TPL-OVERDUE" for c in api.sent)
+    assert "没有送达" not in say(services, clock, "wechat", "o_admin", "推送失败")
+
+
+def test_a_late_reply_keeps_neither_text_nor_recipient_once_delivered(env, api):
+    from scheduler.outbox import enqueue
+
+    services, clock, _ = env
+    with services.sessions.begin() as s:
+        enqueue(s, channel="wechat", recipient="o_boss", text="查询码 ABCD-EFGH", now=clock.now, reply=True)
+    deliver(env, api)
+    assert "查询码 ABCD-EFGH" in api.texts()
+    row = rows(services)[-1]
+    assert (row.status, row.text, row.recipient) == ("sent", "", "")
+
+
+def test_purge_deletes_old_settled_pushes_and_the_sweep_does_not_bring_them_back(env, api):
+    from scheduler.outbox import enqueue, purge
+
+    services, clock, config = env
+    sweep(services, clock)
+    deliver(env, api)
+    old = {r.dedup_key for r in rows(services)}
+    clock.now += timedelta(days=config.scheduler.outbox_keep_days + 1)
+    with services.sessions.begin() as s:
+        enqueue(s, channel="wechat", recipient="o_boss", text="还没发", now=clock.now - timedelta(days=400))
+        removed = purge(s, clock.now, config.scheduler.outbox_keep_days)
+    assert removed == len(old)
+    assert [r.text for r in rows(services)] == ["还没发"]  # pending rows are never purged
+    sweep(services, clock)
+    assert not old & {r.dedup_key for r in rows(services)}
+
+
+def test_an_unreachable_token_server_claims_nothing(env, api, monkeypatch):
+    import bot.clients
+
+    services, clock, _ = env
+    sweep(services, clock)
+    monkeypatch.setattr(bot.clients, "HTTP_TIMEOUT", 0.3)
+    api.token_delay = 2.0
+    result = deliver(env, api)
+    assert (result.sent, result.failed) == (0, 0)
+    assert {r.status for r in rows(services)} <= {"pending", "dropped"}
+    api.token_delay = 0
+    assert deliver(env, api).sent > 0
 
 
 def test_report_day_moves_past_weekends_and_holidays(config):
