@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     ob = sub.add_parser("outbox", help="查看待发和发送失败的消息")
     ob.add_argument("--failed", action="store_true", help="列出发送失败和状态不明的消息及原因")
 
+    bc = sub.add_parser("broadcast", help="安排重点时段提醒：当天 send_hour 发给范围内的企业负责人")
+    bc.add_argument("text", nargs="?", help="提醒内容，例如「国庆前请全面排查动火作业和有限空间」")
+    bc.add_argument("--day", help="发送日期 YYYY-MM-DD（默认今天）")
+    bc.add_argument("--unit", help="只发给该乡镇或部门的企业（默认全部企业）")
+    bc.add_argument("--list", action="store_true", help="列出今天及以后已安排的提醒")
+
     chat = sub.add_parser("chat", help="终端模拟器：以某个用户身份和助手对话")
     chat.add_argument("--user", required=True, help="模拟的用户 ID（相当于 openid）")
 
@@ -300,6 +306,50 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from storage.models import Broadcast, Unit
+
+    from .registry_lookup import LookupError_, find_unit
+
+    services = _services(config)
+    today = services.now().date()
+    if args.list:
+        with services.sessions() as session:
+            rows = session.execute(select(Broadcast, Unit.name).outerjoin(Unit, Broadcast.unit_id == Unit.id)
+                                   .where(Broadcast.day >= today.isoformat()).order_by(Broadcast.day)).all()
+            for b, unit_name in rows:
+                print(f"{b.day} {unit_name or '全部企业'}：{b.text}")
+            print(f"共 {len(rows)} 条")
+        return 0
+    text = (args.text or "").strip()
+    if len(text) < 4:
+        print("错误：请写明提醒内容（至少 4 个字），例如：hazardbot broadcast --day 2026-09-30 "
+              "国庆前请全面排查动火作业和有限空间", file=sys.stderr)
+        return 1
+    try:
+        day = date.fromisoformat(args.day) if args.day else today
+    except ValueError:
+        print(f"错误：日期应为 YYYY-MM-DD（收到：{args.day}）", file=sys.stderr)
+        return 1
+    if day < today:
+        print(f"错误：{day.isoformat()} 已经过去了", file=sys.stderr)
+        return 1
+    try:
+        with services.sessions.begin() as session:
+            unit = find_unit(session, args.unit) if args.unit else None
+            session.add(Broadcast(unit_id=unit.id if unit else None, day=day.isoformat(), text=text[:300]))
+            scope = unit.name if unit else "全部"
+    except LookupError_ as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已安排 {day.isoformat()} {config.scheduler.send_hour}:00 向{scope}企业负责人发送：{text[:60]}")
+    return 0
+
+
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .exports import (ExportError, Filters, HazardFilters, hazard_records, selfcheck_records, selfcheck_runs,
                           tip_records, write, write_hazards, write_tips)
@@ -333,7 +383,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {
     "init": cmd_init, "serve": cmd_serve, "chat": cmd_chat, "invite": cmd_invite, "import": cmd_import,
     "nlu": cmd_nlu, "checklists": cmd_checklists, "export": cmd_export, "record": cmd_record,
-    "scheduler": cmd_scheduler, "outbox": cmd_outbox,
+    "scheduler": cmd_scheduler, "outbox": cmd_outbox, "broadcast": cmd_broadcast,
 }
 
 if __name__ == "__main__":

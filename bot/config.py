@@ -9,6 +9,7 @@ import os
 import secrets
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -72,11 +73,32 @@ class WecomConfig:
 
 
 @dataclass
+class CampaignPhase:
+    """A stage of the campaign; enterprise heads are told on its first day."""
+
+    name: str
+    start: str  # MM-DD (every year) or YYYY-MM-DD (that year only)
+    text: str  # what enterprises should do now
+
+
+def _default_phases() -> list[CampaignPhase]:
+    # The plan's four stages [000 三]: May, June–July, August–November, December.
+    return [
+        CampaignPhase("动员部署", "05-01", "请组织学习本行业领域重大事故隐患判定标准，部署本企业排查整治。"),
+        CampaignPhase("企业自查自改和部门帮扶", "06-01",
+                      "请对照判定标准全面自查自改，建立重大事故隐患台账；发送「开始自查」填写。"),
+        CampaignPhase("部门精准执法", "08-01", "相关部门将深入企业开展精准执法检查，请确保发现的隐患按期整改、闭环销号。"),
+        CampaignPhase("总结提高", "12-01", "请在年底前完成剩余隐患整改销号，总结本企业排查整治做法。"),
+    ]
+
+
+@dataclass
 class CampaignConfig:
     name: str = "重大事故隐患专项排查整治"
     # The campaign's first day (YYYY-MM-DD): "since the campaign began" figures count from here. Empty: all records.
     start_date: str = ""
     timezone: str = "Asia/Shanghai"
+    phases: list[CampaignPhase] = field(default_factory=_default_phases)
 
 
 def _default_banks() -> dict[str, list[str]]:
@@ -290,6 +312,12 @@ def _matches(value: Any, hint: Any) -> bool:
 
 
 def _check(config: Config) -> None:
+    for i, phase in enumerate(config.campaign.phases):
+        full = phase.start if len(phase.start) == 10 else f"2024-{phase.start}"  # a leap year admits 02-29
+        try:
+            date.fromisoformat(full)
+        except ValueError:
+            raise ConfigError(f"campaign.phases[{i}].start must be MM-DD or YYYY-MM-DD") from None
     sc = config.scheduler
     # The API calls time out after HTTP_TIMEOUT seconds; a shorter lease would call live sends abandoned.
     if sc.lease_seconds < 30:

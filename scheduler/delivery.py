@@ -3,7 +3,8 @@
 - Official Account: a customer-service message while the person wrote within 48 hours; otherwise the
   rule's template message (certified 服务号); 45015 ("response out of time limit") falls back to the template.
 - WeCom: an app message (no 48-hour window), sent with WeCom's duplicate check on.
-- Rate limits (45009, 45047, 45011 …) retry with backoff; 43004 (unsubscribed), 40003 (bad openid),
+- Rate limits (45009, 45011 …) retry with backoff, and so does 45047 (customer-service quota used up) for a
+  rule without a template; 43004 (unsubscribed), 40003 (bad openid),
   40037 (bad template) and the like fail for good, and the admins are told.
 
 Exactly once, as far as it can be had. A row is claimed (pending → sending, with a lease) in its own
@@ -39,7 +40,8 @@ WINDOW = timedelta(hours=48)
 MAX_ATTEMPTS = 6
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30),
            timedelta(hours=2))
-OUTSIDE_WINDOW = {45015, 45047}  # no customer-service message possible now: use the template
+KF_QUOTA = 45047  # 20 customer-service messages since the person last wrote
+OUTSIDE_WINDOW = {45015, KF_QUOTA}  # no customer-service message possible now: use the template
 PERMANENT = {43004, 40003, 40037, 43101, 40036, 46004, 60111, 81013, 40031}
 # WeCom drops a message identical to one sent to the same member within this many seconds (its maximum is 4 h).
 WECOM_DUPLICATE_CHECK = 1800
@@ -99,6 +101,8 @@ class WeChatSender:
             except WeChatClientException as exc:
                 if _code(exc) not in OUTSIDE_WINDOW:
                     raise
+                if _code(exc) == KF_QUOTA and not self.templates.get(push.rule):
+                    raise  # retried with backoff: once the person writes again the quota starts afresh
         template_id = self.templates.get(push.rule)
         if not template_id:
             raise PermanentFailure(f"对方超过 48 小时没有发消息，且没有配置模板消息"

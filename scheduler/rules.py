@@ -22,7 +22,7 @@ RULE_LABELS = {
     "selfcheck_due": "自查提醒", "hazard_deadline": "整改期限提醒", "hazard_overdue": "逾期提醒",
     "overdue_escalation": "逾期升级", "listing_progress": "挂牌督办进展", "monthly_report": "调度表报送",
     "quota_shortfall": "指标提醒", "new_tips": "举报提醒", "year_end": "年终总结", "broadcast": "重点时段提醒",
-    "push_failed": "推送异常通知",
+    "campaign_phase": "专项整治阶段提醒", "push_failed": "推送异常通知",
 }
 # Legal and campaign deadlines cannot be refused; these can ("退订提醒 X").
 OPTIONAL_RULES = frozenset({"quota_shortfall", "new_tips", "broadcast"})
@@ -186,6 +186,14 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
             yield from to(staff, "year_end", f"u{unit_id}:{day.year}",
                           f"【年终总结】专项整治年度总结须于 12月15日前报送{'（今天截止）' if day.day == 15 else ''}。",
                           title="年终总结", deadline=f"{day.year}-12-15")
+
+    # A campaign stage begins: every enterprise head hears what it asks of them.
+    for phase in config.campaign.phases:
+        if phase.start in (day.isoformat(), day.strftime("%m-%d")):
+            for ent_id, people in audience.by_enterprise.items():
+                yield from to(people, "campaign_phase", f"p{phase.name}:e{ent_id}:{day.year}",
+                              f"【{config.campaign.name}】今天起进入「{phase.name}」阶段。{phase.text}",
+                              title="专项整治阶段提醒")
 
     # 重点时段 broadcasts staff scheduled for today, to the heads of the enterprises in their scope.
     for b in session.scalars(select(Broadcast).where(Broadcast.day == day.isoformat())):

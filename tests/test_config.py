@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import is_dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,10 @@ def test_example_config_parses_and_documents_every_key():
             assert [vars(q) for q in defaults.quotas] == [{**{"units": [], "source": ""}, **q} for q in values]
             continue
         for key in values:
-            assert getattr(getattr(defaults, section), key) == values[key], f"{section}.{key} differs from default"
+            default = getattr(getattr(defaults, section), key)
+            if isinstance(default, list) and default and is_dataclass(default[0]):  # [[campaign.phases]]
+                default = [vars(item) for item in default]
+            assert default == values[key], f"{section}.{key} differs from default"
     for section in ("server", "database", "redis", "security", "wechat", "wecom", "campaign", "selfcheck", "tips", "ledger", "scheduler", "logging"):
         for key in vars(getattr(defaults, section)):
             assert key in data.get(section, {}), f"config.example.toml does not document {section}.{key}"

@@ -177,6 +177,20 @@ def test_api_errors_45015_45009_43004(env, api):
     assert mine() == [("failed", "43004", 2), ("sent", "已改用模板", 1)]
 
 
+def test_45047_customer_service_quota_uses_the_template_or_waits(env, api):
+    services, clock, config = env
+    sweep(services, clock)
+    mine = lambda: {r.rule: (r.status, r.last_error[:5]) for r in rows(services) if r.recipient == "o_boss"
+                    and r.status != "dropped"}
+    api.errors["/message/custom/send"] = [45047, 45047]
+    deliver(env, api)
+    # hazard_deadline has a template: sent that way; hazard_overdue has none: retried later with backoff.
+    assert mine() == {"hazard_deadline": ("sent", "已改用模板"), "hazard_overdue": ("pending", "45047")}
+    clock.now += timedelta(minutes=1)
+    deliver(env, api)
+    assert mine()["hazard_overdue"] == ("sent", "")
+
+
 def test_quiet_hours_hold_reminders_but_not_replies(env, api):
     services, clock, _ = env
     sweep(services, clock)
@@ -288,6 +302,45 @@ def test_an_unreachable_token_server_claims_nothing(env, api, monkeypatch):
     assert {r.status for r in rows(services)} <= {"pending", "dropped"}
     api.token_delay = 0
     assert deliver(env, api).sent > 0
+
+
+def test_each_campaign_stage_is_announced_to_every_enterprise_head_on_its_first_day(env):
+    services, clock, _ = env
+    clock.now = at(2026, 6, 1, 10)
+    sweep(services, clock)
+    phase = [r for r in rows(services) if r.rule == "campaign_phase"]
+    assert sorted(r.recipient for r in phase) == ["o_boss", "o_done"]
+    assert "「企业自查自改和部门帮扶」阶段" in phase[0].text and "开始自查" in phase[0].text
+    clock.now = at(2026, 6, 2, 10)
+    sweep(services, clock)
+    assert len([r for r in rows(services) if r.rule == "campaign_phase"]) == 2
+
+
+def test_bad_campaign_stage_dates_are_refused(tmp_path):
+    from bot.config import ConfigError
+
+    with pytest.raises(ConfigError, match="phases\\[0\\].start"):
+        make_config(tmp_path, campaign={"phases": [{"name": "x", "start": "02-30", "text": "y"}]})
+
+
+def test_broadcasts_scheduled_from_the_command_line(env, tmp_path, capsys):
+    from bot.cli import main
+
+    services, clock, config = env
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(f'[database]\nurl = "{config.database.url}"\n[security]\nsecret_key = "test-secret"\n'
+                   f'[server]\ninstance_dir = "{tmp_path / "instance"}"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "broadcast", "--day", "2099-09-30", "--unit", "青山湖",
+                 "国庆前请全面排查动火作业和有限空间"]) == 0
+    assert "已安排 2099-09-30 9:00 向青山湖镇企业负责人发送" in capsys.readouterr().out
+    assert main(["--config", str(cfg), "broadcast", "--day", "2099-09-30", "--unit", "不存在的镇", "内容内容"]) == 1
+    assert main(["--config", str(cfg), "broadcast", "短"]) == 1
+    assert main(["--config", str(cfg), "broadcast", "--list"]) == 0
+    assert "2099-09-30 青山湖镇：国庆前请全面排查" in capsys.readouterr().out
+    clock.now = datetime(2099, 9, 30, 2, 0, tzinfo=timezone.utc)
+    sweep(services, clock)
+    sent = {r.recipient for r in rows(services) if r.rule == "broadcast"}
+    assert sent == {"o_boss", "o_done"}
 
 
 def test_report_day_moves_past_weekends_and_holidays(config):
