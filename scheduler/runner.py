@@ -38,8 +38,9 @@ def sweep_job() -> None:
 def deliver_job() -> None:
     sender: OutboxSender = _running["sender"]
     result = sender.deliver_pending()
-    if result.sent or result.failed:
-        log.info("delivered %d, failed %d, deferred %d", result.sent, result.failed, result.deferred)
+    if result.sent or result.failed or result.unsure:
+        log.info("delivered %d, failed %d, deferred %d, unsure %d", result.sent, result.failed, result.deferred,
+                 result.unsure)
 
 
 def purge_job() -> None:
