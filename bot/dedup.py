@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import Conversation, ProcessedMessage
@@ -19,6 +19,9 @@ from .messages import Incoming
 # WeChat retries within ~15 s; keep records long enough for slow networks, then forget them.
 RETENTION = timedelta(minutes=10)
 PURGE_EVERY = 500
+_T = ProcessedMessage.__table__
+_LOOKUP = select(_T.c.replies).where(_T.c.key == bindparam("key"))
+_RECORD = insert(_T)
 TIP_DRAFT_RETENTION = timedelta(hours=24)
 
 
@@ -31,15 +34,15 @@ class DedupStore:
     def __init__(self) -> None:
         self._writes = 0
 
-    # Core statements, not ORM objects: these run on every message and the ORM's bookkeeping costs more
-    # than the queries themselves.
+    # Core statements built once, not ORM objects: these run on every message and the ORM's bookkeeping
+    # and statement building cost more than the queries themselves.
     def lookup(self, session: Session, key: str) -> list[str] | None:
-        row = session.execute(select(ProcessedMessage.replies).where(ProcessedMessage.key == key)).first()
+        row = session.connection().execute(_LOOKUP, {"key": key}).first()
         return list(row[0]) if row is not None else None
 
     def record(self, session: Session, key: str, replies: list[str], now: datetime) -> None:
         # A duplicate key raises IntegrityError here, inside the caller's retry loop.
-        session.execute(insert(ProcessedMessage).values(key=key, replies=replies, created_at=now))
+        session.connection().execute(_RECORD, {"key": key, "replies": replies, "created_at": now})
         self._writes += 1
         if self._writes % PURGE_EVERY == 0:
             self.purge(session, now)

@@ -8,9 +8,9 @@ import logging
 import threading
 from contextlib import nullcontext
 from copy import deepcopy
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,8 +19,8 @@ from handlers.base import Context, Step
 from handlers.menu import help_text, menu_intent, render_menu
 from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS, command_intent
 from storage.domain import ROLE_LABELS
-from storage.models import Conversation, Person
 
+from .conversations import Arrival, Slot, arrive, mark_seen
 from .dedup import DedupStore, message_key
 from .messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from .services import Services
@@ -39,6 +39,9 @@ BUSY_TEXT = "系统正忙，请稍后再发一次。"
 # Digits answer the numbered menu shown last; kept in the conversation outside any flow.
 CHOICES_KEY = "choices"
 MAX_ATTEMPTS = 3
+# WeChat's 48-hour customer-service window is what last_inbound_at is for: a minute's staleness does not
+# matter, and writing the person's row on every message would.
+INBOUND_RESOLUTION = timedelta(minutes=1)
 
 
 class Engine:
@@ -57,10 +60,10 @@ class Engine:
         for _ in range(MAX_ATTEMPTS):
             try:
                 with self._write_lock, self.services.sessions.begin() as session:
-                    stored = self.dedup.lookup(session, key)
-                    if stored is not None:
-                        return stored
-                    replies, sensitive = self._dispatch(session, msg)
+                    arrival = arrive(session, key, msg.channel, msg.user_id)
+                    if arrival.stored is not None:
+                        return arrival.stored
+                    replies, sensitive = self._dispatch(session, msg, arrival)
                     # A retry of a sensitive answer (a receipt code) gets a redacted copy from the database;
                     # a retry within this process is answered from memory by the Responder.
                     self.dedup.record(session, key, [REDACTED_TEXT] if sensitive else replies, self.services.clock())
@@ -79,24 +82,20 @@ class Engine:
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _dispatch(self, session: Session, msg: Incoming) -> tuple[list[str], bool]:
-        person = session.scalars(
-            select(Person).where(Person.channel == msg.channel, Person.external_id == msg.user_id)
-        ).one_or_none()
-        ctx = Context(session, msg.channel, msg.user_id, person, self.services.now(), self.services)
-        if person is not None and msg.kind != EVENT:
-            person.last_inbound_at = self.services.clock()  # opens WeChat's 48-hour customer-service window
-        conv = session.scalars(
-            select(Conversation).where(Conversation.channel == msg.channel, Conversation.external_id == msg.user_id)
-        ).one_or_none()
-        return self._route(ctx, conv, msg), ctx.sensitive
+    def _dispatch(self, session: Session, msg: Incoming, arrival: Arrival) -> tuple[list[str], bool]:
+        ctx = Context(session, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
+        if arrival.sender is not None and msg.kind != EVENT:
+            now = self.services.clock()
+            if arrival.last_inbound_at is None or now - arrival.last_inbound_at >= INBOUND_RESOLUTION:
+                mark_seen(session, arrival.sender.person_id, now)
+        return self._route(ctx, arrival.conversation, msg), ctx.sensitive
 
-    def _route(self, ctx: Context, conv: Conversation | None, msg: Incoming) -> list[str]:
+    def _route(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         if msg.kind == EVENT:
             return self._event(ctx, conv, msg)
         if msg.kind == UNSUPPORTED:
             return [UNSUPPORTED_TEXT.format(kind=KIND_NAMES.get(msg.raw_type, "这类"))]
-        if conv is not None and conv.flow:
+        if conv.flow:
             flow = FLOWS.get(conv.flow)
             if flow is not None:
                 step = flow.resume(ctx, deepcopy(conv.state), msg)
@@ -109,10 +108,10 @@ class Engine:
                     + render_menu(ctx.role)]
         return self._from_text(ctx, conv, msg)
 
-    def _from_text(self, ctx: Context, conv: Conversation | None, msg: Incoming) -> list[str]:
+    def _from_text(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         text = msg.text.strip()
         # What the last one-shot answer left (a numbered choice, a pager) is good for this message only.
-        memo: dict[str, Any] = deepcopy(conv.state) if conv is not None and conv.state else {}
+        memo: dict[str, Any] = deepcopy(conv.state) if conv.state else {}
         if memo:
             self._save(ctx, conv, None, Step.done())
         if not text:
@@ -134,7 +133,7 @@ class Engine:
             intent = result.intent
         return self._start(ctx, conv, intent, msg, args)
 
-    def _event(self, ctx: Context, conv: Conversation | None, msg: Incoming) -> list[str]:
+    def _event(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         if msg.event == "subscribe":
             return ["欢迎使用隐患排查整治助手。\n" + help_text(ctx.person)]
         if msg.event == "click":
@@ -144,7 +143,7 @@ class Engine:
             return [help_text(ctx.person)]
         return []
 
-    def _start(self, ctx: Context, conv: Conversation | None, intent: str, msg: Incoming,
+    def _start(self, ctx: Context, conv: Slot, intent: str, msg: Incoming,
                args: dict[str, Any]) -> list[str]:
         if intent == "menu":
             return [help_text(ctx.person)]
@@ -152,7 +151,7 @@ class Engine:
             return ["没太明白您的意思。\n" + render_menu(ctx.role)]
         roles = INTENT_ROLES[intent]
         label = INTENT_LABELS[intent]
-        if roles is not None and ctx.person is None:
+        if roles is not None and ctx.sender is None:
             return [f"「{label}」需要先绑定身份。请发送「绑定 邀请码」，邀请码向镇街或部门工作人员索取。\n"
                     + render_menu(None)]
         if roles is not None and ctx.role not in roles:
@@ -174,21 +173,12 @@ class Engine:
         roles = INTENT_ROLES[intent]
         return roles is None or ctx.role in roles
 
-    def _save(self, ctx: Context, conv: Conversation | None, flow: str | None, step: Step) -> None:
-        if step.forget:
-            if conv is not None:
-                ctx.session.delete(conv)
-                ctx.session.flush()
-            return
+    def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step) -> None:
         state = step.state
-        if conv is None:
-            if state is None:
-                return
-            conv = Conversation(channel=ctx.channel, external_id=ctx.user_id)
-            ctx.session.add(conv)
-        conv.flow = flow if state is not None and flow is not None else None
-        conv.state = state or {}
-        ctx.session.flush()
+        if step.forget or (state is None and not conv.exists):
+            conv.forget(ctx.session)
+            return
+        conv.save(ctx.session, flow if state is not None else None, state or {}, self.services.clock())
 
 
 def _pick(choices: list[str], text: str) -> str | None:

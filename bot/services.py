@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import make_engine, make_session_factory
+from storage.db import WalCheckpointer, make_engine, make_session_factory
 
 from .config import Config, ConfigError
 from .media import channel_downloaders
@@ -37,12 +37,15 @@ class Services:
     downloaders: dict[str, Callable[[str], bytes]]  # channel -> media_id -> bytes
     redis: object | None = None
     clock: Callable[[], datetime] = utc_now
+    checkpointer: WalCheckpointer | None = None
 
     def now(self) -> datetime:
         """Now, in the campaign's time zone (what people see)."""
         return self.clock().astimezone(self.tz)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
 
 
@@ -69,7 +72,10 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, n
 
     forms = FormCatalog(Path(config.selfcheck.checklists_dir) if config.selfcheck.checklists_dir else SHIPPED_CHECKLISTS)
     check_selfcheck_config(config, forms)
-    engine = make_engine(config.database.url, echo=config.database.echo)
+    engine = make_engine(config.database.url, echo=config.database.echo, background_checkpoints=True)
+    checkpointer = None
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        checkpointer = WalCheckpointer(engine).start()
     redis_client = None
     limiter: RateLimiter
     if config.redis.url:
@@ -82,5 +88,5 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, n
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
         limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms, downloaders=channel_downloaders(config, redis_client), redis=redis_client,
-        clock=clock,
+        clock=clock, checkpointer=checkpointer,
     )

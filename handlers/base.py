@@ -12,15 +12,36 @@ from storage.models import Person
 
 
 @dataclass
+class Sender:
+    """Who wrote, as the engine found them: enough for menus and permissions without loading the Person."""
+
+    person_id: int
+    role: str
+
+
+@dataclass
 class Context:
     session: Session
     channel: str
     user_id: str
-    person: Person | None
+    sender: Sender | None  # None: an unbound visitor
     now: datetime  # aware, in the campaign's time zone
     services: Any  # bot.services.Services; Any keeps handlers importable without the app
     # Set when a reply must not outlive WeChat's retry window in the dedup record (a receipt code).
     sensitive: bool = False
+    _person: Person | None = field(default=None, repr=False)
+
+    @property
+    def person(self) -> Person | None:
+        """The sender's Person, loaded on first use: most messages never need more than the role."""
+        if self._person is None and self.sender is not None:
+            self._person = self.session.get(Person, self.sender.person_id)
+        return self._person
+
+    @person.setter
+    def person(self, person: Person) -> None:
+        self._person = person
+        self.sender = Sender(person.id, person.role)
 
     @property
     def today(self) -> date:
@@ -28,7 +49,7 @@ class Context:
 
     @property
     def role(self) -> str | None:
-        return self.person.role if self.person else None
+        return self.sender.role if self.sender else None
 
 
 @dataclass

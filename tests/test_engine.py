@@ -81,3 +81,25 @@ def test_intents_without_a_flow_say_so_honestly(services, registry, invite):
         reply = engine.handle(Incoming(channel="sim", user_id=user, msg_key=f"click-{intent}", kind="event",
                                        created_at=datetime.now(timezone.utc), event="click", event_key=intent))[0]
         assert f"「{INTENT_LABELS[intent]}」功能暂未开通" in reply, intent
+
+
+def test_sqlite_writers_leave_the_wal_checkpoint_to_a_background_thread(services):
+    """A checkpoint inside a committing message would stall every message queued behind it."""
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    from storage.models import ProcessedMessage
+
+    db = Path(services.engine.url.database)
+    with services.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    before = db.stat().st_size
+    with services.sessions.begin() as s:
+        s.execute(insert(ProcessedMessage), [
+            {"key": f"k{i}", "replies": ["回复" * 200], "created_at": services.clock()} for i in range(3000)])
+    deadline = time.monotonic() + 10
+    while db.stat().st_size < before + 1_000_000 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert db.stat().st_size >= before + 1_000_000, "the WAL never reached the database file"

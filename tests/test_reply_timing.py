@@ -23,10 +23,10 @@ def slow_app(tmp_path, clock, recognizer, delay: float, timeout: float):
     calls = {"n": 0}
     real = engine._dispatch
 
-    def slow_dispatch(session, msg):
+    def slow_dispatch(*args):
         calls["n"] += 1
         time.sleep(delay)
-        return real(session, msg)
+        return real(*args)
 
     engine._dispatch = slow_dispatch
     app.extensions["hazardbot"].pushes.kick = lambda: None  # no real WeChat API here; we read the outbox
