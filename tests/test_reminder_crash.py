@@ -7,6 +7,7 @@ hands: the hardest moment, when the sender cannot know whether it was delivered.
 from __future__ import annotations
 
 import signal
+import re
 import subprocess
 import sys
 import threading
@@ -194,16 +195,24 @@ def run_crashes(tmp_path: Path, db_url: str, api: FakeWeChatAPI, processes: int,
 
     counts = delivered(api)
     final = statuses(db_url)
-    for i in range(WECHAT_ROWS + WECOM_ROWS):
-        assert counts.get(f"整改期限提醒 #{i}") == 1, (i, counts, log.read_text())
+    unsure = {text for text, status in final.items() if status == "unsure"}
     # The WeChat push that was in WeChat's hands arrived once and was not sent again: it is unsure, for
-    # the admins to judge; every other reminder is plainly sent.
-    assert final.pop(wechat_victim) == "unsure"
-    assert set(final.values()) == {"sent"}
+    # the admins to judge; every other reminder is plainly sent. With two processes killed at once, the
+    # other one may have been in the middle of a push of its own: that one is unsure too, never resent.
+    assert wechat_victim in unsure
+    if processes == 1:
+        assert unsure == {wechat_victim}
+    assert {status for text, status in final.items() if text not in unsure} == {"sent"}
+    for i in range(WECHAT_ROWS + WECOM_ROWS):
+        text = f"整改期限提醒 #{i}"
+        assert counts.get(text, 0) <= 1, (i, counts, log.read_text())  # never twice
+        assert counts.get(text) == 1 or text in unsure, (i, counts, log.read_text())  # never silently lost
     # The WeCom one was sent again, and WeCom's duplicate check dropped the copy.
-    assert [e["body"]["text"]["content"] for e in api.dropped_duplicates] == [wecom_victim]
+    dropped = [e["body"]["text"]["content"] for e in api.dropped_duplicates]
+    assert wecom_victim in dropped and (processes > 1 or dropped == [wecom_victim])
     notices = [t for t in api.texts() if "【推送异常】" in t]
-    assert len(notices) == 1 and "1 条状态不明" in notices[0]
+    assert sum(int(n) for t in notices for n in re.findall(r"(\d+) 条状态不明", t)) == len(unsure)
+    assert len(notices) == 1 or processes > 1
 
 
 def test_killed_mid_batch_and_restarted_every_reminder_arrives_once(tmp_path):
