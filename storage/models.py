@@ -178,7 +178,11 @@ class Outbox(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),
-                      Index("ix_outbox_created_at", "created_at"))  # the sweep reads the last days' keys
+                      Index("ix_outbox_created_at", "created_at"),  # the sweep reads the last days' keys
+                      # The sender claims the oldest pending row: in id order straight from this index,
+                      # instead of sorting tens of thousands of pending reminders for every push.
+                      Index("ix_outbox_pending_id", "id", postgresql_where=text("status = 'pending'"),
+                            sqlite_where=text("status = 'pending'")))
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(128))
