@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -20,6 +20,9 @@ from storage.models import Outbox
 
 from .quiet import next_allowed
 from .rules import Audience, reminders_for
+
+
+ANALYZE_AFTER = 1000  # rows a sweep inserts before it refreshes the outbox's statistics
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ def run_sweep(session: Session, config: Config, now: datetime) -> SweepResult:
     stmt = insert(Outbox).on_conflict_do_nothing(index_elements=["dedup_key"])
     for chunk in _chunks(new, 1000):
         session.execute(stmt, chunk)
+    if len(new) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # Autovacuum refreshes the planner's statistics minutes later; until then it believes there are a
+        # handful of pending rows and has every claim sort them all instead of reading the pending index.
+        session.execute(text("ANALYZE outbox"))
     queued = sum(1 for r in new if r["status"] == "pending")
     return SweepResult(queued, len(new) - queued, len(rows) - len(new))
 
