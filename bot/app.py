@@ -72,10 +72,12 @@ def create_app(config: Config | None = None, *, services: Services | None = None
                                                 config.server.reply_timeout), pushes)
     app.extensions["hazardbot"] = hb
 
+    from . import downloads
     from .channels import wechat, wecom
 
     app.register_blueprint(wechat.bp)
     app.register_blueprint(wecom.bp)
+    app.register_blueprint(downloads.bp)
     if config.server.simulator:
         from .channels import web
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from .config import Config, ConfigError, load_config
 
@@ -58,11 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--note", required=True, help="简要说明")
 
     exp = sub.add_parser("export", help="导出记录（JSON/CSV/XLSX）")
-    exp.add_argument("what", choices=["selfchecks", "hazards", "tips"])
+    exp.add_argument("what", choices=["selfchecks", "hazards", "tips", "dispatch"],
+                     help="dispatch：调度表（专项整治开始以来累计，黄色单元格需手工填写）")
     exp.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     exp.add_argument("--month", help="只导出该月（YYYY-MM；季度自查按所在季度算）")
     exp.add_argument("--unit", help="只导出该乡镇或部门的企业")
     exp.add_argument("--level", choices=["重大", "一般"], help="只导出该等级的隐患（hazards）")
+    exp.add_argument("--date", help="调度表的截止日期 YYYY-MM-DD（默认今天）")
     exp.add_argument("--output", "-o", type=Path, help="输出文件（XLSX 必填；JSON/CSV 不填则打印）")
 
     cl = sub.add_parser("checklists", help="自查清单")
@@ -352,7 +354,8 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .exports import (ExportError, Filters, HazardFilters, hazard_records, selfcheck_records, selfcheck_runs,
-                          tip_records, write, write_hazards, write_tips)
+                          dispatch_rows, tip_records, write, write_dispatch, write_hazards, write_tips)
+    from .downloads import dispatch_title
 
     services = _services(config)
     scope = f"{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
@@ -365,6 +368,10 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             elif args.what == "tips":
                 records = tip_records(session)
                 text = write_tips(records, args.format, args.output)
+            elif args.what == "dispatch":
+                table = _dispatch_table(session, services, args)
+                records = dispatch_rows(table)  # type: ignore[assignment]
+                text = write_dispatch(table, args.format, args.output, dispatch_title(services))
             else:
                 records = hazard_records(session, HazardFilters(args.month, args.unit, args.level), services.tz)
                 title = f"{args.level or ''}{'事故' if args.level == '重大' else ''}隐患清单{scope}"
@@ -376,8 +383,29 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
     if text is not None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        print(f"已导出 {len(records)} 条到 {args.output}", file=sys.stderr)
+        print(f"已导出 {len(records)} 条到 {args.output}" if args.what != "dispatch" else f"已导出调度表（{len(records)} 项指标）到 {args.output}",
+              file=sys.stderr)
     return 0
+
+
+def _dispatch_table(session: Any, services: Any, args: argparse.Namespace) -> Any:
+    from datetime import date
+
+    from storage.queries import Scope
+
+    from .downloads import table_for
+    from .exports import ExportError
+    from .registry_lookup import LookupError_, find_unit
+
+    try:
+        as_of = date.fromisoformat(args.date) if args.date else services.now().date()
+    except ValueError:
+        raise ExportError(f"日期应为 YYYY-MM-DD（收到：{args.date}）") from None
+    try:
+        scope = Scope(find_unit(session, args.unit)) if args.unit else Scope(None, everything=True)
+    except LookupError_ as exc:
+        raise ExportError(str(exc)) from None
+    return table_for(session, services, scope, as_of)
 
 
 COMMANDS = {

@@ -29,6 +29,11 @@ class ServerConfig:
     reply_timeout: float = 4.0
     instance_dir: str = "instance"
     max_body_bytes: int = 1024 * 1024
+    # The address people's phones reach this server at, for download links in chat ("https://aq.example.gov.cn").
+    # Empty: http://host:port, which only this machine (and its simulator) can open.
+    public_url: str = ""
+    # How long a download link sent in chat stays valid.
+    download_hours: int = 24
 
 
 @dataclass
@@ -95,6 +100,8 @@ def _default_phases() -> list[CampaignPhase]:
 @dataclass
 class CampaignConfig:
     name: str = "重大事故隐患专项排查整治"
+    # How the dispatch table's title names the whole jurisdiction: 全区, 全县, 全市.
+    region: str = "全区"
     # The campaign's first day (YYYY-MM-DD): "since the campaign began" figures count from here. Empty: all records.
     start_date: str = ""
     timezone: str = "Asia/Shanghai"

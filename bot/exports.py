@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from handlers.forms.answers import display
 from handlers.forms.catalog import FormCatalog
+from storage.dispatch import FORM_NOTES, DispatchTable
 from storage.models import Enterprise, SelfCheckRun, Unit
 
 SELFCHECK_COLUMNS = ("自查编号", "周期", "企业（项目）", "统一社会信用代码", "乡镇", "所属行业领域", "状态", "提交时间",
@@ -145,6 +146,8 @@ class HazardFilters:
     month: str | None = None
     unit: str | None = None
     level: str | None = None
+    since: date | None = None  # found on or after this day
+    until: date | None = None  # found on or before this day
 
 
 def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -163,6 +166,10 @@ def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> li
         last = (date(year + mon // 12, mon % 12 + 1, 1) - date.resolution)
         lo, hi = local_range(date(year, mon, 1), last, tz)
         query = query.where(Hazard.found_at >= lo, Hazard.found_at < hi)
+    if filters.since is not None:
+        query = query.where(Hazard.found_at >= local_range(filters.since, filters.since, tz)[0])
+    if filters.until is not None:
+        query = query.where(Hazard.found_at < local_range(filters.until, filters.until, tz)[1])
     if filters.unit:
         unit = session.scalars(select(Unit).where(Unit.name == filters.unit)).one_or_none()
         if unit is None:
@@ -202,13 +209,13 @@ def _hazard_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
 def write_hazards(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str, filled_by: str,
                   filled_on: date) -> str | None:
     if fmt == "xlsx":
-        _hazard_sheet(records, _need_file(out), title, filled_by, filled_on)
+        hazard_sheet(records, title, filled_by, filled_on).save(_need_file(out))
         return None
     rows = [[*row, r["number"], r["level"], r["source"], r["status"]] for row, r in zip(_hazard_rows(records), records)]
     return _text(records, fmt, out, [*HAZARD_COLUMNS, "隐患编号", "等级", "来源", "状态"], rows)
 
 
-def _hazard_sheet(records: list[dict[str, Any]], out: Path, title: str, filled_by: str, filled_on: date) -> None:
+def hazard_sheet(records: list[dict[str, Any]], title: str, filled_by: str, filled_on: date) -> Any:
     """The official 隐患清单 layout: title, 填报单位/时间, the nine columns, printable on landscape A4."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -246,7 +253,7 @@ def _hazard_sheet(records: list[dict[str, Any]], out: Path, title: str, filled_b
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.freeze_panes = "A4"
-    wb.save(out)
+    return wb
 
 
 # -- tips (no sender data exists to export) --------------------------------------------------------
@@ -287,3 +294,83 @@ def write_tips(records: list[dict[str, Any]], fmt: str, out: Path | None) -> str
         ws.append(row)
     wb.save(_need_file(out))
     return None
+
+
+# -- the monthly dispatch table (调度表) -------------------------------------------------------------
+
+TO_FILL = "FFF2CC"  # the cells staff fill in by hand: a pale yellow that prints as light grey
+
+
+def dispatch_rows(table: DispatchTable) -> list[list[Any]]:
+    """One row per indicator, for JSON and CSV: 项目, 序号, 指标, 数值 (empty: fill in by hand)."""
+    return [[title, c.number, c.label, c.value if c.value is not None else ""]
+            for title, cells in table.sections for c in cells]
+
+
+def write_dispatch(table: DispatchTable, fmt: str, out: Path | None, title: str) -> str | None:
+    if fmt == "xlsx":
+        dispatch_sheet(table, title).save(_need_file(out))
+        return None
+    records = [dict(zip(("section", "number", "label", "value"), row)) for row in dispatch_rows(table)]
+    return _text(records, fmt, out, ("项目", "序号", "指标", "数值"), dispatch_rows(table))
+
+
+def dispatch_sheet(table: DispatchTable, title: str) -> Any:
+    """The form's layout: two indicators to a row (序号, 指标, 数值 twice), the section's name merged down
+    the left, 单位 and 时间 under the title and the form's notes below; printable on portrait A4."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "调度表"
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body = Font(name="仿宋_GB2312", size=11)
+    wrap = Alignment(vertical="center", wrap_text=True)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    to_fill = PatternFill("solid", fgColor=TO_FILL)
+
+    ws.append([title])
+    ws.merge_cells("A1:G1")
+    ws["A1"].font = Font(name="方正小标宋简体", size=18)
+    ws["A1"].alignment = centre
+    ws.row_dimensions[1].height = 40
+    day = table.as_of
+    ws.append([f"单位：{table.unit}", "", "", "", f"时间：{day.year}年{day.month}月{day.day}日"])
+    ws.merge_cells("A2:D2")
+    ws.merge_cells("E2:G2")
+    for title_text, cells in table.sections:
+        first = ws.max_row + 1
+        for left, right in zip(cells[::2], [*cells[1::2], None]):
+            row = [title_text if ws.max_row + 1 == first else "", left.number, left.label, left.value]
+            row += [right.number, right.label, right.value] if right else ["", "", ""]
+            ws.append(row)
+            r = ws.max_row
+            ws.row_dimensions[r].height = 42
+            for col in range(1, 8):
+                cell = ws.cell(r, col)
+                cell.border, cell.font = box, body
+                cell.alignment = centre if col in (1, 2, 4, 5, 7) else wrap
+            for col, ind in ((4, left), (7, right)):
+                if ind is not None and ind.value is None:
+                    ws.cell(r, col).fill = to_fill
+        ws.merge_cells(start_row=first, start_column=1, end_row=ws.max_row, end_column=1)
+    ws.append([])
+    since = f"{table.since.year}年{table.since.month}月{table.since.day}日" if table.since else "有记录以来"
+    notes = ["注：", *(f"{n}. {text}" for n, text in enumerate(FORM_NOTES, 1)),
+             f"本表由系统按{since}至{day.year}年{day.month}月{day.day}日的记录生成；"
+             f"黄色单元格（{table.by_hand} 项）系统没有数据，请核实后手工填写，系统数值也请核对。"]
+    for text in notes:
+        ws.append([text])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=7)
+        ws.cell(ws.max_row, 1).alignment = wrap
+        ws.cell(ws.max_row, 1).font = Font(name="仿宋_GB2312", size=10)
+        ws.row_dimensions[ws.max_row].height = 30 if len(text) > 50 else 18
+    for col, width in zip("ABCDEFG", (10, 5, 30, 10, 5, 30, 10)):
+        ws.column_dimensions[col].width = width
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return wb

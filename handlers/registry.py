@@ -8,7 +8,7 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from bot.messages import Incoming
 
-from . import hazards, pushes, reminders, staff, tip, tips_staff
+from . import hazards, pushes, reminders, reports, staff, tip, tips_staff
 from .base import Context, Flow, Step
 from .bind import BindFlow
 from .selfcheck import SelfCheckFlow
@@ -93,6 +93,7 @@ ONE_SHOTS: dict[str, OneShot] = {
     "overdue_query": staff.overdue,
     "unchecked_query": staff.unchecked,
     "stats_query": staff.stats,
+    "report_generate": reports.generate,
     "next_page": staff.next_page,
     "work_record": staff.record_work,
     "tip_query": tip.query,

@@ -39,7 +39,7 @@ def _named_unit(ctx: Context, text: str) -> Unit | None:
     return max(hits, key=lambda u: len(u.name)) if hits else None
 
 
-def _scope(ctx: Context, text: str) -> tuple[Scope, str]:
+def asker_scope(ctx: Context, text: str) -> tuple[Scope, str]:
     """The asker's scope; admins may name any unit. A staff member naming another unit gets their own, told so."""
     assert ctx.person is not None
     own = scope_of(ctx.person)
@@ -60,7 +60,7 @@ def _reference_day(ctx: Context, args: dict[str, Any]) -> date:
 # -- 本月还差几条 ------------------------------------------------------------------------------------
 
 def quota(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-    scope, note = _scope(ctx, msg.text)
+    scope, note = asker_scope(ctx, msg.text)
     day = _reference_day(ctx, args)
     if scope.everything:
         return Step.done(_quota_overview(ctx, day))
@@ -114,13 +114,13 @@ def _quota_overview(ctx: Context, day: date) -> str:
 
 def overdue(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     listed = any(w in msg.text for w in ("挂牌", "督办"))
-    scope, note = _scope(ctx, msg.text)
+    scope, note = asker_scope(ctx, msg.text)
     return _page(ctx, {"kind": "listed" if listed else "overdue", "unit": scope.unit.id if scope.unit else None,
                        "all": scope.everything, "page": 0}, note)
 
 
 def unchecked(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-    scope, note = _scope(ctx, msg.text)
+    scope, note = asker_scope(ctx, msg.text)
     return _page(ctx, {"kind": "unchecked", "unit": scope.unit.id if scope.unit else None,
                        "all": scope.everything, "page": 0}, note)
 
@@ -180,7 +180,7 @@ def _pager_scope(ctx: Context, pager: dict[str, Any]) -> Scope:
 # -- 本月统计 ----------------------------------------------------------------------------------------
 
 def stats(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-    scope, note = _scope(ctx, msg.text)
+    scope, note = asker_scope(ctx, msg.text)
     tz = ctx.services.tz
     month = period_of("month", _reference_day(ctx, args))
     lo, hi = local_range(month.start, month.end, tz)

@@ -1,0 +1,39 @@
+"""生成调度表: the asker's unit's dispatch-table figures in chat, with download links to the official forms
+(调度表 and 重大隐患清单) as Excel files filled in from the records."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.downloads import Download, campaign_start, link, table_for
+from bot.messages import Incoming
+
+from .base import Context, Step
+from .staff import asker_scope
+
+
+def _day(d: Any) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+    scope, note = asker_scope(ctx, msg.text)
+    if not scope.everything and scope.unit is None:
+        return Step.done("您的账号没有所属单位，无法生成调度表。请联系管理员重新发放工作人员邀请码。")
+    services = ctx.services
+    since = campaign_start(services)
+    table = table_for(ctx.session, services, scope, ctx.today)
+    lines = [note, f"{scope.label} 调度表：{_day(since) + '（专项整治开始）' if since else '有记录以来'}至{_day(ctx.today)}累计"]
+    for title, cells in table.sections:
+        computed = [c for c in cells if c.value is not None]
+        if computed:
+            lines.append(f"【{title}】")
+            lines += [f"{c.number}. {c.label}：{c.value}" for c in computed]
+    if not table.computed:
+        lines.append("部门只报抽查检查和执法两部分（调度表注1），这两部分本系统没有数据。")
+    lines.append(f"另有 {table.by_hand} 项系统没有数据，请在表格的黄色单元格手工填写。")
+    unit_id = None if scope.everything else scope.unit.id  # type: ignore[union-attr]
+    hours = services.config.server.download_hours
+    files = (f"下载（Excel，{hours} 小时内有效，按打开时的记录生成）：\n"
+             f"调度表：{link(services, Download('dispatch', unit_id, ctx.today))}\n"
+             f"重大隐患清单：{link(services, Download('hazards', unit_id, ctx.today))}")
+    return Step.done("\n".join(filter(None, lines)), files)
