@@ -125,16 +125,16 @@ def _major_hazards(r: _Range) -> dict[str, int]:
              Hazard.found_at < local_range(r.as_of, r.as_of, r.tz)[1]]
     if r.since is not None:
         where.append(Hazard.found_at >= local_range(r.since, r.since, r.tz)[0])
-    rows = r.session.execute(
-        select(Hazard.source, Hazard.supervision_level.is_not(None), Hazard.status.in_(RECTIFIED), func.count())
-        .where(*where).group_by(Hazard.source, Hazard.supervision_level.is_not(None), Hazard.status.in_(RECTIFIED))).all()
+    listed = Hazard.supervision_level.is_not(None)
+    rows = r.session.execute(select(Hazard.source, listed, Hazard.status, func.count())
+                             .where(*where).group_by(Hazard.source, listed, Hazard.status)).all()
     out = dict.fromkeys(("selfcheck_found", "selfcheck_rectified", "inspection_found", "inspection_rectified",
                          "listed_found", "listed_rectified"), 0)
-    for source, listed, rectified, n in rows:
-        prefixes = [{"企业自查": "selfcheck", "部门检查": "inspection"}.get(source)] + (["listed"] if listed else [])
+    for source, is_listed, status, n in rows:
+        prefixes = [{"企业自查": "selfcheck", "部门检查": "inspection"}.get(source)] + (["listed"] if is_listed else [])
         for prefix in filter(None, prefixes):
             out[f"{prefix}_found"] += n
-            if rectified:
+            if status in RECTIFIED:
                 out[f"{prefix}_rectified"] += n
     return out
 

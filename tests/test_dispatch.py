@@ -18,9 +18,10 @@ from storage.models import Enterprise, Hazard, Person, Tip, Unit, WorkRecord
 LINK = re.compile(r"https://aq\.example\.gov\.cn(/files/\S+)")
 
 
-@pytest.fixture
-def config(tmp_path):
-    return make_config(tmp_path, campaign={"start_date": "2026-05-01", "region": "全县"},
+@pytest.fixture(params=["sqlite", "postgresql"])
+def config(request, tmp_path):
+    db_url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return make_config(tmp_path, db_url, campaign={"start_date": "2026-05-01", "region": "全县"},
                        server={"public_url": "https://aq.example.gov.cn/"})
 
 
