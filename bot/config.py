@@ -107,6 +107,11 @@ class CampaignConfig:
     timezone: str = "Asia/Shanghai"
     phases: list[CampaignPhase] = field(default_factory=_default_phases)
 
+    @property
+    def start_day(self) -> date | None:
+        """start_date as a day (checked when the config is read); None: count every record."""
+        return date.fromisoformat(self.start_date) if self.start_date else None
+
 
 def _default_banks() -> dict[str, list[str]]:
     return {
@@ -319,6 +324,10 @@ def _matches(value: Any, hint: Any) -> bool:
 
 
 def _check(config: Config) -> None:
+    try:
+        config.campaign.start_day
+    except ValueError:
+        raise ConfigError(f"campaign.start_date must be YYYY-MM-DD, not {config.campaign.start_date!r}") from None
     for i, phase in enumerate(config.campaign.phases):
         full = phase.start if len(phase.start) == 10 else f"2024-{phase.start}"  # a leap year admits 02-29
         try:

@@ -58,18 +58,13 @@ def read(services: Any, token: str) -> Download:
     return Download(kind, unit_id, date.fromisoformat(day))
 
 
-def campaign_start(services: Any) -> date | None:
-    start = services.config.campaign.start_date
-    return date.fromisoformat(start) if start else None
-
-
 def dispatch_title(services: Any) -> str:
     campaign = services.config.campaign
     return f"{campaign.region}{campaign.name}进展情况调度表"
 
 
 def table_for(session: Session, services: Any, scope: Scope, as_of: date) -> DispatchTable:
-    return dispatch_table(session, scope, campaign_start(services), as_of, services.tz)
+    return dispatch_table(session, scope, services.config.campaign.start_day, as_of, services.tz)
 
 
 def build(session: Session, services: Any, download: Download) -> tuple[str, bytes]:
@@ -82,7 +77,7 @@ def build(session: Session, services: Any, download: Download) -> tuple[str, byt
         workbook = dispatch_sheet(table_for(session, services, scope, download.as_of), dispatch_title(services))
     else:
         records = hazard_records(session, HazardFilters(unit=unit.name if unit else None, level="重大",
-                                                        since=campaign_start(services), until=download.as_of),
+                                                        since=services.config.campaign.start_day, until=download.as_of),
                                  services.tz)
         workbook = hazard_sheet(records, "重大隐患（重点隐患）清单", scope.label, download.as_of)
     buf = io.BytesIO()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from handlers.forms.answers import display
 from handlers.forms.catalog import FormCatalog
 from storage.dispatch import FORM_NOTES, DispatchTable
+from storage.domain import cn_day
 from storage.models import Enterprise, SelfCheckRun, Unit
 
 SELFCHECK_COLUMNS = ("自查编号", "周期", "企业（项目）", "统一社会信用代码", "乡镇", "所属行业领域", "状态", "提交时间",
@@ -231,7 +232,7 @@ def hazard_sheet(records: list[dict[str, Any]], title: str, filled_by: str, fill
     ws["A1"].font = Font(name="方正小标宋简体", size=18)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 36
-    ws.append([f"填报单位（盖章）：{filled_by}"] + [""] * 5 + [f"填报时间：{filled_on.year}年{filled_on.month}月{filled_on.day}日"])
+    ws.append([f"填报单位（盖章）：{filled_by}"] + [""] * 5 + [f"填报时间：{cn_day(filled_on)}"])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
     ws.merge_cells(start_row=2, start_column=7, end_row=2, end_column=width)
     ws.append(list(HAZARD_COLUMNS))
@@ -311,8 +312,9 @@ def write_dispatch(table: DispatchTable, fmt: str, out: Path | None, title: str)
     if fmt == "xlsx":
         dispatch_sheet(table, title).save(_need_file(out))
         return None
-    records = [dict(zip(("section", "number", "label", "value"), row)) for row in dispatch_rows(table)]
-    return _text(records, fmt, out, ("项目", "序号", "指标", "数值"), dispatch_rows(table))
+    rows = dispatch_rows(table)
+    records = [dict(zip(("section", "number", "label", "value"), row)) for row in rows]
+    return _text(records, fmt, out, ("项目", "序号", "指标", "数值"), rows)
 
 
 def dispatch_sheet(table: DispatchTable, title: str) -> Any:
@@ -337,7 +339,7 @@ def dispatch_sheet(table: DispatchTable, title: str) -> Any:
     ws["A1"].alignment = centre
     ws.row_dimensions[1].height = 40
     day = table.as_of
-    ws.append([f"单位：{table.unit}", "", "", "", f"时间：{day.year}年{day.month}月{day.day}日"])
+    ws.append([f"单位：{table.unit}", "", "", "", f"时间：{cn_day(day)}"])
     ws.merge_cells("A2:D2")
     ws.merge_cells("E2:G2")
     for title_text, cells in table.sections:
@@ -357,9 +359,9 @@ def dispatch_sheet(table: DispatchTable, title: str) -> Any:
                     ws.cell(r, col).fill = to_fill
         ws.merge_cells(start_row=first, start_column=1, end_row=ws.max_row, end_column=1)
     ws.append([])
-    since = f"{table.since.year}年{table.since.month}月{table.since.day}日" if table.since else "有记录以来"
+    since = cn_day(table.since) if table.since else "有记录以来"
     notes = ["注：", *(f"{n}. {text}" for n, text in enumerate(FORM_NOTES, 1)),
-             f"本表由系统按{since}至{day.year}年{day.month}月{day.day}日的记录生成；"
+             f"本表由系统按{since}至{cn_day(day)}的记录生成；"
              f"黄色单元格（{table.by_hand} 项）系统没有数据，请核实后手工填写，系统数值也请核对。"]
     for text in notes:
         ws.append([text])

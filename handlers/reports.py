@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.downloads import Download, campaign_start, link, table_for
+from bot.downloads import Download, link, table_for
 from bot.messages import Incoming
+from storage.domain import cn_day
 
 from .base import Context, Step
 from .staff import asker_scope
-
-
-def _day(d: Any) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
@@ -20,9 +17,9 @@ def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     if not scope.everything and scope.unit is None:
         return Step.done("您的账号没有所属单位，无法生成调度表。请联系管理员重新发放工作人员邀请码。")
     services = ctx.services
-    since = campaign_start(services)
+    since = services.config.campaign.start_day
     table = table_for(ctx.session, services, scope, ctx.today)
-    lines = [note, f"{scope.label} 调度表：{_day(since) + '（专项整治开始）' if since else '有记录以来'}至{_day(ctx.today)}累计"]
+    lines = [note, f"{scope.label} 调度表：{cn_day(since) + '（专项整治开始）' if since else '有记录以来'}至{cn_day(ctx.today)}累计"]
     for title, cells in table.sections:
         computed = [c for c in cells if c.value is not None]
         if computed:

@@ -185,8 +185,8 @@ def stats(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     month = period_of("month", _reference_day(ctx, args))
     lo, hi = local_range(month.start, month.end, tz)
     this = figures(ctx.session, scope, lo, hi)
-    start = ctx.services.config.campaign.start_date
-    since_lo = local_range(date.fromisoformat(start), date.fromisoformat(start), tz)[0] if start else None
+    start = ctx.services.config.campaign.start_day
+    since_lo = local_range(start, start, tz)[0] if start else None
     since = figures(ctx.session, scope, since_lo, None)
 
     def line(label: str, f: Any) -> str:

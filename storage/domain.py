@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 ROLES = ("enterprise_head", "safety_officer", "staff", "admin")
 ROLE_LABELS = {
@@ -37,6 +38,11 @@ INDUSTRY_ALIASES = {
     "旅游": "文化旅游", "文旅": "文化旅游", "学校": "校园", "矿山": "非煤矿山", "交通": "道路交通",
     "运输": "道路运输", "工矿商贸": "工贸",
 }
+
+
+def cn_day(day: date) -> str:
+    """A day as the official documents write it: 2026年6月10日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def canonical_industry(word: str) -> str | None:

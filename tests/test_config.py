@@ -37,6 +37,9 @@ def test_unknown_keys_and_wrong_types_are_errors(tmp_path):
         parse_config({"server": {"prot": 1}})
     with pytest.raises(ConfigError, match="server.port: expected int"):
         parse_config({"server": {"port": "80"}})
+    # Read by 本月统计, the dispatch table and its download links: refused at start, not mid-conversation.
+    with pytest.raises(ConfigError, match="campaign.start_date must be YYYY-MM-DD"):
+        parse_config({"campaign": {"start_date": "2026/05/01"}})
     bad = tmp_path / "c.toml"
     bad.write_text("[server\n")
     with pytest.raises(ConfigError):
