@@ -12,17 +12,26 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .writer_queue import queued_connection_factory, writer_queue_for
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock before it fails
 log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = False) -> Engine:
-    """background_checkpoints: on SQLite, writers never checkpoint the WAL themselves (see WalCheckpointer)."""
+    """background_checkpoints: on SQLite, writers never checkpoint the WAL themselves (see WalCheckpointer).
+
+    hide_parameters: a failed statement's exception (which is logged) never carries its values, which can
+    be what someone typed into a tip, next to their openid.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        connect_args: dict[str, object] = {"timeout": BUSY_TIMEOUT, "check_same_thread": False}
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+            connect_args["factory"] = queued_connection_factory(writer_queue_for(parsed.database, BUSY_TIMEOUT))
+        engine = create_engine(url, echo=echo, connect_args=connect_args, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -36,7 +45,7 @@ def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = 
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 class WalCheckpointer:
