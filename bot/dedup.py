@@ -9,10 +9,10 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Dialect, bindparam, delete, insert, select
 
 from storage.models import Conversation, ProcessedMessage
+from storage.prepared import Prepared
 
 from .messages import Incoming
 
@@ -21,7 +21,7 @@ RETENTION = timedelta(minutes=10)
 PURGE_EVERY = 500
 _T = ProcessedMessage.__table__
 _LOOKUP = select(_T.c.replies).where(_T.c.key == bindparam("key"))
-_RECORD = insert(_T)
+_RECORD = insert(_T).values(key=bindparam("key"), replies=bindparam("replies"), created_at=bindparam("created_at"))
 TIP_DRAFT_RETENTION = timedelta(hours=24)
 
 
@@ -31,25 +31,25 @@ def message_key(secret: bytes, msg: Incoming) -> str:
 
 
 class DedupStore:
-    def __init__(self) -> None:
+    def __init__(self, dialect: Dialect) -> None:
         self._writes = 0
+        # Every message writes its record: compiled once, run on the driver's cursor (storage.prepared).
+        self._record = Prepared(_RECORD, dialect)
 
-    # Core statements built once, not ORM objects: these run on every message and the ORM's bookkeeping
-    # and statement building cost more than the queries themselves.
-    def lookup(self, session: Session, key: str) -> list[str] | None:
-        row = session.connection().execute(_LOOKUP, {"key": key}).first()
+    def lookup(self, conn: Connection, key: str) -> list[str] | None:
+        row = conn.execute(_LOOKUP, {"key": key}).first()
         return list(row[0]) if row is not None else None
 
-    def record(self, session: Session, key: str, replies: list[str], now: datetime) -> None:
+    def record(self, conn: Connection, key: str, replies: list[str], now: datetime) -> None:
         # A duplicate key raises IntegrityError here, inside the caller's retry loop.
-        session.connection().execute(_RECORD, {"key": key, "replies": replies, "created_at": now})
+        self._record.rowcount(conn, {"key": key, "replies": replies, "created_at": now})
         self._writes += 1
         if self._writes % PURGE_EVERY == 0:
-            self.purge(session, now)
+            self.purge(conn, now)
 
-    def purge(self, session: Session, now: datetime) -> int:
-        result = session.execute(delete(ProcessedMessage).where(ProcessedMessage.created_at < now - RETENTION))
+    def purge(self, conn: Connection, now: datetime) -> int:
+        result = conn.execute(delete(_T).where(_T.c.created_at < now - RETENTION))
         # A tip typed halfway and abandoned must not stay tied to its sender for long either.
-        session.execute(delete(Conversation).where(Conversation.flow == "tip_submit",
-                                                   Conversation.updated_at < now - TIP_DRAFT_RETENTION))
+        conv = Conversation.__table__
+        conn.execute(delete(conv).where(conv.c.flow == "tip_submit", conv.c.updated_at < now - TIP_DRAFT_RETENTION))
         return result.rowcount or 0

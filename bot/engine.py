@@ -5,14 +5,12 @@ dedup -> load the person and their conversation -> active flow first, else the i
 from __future__ import annotations
 
 import logging
-import threading
-from contextlib import nullcontext
 from copy import deepcopy
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
@@ -20,7 +18,7 @@ from handlers.menu import help_text, menu_intent, render_menu
 from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS, command_intent
 from storage.domain import ROLE_LABELS
 
-from .conversations import Arrival, Slot, arrive, mark_seen
+from .conversations import Arrival, Conversations, Slot
 from .dedup import DedupStore, message_key
 from .messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from .services import Services
@@ -47,11 +45,8 @@ INBOUND_RESOLUTION = timedelta(minutes=1)
 class Engine:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.dedup = DedupStore()
-        # SQLite has one writer at a time and its busy handler sleeps in steps of up to 100 ms: queueing the
-        # writers of this process on a lock instead keeps the tail latency flat. Other processes still
-        # coordinate through SQLite's own locking; PostgreSQL needs neither.
-        self._write_lock = threading.Lock() if services.engine.dialect.name == "sqlite" else nullcontext()
+        self.conversations = Conversations(services.engine.dialect)
+        self.dedup = DedupStore(services.engine.dialect)
 
     def handle(self, msg: Incoming) -> list[str]:
         if msg.kind == EVENT and msg.event in SILENT_EVENTS:
@@ -59,14 +54,15 @@ class Engine:
         key = message_key(self.services.secret, msg)
         for _ in range(MAX_ATTEMPTS):
             try:
-                with self._write_lock, self.services.sessions.begin() as session:
-                    arrival = arrive(session, key, msg.channel, msg.user_id)
+                # A Core connection, not a Session: most messages need no ORM object (Context.session).
+                with self.services.engine.begin() as conn:
+                    arrival = self.conversations.arrive(conn, key, msg.channel, msg.user_id)
                     if arrival.stored is not None:
                         return arrival.stored
-                    replies, sensitive = self._dispatch(session, msg, arrival)
+                    replies, sensitive = self._dispatch(conn, msg, arrival)
                     # A retry of a sensitive answer (a receipt code) gets a redacted copy from the database;
                     # a retry within this process is answered from memory by the Responder.
-                    self.dedup.record(session, key, [REDACTED_TEXT] if sensitive else replies, self.services.clock())
+                    self.dedup.record(conn, key, [REDACTED_TEXT] if sensitive else replies, self.services.clock())
                 return replies
             except (IntegrityError, StaleDataError):
                 # A retry of this message, or another message of the same person, committed first:
@@ -76,19 +72,25 @@ class Engine:
                 # Never the text: it may be a tip. The kind and channel are enough to find the bug.
                 log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
                 return [ERROR_TEXT]
-        with self.services.sessions() as session:
-            stored = self.dedup.lookup(session, key)
+        with self.services.engine.connect() as conn:
+            stored = self.dedup.lookup(conn, key)
         return stored if stored is not None else [BUSY_TEXT]
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _dispatch(self, session: Session, msg: Incoming, arrival: Arrival) -> tuple[list[str], bool]:
-        ctx = Context(session, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
+    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival) -> tuple[list[str], bool]:
+        ctx = Context(conn, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
+        try:
+            replies = self._route(ctx, arrival.conversation, msg)
+            ctx.flush()
+        finally:
+            ctx.close()
+        # Written last: on SQLite the first write takes the database's write lock until the commit.
         if arrival.sender is not None and msg.kind != EVENT:
             now = self.services.clock()
             if arrival.last_inbound_at is None or now - arrival.last_inbound_at >= INBOUND_RESOLUTION:
-                mark_seen(session, arrival.sender.person_id, now)
-        return self._route(ctx, arrival.conversation, msg), ctx.sensitive
+                self.conversations.mark_seen(conn, arrival.sender.person_id, now)
+        return replies, ctx.sensitive
 
     def _route(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         if msg.kind == EVENT:
@@ -176,9 +178,10 @@ class Engine:
     def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step) -> None:
         state = step.state
         if step.forget or (state is None and not conv.exists):
-            conv.forget(ctx.session)
+            self.conversations.forget(ctx.connection, conv)
             return
-        conv.save(ctx.session, flow if state is not None else None, state or {}, self.services.clock())
+        self.conversations.save(ctx.connection, conv, flow if state is not None else None, state or {},
+                                self.services.clock())
 
 
 def _pick(choices: list[str], text: str) -> str | None:

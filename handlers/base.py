@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.messages import Incoming
@@ -21,7 +22,7 @@ class Sender:
 
 @dataclass
 class Context:
-    session: Session
+    connection: Connection  # the message's transaction
     channel: str
     user_id: str
     sender: Sender | None  # None: an unbound visitor
@@ -30,6 +31,23 @@ class Context:
     # Set when a reply must not outlive WeChat's retry window in the dedup record (a receipt code).
     sensitive: bool = False
     _person: Person | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
+
+    @property
+    def session(self) -> Session:
+        """An ORM session in the message's transaction, made on first use: most messages need none."""
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        """Write what the handlers added through the session; the engine commits the transaction."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     @property
     def person(self) -> Person | None:

@@ -131,3 +131,37 @@ def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url):
             t.join()
         assert api.token_fetches == 1
         assert tokens == ["TOKEN-1"] * 4
+
+
+def test_a_conversation_keeps_its_state_and_the_senders_last_message_on_postgresql(tmp_path, pg_url, redis_url):
+    """The engine's prebuilt statements convert JSON and times on PostgreSQL as the ORM would."""
+    from bot.engine import Engine
+    from bot.services import build_services
+    from storage.invites import create_invite
+    from storage.models import Conversation, Unit
+
+    migrate(pg_url)
+    now = [datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)]
+    services = build_services(prod_config(tmp_path, pg_url, redis_url), clock=lambda: now[0])
+    with services.sessions.begin() as s:
+        unit = Unit(name="青山湖镇", kind="town")
+        s.add(unit)
+        s.flush()
+        code = create_invite(s, services.secret, role="staff", unit=unit, now=now[0], ttl_days=7).code
+    engine = Engine(services)
+
+    def send(key: str, text_: str) -> str:
+        return "\n".join(engine.handle(Incoming(channel="wechat", user_id="o_pg", msg_key=key, kind=TEXT,
+                                                created_at=now[0], text=text_)))
+
+    assert "邀请码" in send("m1", "绑定")
+    with services.sessions() as s:
+        assert s.scalars(select(Conversation.flow)).one() == "bind"
+    assert "绑定成功" in send("m2", code)
+    assert "绑定成功" in send("m2", code)  # WeChat's retry: the stored reply, read back from JSON
+    now[0] = now[0].replace(minute=5)
+    assert "本月还差几条" in send("m3", "菜单")
+    with services.sessions() as s:
+        person = s.scalars(select(Person)).one()
+        assert person.last_inbound_at == now[0]
+    services.close()
