@@ -113,7 +113,7 @@ def _services(config: Config):  # type: ignore[no-untyped-def]
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     from waitress import serve
 
-    from .app import check_channel_keys, create_app
+    from .app import check_channel_keys, create_app, freeze_startup_objects
 
     check_channel_keys(config)
     services = _services(config)
@@ -132,6 +132,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     if config.server.simulator:
         print(f"网页模拟器：http://{host}:{port}/simulator")
     _stop_on_sigterm()
+    freeze_startup_objects()
     try:
         serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
     finally:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from .app import create_app
+from .app import create_app, freeze_startup_objects
 from .config import load_config
 
 config = load_config()
 app = create_app(config)
+freeze_startup_objects()
 if config.scheduler.embedded:
     logging.getLogger(__name__).warning(
         "web workers send no reminders: set scheduler.embedded = false and run `hazardbot scheduler`")
