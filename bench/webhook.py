@@ -34,7 +34,6 @@ from wechatpy.crypto import WeChatCrypto
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, AES_KEY, APP_ID = "benchtoken", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "wx49f0ab532d5d035a"
 WAITRESS_THREADS = 16
-GUNICORN_THREADS = 8
 
 ECHO_APP = textwrap.dedent(f'''
     from flask import Flask, request, Response
@@ -61,15 +60,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(module: str, server: str, workers: int, tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+def start(module: str, server: str, workers: int, threads: int, tmp: Path,
+          env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     """Serve `module`:app and wait until it answers; the server's log goes to a file (an unread pipe blocks it)."""
     port = free_port()
     if server == "gunicorn":
-        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads",
-               str(GUNICORN_THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning", f"{module}:app"]
+        # The deployment's settings (bot/gunicorn_conf.py: gthread, a worker per core pinned to it) for both.
+        cmd = [sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf", "-w", str(workers),
+               "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               f"{module}:app"]
     else:
         cmd = [sys.executable, "-c", f"from waitress import serve; from {module} import app; "
-               f"serve(app, host='127.0.0.1', port={port}, threads={WAITRESS_THREADS}, _quiet=True)"]
+               f"serve(app, host='127.0.0.1', port={port}, threads={threads}, _quiet=True)"]
     log = tmp / f"{module.replace('.', '_')}.log"
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
                             env={**os.environ, **env, "PYTHONPATH": f"{tmp}{os.pathsep}{ROOT}"})
@@ -162,6 +164,7 @@ def main() -> int:
                     help="a server where the benchmark may create its own database")
     ap.add_argument("--server", choices=["gunicorn", "waitress"], default="gunicorn")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: cores)")
+    ap.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (default 8)")
     args = ap.parse_args()
     workers = args.workers if args.server == "gunicorn" else 1
 
@@ -195,12 +198,12 @@ def main() -> int:
     from storage.db import migrate
 
     migrate(db_url)  # as `hazardbot init` does before a deployment starts its workers
-    threads = GUNICORN_THREADS if args.server == "gunicorn" else WAITRESS_THREADS
+    threads = args.threads if args.server == "gunicorn" else WAITRESS_THREADS
     print(f"server: {args.server}, {workers} process(es) x {threads} threads each; database: {args.db}; "
           f"{args.requests} AES messages per run, {args.rounds} rounds; CPUs: {os.cpu_count()}")
     env = {"HAZARDBOT_CONFIG": str(cfg)}
-    servers = {"echo": start("echo_app", args.server, workers, tmp, env),
-               "full": start("bot.wsgi", args.server, workers, tmp, env)}
+    servers = {"echo": start("echo_app", args.server, workers, threads, tmp, env),
+               "full": start("bot.wsgi", args.server, workers, threads, tmp, env)}
     runs: dict[tuple[str, int], list[tuple[float, list[float]]]] = {}
     try:
         serial = 0

@@ -75,7 +75,7 @@ encoding_aes_key = "{AES_KEY}"
         port = s.getsockname()[1]
     log = (tmp_path / "gunicorn.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
+        [sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf", "-w", str(WORKERS), "--threads", "4",
          "-b", f"127.0.0.1:{port}", "bot.wsgi:app"],
         cwd=ROOT, env={**os.environ, "HAZARDBOT_CONFIG": str(config)}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -133,3 +133,21 @@ def test_conversations_and_retries_hold_across_gunicorn_workers(workers):
     assert "apscheduler_jobs" not in inspect(engine).get_table_names()
     engine.dispose()
     assert "set scheduler.embedded = false" in log.read_text()
+
+
+def test_workers_are_spread_over_the_cores_and_a_restarted_one_takes_the_free_core():
+    from types import SimpleNamespace
+
+    from bot import gunicorn_conf
+
+    cpus = sorted(os.sched_getaffinity(0))
+    server = SimpleNamespace(WORKERS={})
+    for pid in range(len(cpus)):
+        worker = SimpleNamespace()
+        gunicorn_conf.pre_fork(server, worker)
+        server.WORKERS[pid] = worker
+    assert sorted(w.cpu for w in server.WORKERS.values()) == cpus
+    lost = server.WORKERS.pop(0).cpu  # a worker died; its replacement gets its core back
+    again = SimpleNamespace()
+    gunicorn_conf.pre_fork(server, again)
+    assert again.cpu == lost
