@@ -94,6 +94,7 @@ ONE_SHOTS: dict[str, OneShot] = {
     "unchecked_query": staff.unchecked,
     "stats_query": staff.stats,
     "report_generate": reports.generate,
+    "dashboard_login": reports.on_a_computer,
     "next_page": staff.next_page,
     "work_record": staff.record_work,
     "tip_query": tip.query,

@@ -34,3 +34,12 @@ def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
              f"调度表：{link(services, Download('dispatch', unit_id, ctx.today))}\n"
              f"重大隐患清单：{link(services, Download('hazards', unit_id, ctx.today))}")
     return Step.done("\n".join(filter(None, lines)), files)
+
+
+def on_a_computer(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+    """Staff asking for a web back office: there is none; say what works from a computer instead."""
+    return Step.done(
+        "本系统没有网页管理后台，在电脑上可以这样用：\n"
+        "1. 电脑版微信或企业微信里同样和我对话，功能与手机相同；\n"
+        "2. 发送「生成调度表」，把回复里的调度表、重大隐患清单链接在电脑浏览器中打开，即可下载 Excel；\n"
+        "3. 自查记录、隐患台账、举报的完整导出，请管理员在服务器上用 hazardbot export 命令生成。")
