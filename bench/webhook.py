@@ -1,8 +1,8 @@
 """Webhook throughput and latency: the full stack against a bare Flask + wechatpy echo handler.
 
-Both run under the same server in their own processes: gunicorn (gthread, one worker per core, 8 threads
-each: how the bot is deployed, `bot.wsgi:app`) or, with --server waitress, waitress (16 threads, one
-process: what `hazardbot serve` runs). Each message is a WeChat 安全-mode (AES) text message, signed and
+Both run under the same server in their own processes: gunicorn with the deployment's settings
+(`bot/gunicorn_conf.py`: gthread, one worker per core pinned to it, 8 threads each; `--threads` changes
+that) or, with --server waitress, waitress (16 threads, one process: what `hazardbot serve` runs). Each message is a WeChat 安全-mode (AES) text message, signed and
 encrypted as the WeChat server does. The full stack decrypts, dedups, loads the person and the
 conversation, runs the engine (intent recognition, a flow that writes conversation state), records the
 dedup row and answers with an encrypted reply. The echo baseline decrypts, parses and encrypts an echo.

@@ -4,7 +4,8 @@ SQLite lets one connection write at a time. A writer that finds the lock taken r
 handler, which sleeps 1, 2, 5, 10 … 100 ms between tries: under load from several threads or several
 gunicorn workers most of a message's time went to those sleeps, and the tail to the longest of them.
 Here a connection takes a queue ticket just before the statement that opens its write transaction and
-gives it back when the transaction ends, so a waiting writer is woken the moment the lock is free.
+gives it back when the transaction ends: a writer of the same process is woken the moment the lock is
+free, one of another process within a fraction of a millisecond (flock cannot time out, so it polls).
 Reads never queue: WAL lets them run beside the writer.
 
 The ticket is a thread lock (this process) and an flock on a file beside the database (other processes:
@@ -118,7 +119,11 @@ def queued_connection_factory(queue: WriterQueue) -> type[sqlite3.Connection]:
                 self._holder = queue.acquire()
 
         def _done(self) -> None:
-            if self._holder is not None and not self.in_transaction:
+            if not self.in_transaction:
+                self._give_back()
+
+        def _give_back(self) -> None:
+            if self._holder is not None:
                 holder, self._holder = self._holder, None
                 queue.release(holder)
 
@@ -144,9 +149,7 @@ def queued_connection_factory(queue: WriterQueue) -> type[sqlite3.Connection]:
             try:
                 super().close()
             finally:
-                if self._holder is not None:
-                    holder, self._holder = self._holder, None
-                    queue.release(holder)
+                self._give_back()  # closing ends (rolls back) any open transaction
 
     return QueuedConnection
 
