@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu import Recognizer, parse_date  # noqa: E402
+from handlers.nlu import Recognizer, parse_date  # noqa: E402
 
 UTTERANCES = ROOT / "tests" / "data" / "utterances.tsv"
 DATES = ROOT / "tests" / "data" / "dates.tsv"

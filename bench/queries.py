@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.config import parse_config  # noqa: E402
-from handlers.periods import period_of  # noqa: E402
+from storage.config import parse_config  # noqa: E402
+from storage.periods import period_of  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import Enterprise, Unit  # noqa: E402
 from storage.queries import (Scope, count_for, figures, listed_hazards, local_range, overdue_hazards,  # noqa: E402

@@ -25,7 +25,7 @@ import requests  # noqa: E402
 from sqlalchemy import func, select, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.config import parse_config  # noqa: E402
+from storage.config import parse_config  # noqa: E402
 from fake_wechat_api import FakeWeChatAPI  # noqa: E402
 from queries import fresh_pg, generate  # noqa: E402
 from scheduler.delivery import OutboxSender, channel_senders  # noqa: E402

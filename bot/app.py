@@ -14,9 +14,9 @@ from scheduler.delivery import OutboxSender, channel_senders
 from scheduler.outbox import PushWorker, enqueue
 
 from .channels.common import Responder
-from .config import Config, ConfigError, load_config
+from storage.config import Config, ConfigError, load_config
 from .engine import Engine
-from .messages import Incoming
+from handlers.messages import Incoming
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .config import Config, ConfigError, load_config
+from storage.config import Config, ConfigError, load_config
 
 EPILOG = "配置文件：--config FILE，或环境变量 HAZARDBOT_CONFIG，或当前目录的 config.toml；都没有时用内置默认值。"
 
@@ -259,8 +259,8 @@ def cmd_nlu(config: Config, args: argparse.Namespace) -> int:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from .nlu import Recognizer
-    from .nlu.cli import run_cli
+    from handlers.nlu import Recognizer
+    from handlers.nlu.cli import run_cli
 
     today = datetime.now(ZoneInfo(config.campaign.timezone)).date()
     run_cli(sys.stdin, sys.stdout, Recognizer(), today)

@@ -15,12 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
 from handlers.menu import help_text, menu_intent, render_menu
-from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS, command_intent
+from handlers.intents import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS, command_intent
 from storage.domain import ROLE_LABELS
 
-from .conversations import Arrival, Conversations, Slot
-from .dedup import DedupStore, message_key
-from .messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
+from storage.conversations import Arrival, Conversations, Slot
+from storage.dedup import DedupStore, message_key
+from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Engine:
     def handle(self, msg: Incoming) -> list[str]:
         if msg.kind == EVENT and msg.event in SILENT_EVENTS:
             return []
-        key = message_key(self.services.secret, msg)
+        key = message_key(self.services.secret, msg.channel, msg.user_id, msg.msg_key)
         for _ in range(MAX_ATTEMPTS):
             try:
                 # A Core connection, not a Session: most messages need no ORM object (Context.session).

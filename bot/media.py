@@ -59,7 +59,7 @@ Downloader = Callable[[str], bytes]
 
 def channel_downloaders(config, redis_client=None) -> dict[str, Downloader]:  # type: ignore[no-untyped-def]
     """media_id -> bytes for each configured channel (temporary media live 3 days on WeChat's side)."""
-    from .clients import wechat_client, wecom_client
+    from .channels.clients import wechat_client, wecom_client
 
     out: dict[str, Downloader] = {}
     wechat = wechat_client(config, redis_client)

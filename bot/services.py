@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import WalCheckpointer, make_engine, make_session_factory
 
-from .config import Config, ConfigError
+from storage.config import Config, ConfigError
 from .media import channel_downloaders
-from .ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Services:
     secret: bytes
     limiter: RateLimiter
     tz: ZoneInfo
-    nlu: object  # bot.nlu.Recognizer
+    nlu: object  # handlers.nlu.Recognizer
     forms: object  # handlers.forms.catalog.FormCatalog
     downloaders: dict[str, Callable[[str], bytes]]  # channel -> media_id -> bytes
     redis: object | None = None
@@ -64,7 +64,7 @@ def check_selfcheck_config(config: Config, forms: object) -> None:
 def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, nlu: object | None = None) -> Services:
     """`nlu` lets several apps in one process (tests, benchmarks) share one loaded recognizer."""
     if nlu is None:
-        from .nlu import Recognizer  # loads jieba's dictionary: do it once, before any fork
+        from handlers.nlu import Recognizer  # loads jieba's dictionary: do it once, before any fork
 
         nlu = Recognizer()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from .app import create_app, freeze_startup_objects
-from .config import load_config
+from storage.config import load_config
 
 config = load_config()
 app = create_app(config)

@@ -8,16 +8,9 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from bot.messages import Incoming
+from handlers.messages import Incoming
+from storage.conversations import Sender
 from storage.models import Person
-
-
-@dataclass
-class Sender:
-    """Who wrote, as the engine found them: enough for menus and permissions without loading the Person."""
-
-    person_id: int
-    role: str
 
 
 @dataclass

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.messages import TEXT, Incoming
-from bot.ratelimit import limiter_key
+from handlers.messages import TEXT, Incoming
+from storage.ratelimit import limiter_key
 from storage.domain import ROLE_LABELS
 from storage.invites import RedeemError, redeem_invite
 

@@ -9,7 +9,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
-from bot.messages import TEXT, Incoming
+from handlers.messages import TEXT, Incoming
 from scheduler.outbox import enqueue
 from storage.domain import ENTERPRISE_ROLES, record_number_in
 from storage.ledger import CLAIMED, OPEN_STATES, LedgerError, may, next_number, transition

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
-from bot.messages import Incoming
+from handlers.messages import Incoming
 
 from . import hazards, pushes, reminders, reports, staff, tip, tips_staff
 from .base import Context, Flow, Step

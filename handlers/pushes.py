@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.messages import Incoming
+from handlers.messages import Incoming
 from scheduler.delivery import FAILURE_NOTICE
 from scheduler.rules import RULE_LABELS
 from storage.domain import ROLE_LABELS

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.messages import Incoming
+from handlers.messages import Incoming
 from scheduler.rules import OPTIONAL_RULES, RULE_LABELS
 from storage.models import Broadcast, Outbox, ReminderOptOut
 
@@ -46,7 +46,7 @@ def opt_out(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
 
 def broadcast(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     """发布提醒 [日期] 内容 — to the heads of the enterprises in the sender's scope, on that day."""
-    from bot.nlu import parse_date
+    from handlers.nlu import parse_date
 
     assert ctx.person is not None
     body = msg.text.strip().removeprefix("发布提醒").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.downloads import Download, link, table_for
-from bot.messages import Incoming
+from handlers.messages import Incoming
 from storage.domain import cn_day
 
 from .base import Context, Step

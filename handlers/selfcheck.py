@@ -10,14 +10,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.messages import TEXT, Incoming
+from handlers.messages import TEXT, Incoming
 from storage.ledger import next_number, transition
 from storage.models import Enterprise, Hazard, SelfCheckRun
 
 from .base import Context, Step
 from .forms.answers import display
 from .forms.runtime import FormResult, FormRunner
-from .periods import Period, next_period, period_of
+from storage.periods import Period, next_period, period_of
 
 INTRO = "随时可以发送「上一题」「跳过」「暂停」「进度」「帮助」。"
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.messages import Incoming
+from handlers.messages import Incoming
 from storage.models import Unit, WorkRecord
 from storage.queries import (Scope, count_for, figures, listed_hazards, local_range, overdue_hazards, scope_of,
                              unchecked_enterprises)
 
 from .base import Context, Step
-from .periods import period_of
+from storage.periods import period_of
 
 PAGE_SIZE = 8
 PAGER_KEY = "pager"

@@ -13,8 +13,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
-from bot.messages import Incoming
-from bot.ratelimit import limiter_key
+from handlers.messages import Incoming
+from storage.ratelimit import limiter_key
 from storage.models import Enterprise, Tip, TipMessage, TipPhoto
 from storage.tips import find_tip, new_receipt, next_tip_number, receipt_hash, responsible_unit
 

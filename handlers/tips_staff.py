@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.messages import Incoming
+from handlers.messages import Incoming
 from storage.domain import record_number_in
 from storage.ledger import LedgerError, next_number, transition
 from storage.models import Hazard, Tip, TipMessage, TipPhoto

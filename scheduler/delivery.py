@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.exceptions import WeChatClientException
 
-from bot.config import Config
+from storage.config import Config
 from storage.models import Outbox, Person
 
 from .outbox import enqueue
@@ -130,7 +130,7 @@ class WeComSender:
 
 
 def channel_senders(config: Config, redis_client: Any = None) -> dict[str, Any]:
-    from bot.clients import wechat_client, wecom_client
+    from bot.channels.clients import wechat_client, wecom_client
 
     out: dict[str, Any] = {}
     wechat = wechat_client(config, redis_client)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import Config
+from storage.config import Config
 
 
 def _hm(text: str) -> time:

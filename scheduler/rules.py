@@ -12,8 +12,8 @@ from typing import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.config import Config
-from handlers.periods import period_of
+from storage.config import Config
+from storage.periods import period_of
 from storage.domain import ENTERPRISE_ROLES
 from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit
 from storage.queries import IS_OPEN, count_for

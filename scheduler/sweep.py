@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from bot.config import Config
+from storage.config import Config
 from storage.models import Outbox
 
 from .quiet import next_allowed

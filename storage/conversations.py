@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, String, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from handlers.base import Sender
 from storage.models import Conversation, Person, ProcessedMessage
 from storage.prepared import Prepared
 
@@ -47,6 +46,14 @@ _UPDATE = (update(_T).where(_T.c.id == bindparam("row_id"), _T.c.version == bind
            .values(flow=bindparam("new_flow"), state=bindparam("new_state"), version=bindparam("next"),
                    updated_at=bindparam("now")))
 _DELETE = delete(_T).where(_T.c.id == bindparam("row_id"), _T.c.version == bindparam("seen"))
+
+
+@dataclass
+class Sender:
+    """Who wrote, as the arrival statement found them: enough for menus and permissions without loading the Person."""
+
+    person_id: int
+    role: str
 
 
 @dataclass

@@ -14,7 +14,6 @@ from sqlalchemy import Connection, Dialect, bindparam, delete, insert, select
 from storage.models import Conversation, ProcessedMessage
 from storage.prepared import Prepared
 
-from .messages import Incoming
 
 # WeChat retries within ~15 s; keep records long enough for slow networks, then forget them.
 RETENTION = timedelta(minutes=10)
@@ -25,8 +24,8 @@ _RECORD = insert(_T).values(key=bindparam("key"), replies=bindparam("replies"), 
 TIP_DRAFT_RETENTION = timedelta(hours=24)
 
 
-def message_key(secret: bytes, msg: Incoming) -> str:
-    raw = "\x1f".join((msg.channel, msg.user_id, msg.msg_key))
+def message_key(secret: bytes, channel: str, user_id: str, msg_key: str) -> str:
+    raw = "\x1f".join((channel, user_id, msg_key))
     return hmac.new(secret, raw.encode(), hashlib.sha256).hexdigest()
 
 

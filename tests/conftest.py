@@ -15,7 +15,7 @@ TEST_BANKS = Path(__file__).resolve().parent / "data" / "checklists"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests' own helpers (wechat_peer)
 
 from bot.app import create_app  # noqa: E402
-from bot.config import parse_config  # noqa: E402
+from storage.config import parse_config  # noqa: E402
 from bot.services import Services, build_services  # noqa: E402
 from storage.db import migrate  # noqa: E402
 from wechat_peer import AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, WECOM_AES_KEY, WECOM_CORP_ID, WECOM_TOKEN, WeChatPeer, WeComPeer  # noqa: E402
@@ -33,7 +33,7 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def recognizer() -> Any:
-    from bot.nlu import Recognizer
+    from handlers.nlu import Recognizer
 
     return Recognizer()
 

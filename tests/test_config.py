@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import check_channel_keys
-from bot.config import ConfigError, load_config, parse_config
+from storage.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.engine import Engine
-from bot.messages import TEXT, Incoming
+from handlers.messages import TEXT, Incoming
 from conftest import make_config
 from test_staff_queries import utc
 from storage.dispatch import SECTIONS

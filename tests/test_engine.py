@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.engine import Engine
-from bot.messages import IMAGE, TEXT, Incoming
+from handlers.messages import IMAGE, TEXT, Incoming
 
 
 def msg(text: str, user: str = "u1", key: str | None = None, kind: str = TEXT) -> Incoming:
@@ -67,7 +67,7 @@ def test_engine_error_is_answered_politely_and_not_recorded(services, monkeypatc
 
 
 def test_intents_without_a_flow_say_so_honestly(services, registry, invite):
-    from handlers.registry import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS
+    from handlers.intents import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS
 
     engine = Engine(services)
     code = invite("admin")

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.messages import IMAGE, LOCATION, TEXT, Incoming, Location
+from handlers.messages import IMAGE, LOCATION, TEXT, Incoming, Location
 from handlers.forms.definition import load_forms
 from handlers.forms.runtime import FormRunner
 

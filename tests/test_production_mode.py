@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, func, select, text
 
-from bot.config import parse_config
-from bot.messages import TEXT, Incoming
+from storage.config import parse_config
+from handlers.messages import TEXT, Incoming
 from storage.db import migrate
 from storage.models import InviteCode, Person, ProcessedMessage
 
@@ -35,7 +35,7 @@ def test_init_is_idempotent_on_postgresql(pg_url):
 
 def _worker(config_data, barrier, queue, user, msg_key, text_):
     # A separate process: its own services, engine, connection pool and jieba.
-    from bot.config import parse_config as parse
+    from storage.config import parse_config as parse
     from bot.engine import Engine
     from bot.services import build_services
 
@@ -114,7 +114,7 @@ def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url):
 
     import redis
 
-    from bot.clients import wechat_client
+    from bot.channels.clients import wechat_client
     from fake_wechat_api import FakeWeChatAPI
 
     with FakeWeChatAPI() as api:

@@ -225,7 +225,7 @@ def test_two_senders_never_send_the_same_row(env, api):
 
 def say(services, clock, channel, user, text):
     from bot.engine import Engine
-    from bot.messages import TEXT, Incoming
+    from handlers.messages import TEXT, Incoming
 
     return Engine(services).handle(Incoming(channel=channel, user_id=user, msg_key=f"{user}-{text}-{clock.now}",
                                             kind=TEXT, created_at=clock.now, text=text))[0]
@@ -291,11 +291,11 @@ def test_purge_deletes_old_settled_pushes_and_the_sweep_does_not_bring_them_back
 
 
 def test_an_unreachable_token_server_claims_nothing(env, api, monkeypatch):
-    import bot.clients
+    import bot.channels.clients
 
     services, clock, _ = env
     sweep(services, clock)
-    monkeypatch.setattr(bot.clients, "HTTP_TIMEOUT", 0.3)
+    monkeypatch.setattr(bot.channels.clients, "HTTP_TIMEOUT", 0.3)
     api.token_delay = 2.0
     result = deliver(env, api)
     assert (result.sent, result.failed) == (0, 0)
@@ -317,7 +317,7 @@ def test_each_campaign_stage_is_announced_to_every_enterprise_head_on_its_first_
 
 
 def test_bad_campaign_stage_dates_are_refused(tmp_path):
-    from bot.config import ConfigError
+    from storage.config import ConfigError
 
     with pytest.raises(ConfigError, match="phases\\[0\\].start"):
         make_config(tmp_path, campaign={"phases": [{"name": "x", "start": "02-30", "text": "y"}]})
@@ -345,7 +345,7 @@ def test_broadcasts_scheduled_from_the_command_line(env, tmp_path, capsys):
 
 def test_report_day_moves_past_weekends_and_holidays(config):
     assert report_day(config, 2026, 5).isoformat() == "2026-05-18"  # the 16th is a Saturday
-    from bot.config import parse_config
+    from storage.config import parse_config
 
     holiday = parse_config({"scheduler": {"holidays": ["2026-06-16"]}})
     assert report_day(holiday, 2026, 6).isoformat() == "2026-06-17"
@@ -353,7 +353,7 @@ def test_report_day_moves_past_weekends_and_holidays(config):
 
 def test_ack_and_opt_out(env, api):
     from bot.engine import Engine
-    from bot.messages import TEXT, Incoming
+    from handlers.messages import TEXT, Incoming
 
     services, clock, _ = env
     sweep(services, clock)

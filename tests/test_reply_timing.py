@@ -76,7 +76,7 @@ def test_an_engine_faster_than_the_callback_registration_does_not_deadlock():
     from datetime import datetime, timezone
 
     from bot.channels.common import Responder
-    from bot.messages import TEXT, Incoming
+    from handlers.messages import TEXT, Incoming
 
     pushed = []
     responder = Responder(lambda m: [f"re:{m.msg_key}"], lambda m, t: pushed.append(t), timeout=4.0)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.engine import Engine
-from bot.messages import TEXT, Incoming
+from handlers.messages import TEXT, Incoming
 from storage.models import Enterprise, Hazard, Person, SelfCheckRun, Unit
 
 

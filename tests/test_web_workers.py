@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from bot.config import load_config
+from storage.config import load_config
 from bot.services import build_services
 from storage.db import migrate
 from storage.invites import create_invite

@@ -16,7 +16,7 @@ from wechatpy import WeChatClient
 from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.session.memorystorage import MemoryStorage
 
-from .config import Config
+from storage.config import Config
 
 # wechatpy waits forever by default (its token fetch takes no timeout at all); a hung call would hold a
 # push's lease and stall the sender.

@@ -16,7 +16,7 @@ from xml.parsers.expat import ExpatError
 
 from flask import Response, abort
 
-from bot.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming, Location
+from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming, Location
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from bot.messages import IMAGE, LOCATION, TEXT, Incoming, Location
+from handlers.messages import IMAGE, LOCATION, TEXT, Incoming, Location
 
 HELP = ("模拟器命令：/图片 发送一张图片；/位置 纬度 经度 [地点] 发送位置；/退出 结束。"
         "其他文字按微信消息发送。")

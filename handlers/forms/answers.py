@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.messages import IMAGE, LOCATION, TEXT, Incoming
+from handlers.messages import IMAGE, LOCATION, TEXT, Incoming
 
 from .definition import Item, Option
 
@@ -100,7 +100,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) ->
             return Parsed(error=f"太长了（{len(text)} 字），请控制在 {MAX_TEXT} 字以内。")
         return Parsed(text)
     if kind == "date":
-        from bot.nlu import parse_date
+        from handlers.nlu import parse_date
 
         day = parse_date(text, today)
         if day is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.messages import TEXT, Incoming
+from handlers.messages import TEXT, Incoming
 
 from .answers import DONE_WORDS, display, parse_answer
 from .definition import FormDef, Item

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import parse_config
+from storage.config import parse_config
 from handlers.forms.catalog import FormCatalog
 from handlers.forms.definition import validate_directory
 

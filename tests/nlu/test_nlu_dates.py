@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.nlu import Period, parse_date, parse_period
+from handlers.nlu import Period, parse_date, parse_period
 
 DATES = Path(__file__).resolve().parents[1] / "data" / "dates.tsv"
 

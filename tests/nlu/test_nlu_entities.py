@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from bot.nlu import NameIndex, Recognizer
-from bot.nlu.cli import run_cli
-from bot.nlu.entities import INDUSTRY_SYNONYMS
-from bot.nlu.normalize import normalize
+from handlers.nlu import NameIndex, Recognizer
+from handlers.nlu.cli import run_cli
+from handlers.nlu.entities import INDUSTRY_SYNONYMS
+from handlers.nlu.normalize import normalize
 from storage.domain import INDUSTRIES
 
 TODAY = date(2026, 6, 10)
@@ -149,8 +149,8 @@ def test_normalisation():
 
 
 def test_combustible_gas_detector_is_not_town_gas():
-    from bot.nlu.entities import industries
-    from bot.nlu.normalize import normalize
+    from handlers.nlu.entities import industries
+    from handlers.nlu.normalize import normalize
 
     assert "城镇燃气" not in industries(normalize("一号仓库可燃气体报警器损坏"))
     assert industries(normalize("餐馆燃气管道漏气")) == ["城镇燃气"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu import INTENTS, Recognizer
+from handlers.nlu import INTENTS, Recognizer
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 6, 10)
