@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from storage.config import parse_config  # noqa: E402
 from fake_wechat_api import FakeWeChatAPI  # noqa: E402
 from queries import fresh_pg, generate  # noqa: E402
-from scheduler.delivery import OutboxSender, channel_senders  # noqa: E402
+from bot.channels.registry import ChannelRegistry
+from scheduler.delivery import OutboxSender  # noqa: E402
 from scheduler.sweep import run_sweep  # noqa: E402
 from storage.db import make_engine, make_session_factory, migrate  # noqa: E402
 from storage.models import Outbox  # noqa: E402
@@ -80,7 +81,7 @@ def main() -> int:
             s.execute(update(Outbox).where(Outbox.status == "pending", Outbox.id.not_in(keep)).values(status="parked"))
             s.execute(text("UPDATE people SET last_inbound_at = now()"))  # inside the 48-hour window
             pending = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "pending"))
-        sender = OutboxSender(sessions, channel_senders(config), config, lambda: now)
+        sender = OutboxSender(sessions, ChannelRegistry(config).senders(), config, lambda: now)
         t0 = time.perf_counter()
         while sender.deliver_pending(limit=500).sent:
             pass

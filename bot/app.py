@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from scheduler.delivery import OutboxSender, channel_senders
-from scheduler.outbox import PushWorker, enqueue
+from handlers.messages import Incoming
+from scheduler.delivery import OutboxSender, PushWorker
+from storage.config import Config, ConfigError, load_config
+from storage.outbox import enqueue
 
 from .channels.common import Responder
-from storage.config import Config, ConfigError, load_config
 from .engine import Engine
-from handlers.messages import Incoming
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -78,17 +78,16 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.server.max_body_bytes
     engine = Engine(services)
-    sender = OutboxSender(services.sessions, channel_senders(config, services.redis), config, services.clock)
+    sender = OutboxSender(services.sessions, services.channels.senders(), config, services.clock)
     pushes = PushWorker(sender)
     hb = HazardBot(services, engine, Responder(engine.handle, lambda m, t: hb.push(m, t),
                                                 config.server.reply_timeout), pushes)
     app.extensions["hazardbot"] = hb
 
     from . import downloads
-    from .channels import wechat, wecom
 
-    app.register_blueprint(wechat.bp)
-    app.register_blueprint(wecom.bp)
+    for blueprint in services.channels.blueprints():
+        app.register_blueprint(blueprint)
     app.register_blueprint(downloads.bp)
     if config.server.simulator:
         from .channels import web

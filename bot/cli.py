@@ -118,11 +118,12 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     check_channel_keys(config)
     services = _services(config)
     app = create_app(services=services)
-    scheduler = None
+    scheduler = jobs = None
     if config.scheduler.embedded:
-        from scheduler.runner import build_scheduler
+        from scheduler.runner import Jobs, build_scheduler
 
-        scheduler = build_scheduler(services)
+        jobs = Jobs(services, services.channels.senders())
+        scheduler = build_scheduler(jobs)
         scheduler.start()
         print("提醒调度：内嵌运行（每 %d 分钟扫描一次）" % config.scheduler.sweep_minutes)
     host, port = args.host or config.server.host, args.port or config.server.port
@@ -137,16 +138,17 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
     finally:
         app.extensions["hazardbot"].pushes.stop()
-        if scheduler is not None:
-            _shutdown(scheduler)
+        if scheduler is not None and jobs is not None:
+            _shutdown(scheduler, jobs)
     return 0
 
 
 def cmd_scheduler(config: Config, args: argparse.Namespace) -> int:
-    from scheduler.runner import build_scheduler
+    from scheduler.runner import Jobs, build_scheduler
 
     services = _services(config)
-    scheduler = build_scheduler(services, blocking=True)
+    jobs = Jobs(services, services.channels.senders())
+    scheduler = build_scheduler(jobs, blocking=True)
     _stop_on_sigterm()
     print("提醒调度进程已启动（Ctrl+C 退出）", flush=True)
     try:
@@ -154,7 +156,7 @@ def cmd_scheduler(config: Config, args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        _shutdown(scheduler)
+        _shutdown(scheduler, jobs)
     return 0
 
 
@@ -168,11 +170,9 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _shutdown(scheduler) -> None:  # type: ignore[no-untyped-def]
+def _shutdown(scheduler: Any, jobs: Any) -> None:
     """The push in hand is finished and recorded, so a stop leaves no push unsure."""
-    from scheduler.runner import stop_delivering
-
-    stop_delivering()
+    jobs.stop_delivering()
     if scheduler.running:
         scheduler.shutdown(wait=True)
     print("提醒调度已停止", flush=True)

@@ -1,61 +1,24 @@
-"""Download links sent in chat: the dispatch table and the hazard list as Excel files.
-
-WeChat cannot send an Official Account's users a file, so the bot sends a link. The link carries what to
-build (which form, for which unit, up to which day), signed with the deployment's key and valid for
-`server.download_hours`; the file is built when the link is opened, from the records as they are then, so
-nothing is kept on disk. Whoever holds the link can open it until it expires: it is as private as the chat.
-"""
+"""/files/<token>: the files that download links sent in chat name (storage.links), built when opened."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, send_file
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.orm import Session
 
 from storage.dispatch import DispatchTable, dispatch_table
+from storage.links import KINDS, Download, read_download
 from storage.models import Unit
 from storage.queries import Scope
 
 from .exports import HazardFilters, dispatch_sheet, hazard_records, hazard_sheet
 
-SALT = "download"
-KINDS = {"dispatch": "调度表", "hazards": "重大隐患清单"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 bp = Blueprint("downloads", __name__)
-
-
-@dataclass(frozen=True)
-class Download:
-    kind: str  # a key of KINDS
-    unit_id: int | None  # None: every unit (an admin's link)
-    as_of: date
-
-
-def _signer(services: Any) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.secret, salt=SALT)
-
-
-def base_url(services: Any) -> str:
-    server = services.config.server
-    return server.public_url.rstrip("/") if server.public_url else f"http://{server.host}:{server.port}"
-
-
-def link(services: Any, download: Download) -> str:
-    token = _signer(services).dumps([download.kind, download.unit_id, download.as_of.isoformat()])
-    return f"{base_url(services)}/files/{token}"
-
-
-def read(services: Any, token: str) -> Download:
-    """The download a token names; BadSignature (forged, truncated) or SignatureExpired."""
-    kind, unit_id, day = _signer(services).loads(token, max_age=services.config.server.download_hours * 3600)
-    if kind not in KINDS:
-        raise BadSignature("unknown kind")
-    return Download(kind, unit_id, date.fromisoformat(day))
 
 
 def dispatch_title(services: Any) -> str:
@@ -89,7 +52,7 @@ def build(session: Session, services: Any, download: Download) -> tuple[str, byt
 def fetch(token: str):  # type: ignore[no-untyped-def]
     hb = current_app.extensions["hazardbot"]
     try:
-        download = read(hb.services, token)
+        download = read_download(hb.services.secret, hb.services.config.server, token)
     except SignatureExpired:
         abort(410, "链接已过期，请在微信里重新发送「生成调度表」获取新链接。")
     except (BadSignature, ValueError, TypeError):

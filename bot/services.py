@@ -1,21 +1,23 @@
-"""Everything a request needs, built once by the app factory (or the CLI) from the config."""
+"""Everything a message or a job needs, built once per process by the app factory (or the CLI) from the config."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import WalCheckpointer, make_engine, make_session_factory
-
+from handlers.forms.catalog import SHIPPED_CHECKLISTS, FormCatalog
+from handlers.nlu import Recognizer
 from storage.config import Config, ConfigError
-from .media import channel_downloaders
+from storage.db import WalCheckpointer, make_engine, make_session_factory
 from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+
+from .channels.registry import ChannelRegistry, Download
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +28,24 @@ def utc_now() -> datetime:
 
 @dataclass
 class Services:
+    """Satisfies handlers.base.Services (what a conversation may use) and scheduler.runner.JobServices."""
+
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
     secret: bytes
     limiter: RateLimiter
     tz: ZoneInfo
-    nlu: object  # handlers.nlu.Recognizer
-    forms: object  # handlers.forms.catalog.FormCatalog
-    downloaders: dict[str, Callable[[str], bytes]]  # channel -> media_id -> bytes
-    redis: object | None = None
+    nlu: Recognizer
+    forms: FormCatalog
+    channels: ChannelRegistry
+    redis: Any | None = None  # a redis.Redis client when configured
     clock: Callable[[], datetime] = utc_now
     checkpointer: WalCheckpointer | None = None
+    downloaders: dict[str, Download] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.downloaders = self.channels.downloaders()
 
     def now(self) -> datetime:
         """Now, in the campaign's time zone (what people see)."""
@@ -49,27 +57,23 @@ class Services:
         self.engine.dispose()
 
 
-def check_selfcheck_config(config: Config, forms: object) -> None:
+def check_selfcheck_config(config: Config, forms: FormCatalog) -> None:
     """Every bank the config names must exist: a typo would otherwise surface mid-conversation."""
     cfg = config.selfcheck
     for kind in (cfg.high_risk_period, cfg.other_period):
         if kind not in ("month", "quarter"):
             raise ConfigError(f"selfcheck period must be month or quarter, not {kind!r}")
     named = list(cfg.always) + [b for banks in cfg.banks.values() for b in banks]
-    missing = sorted({b for b in named if b not in forms})  # type: ignore[operator]
+    missing = sorted({b for b in named if b not in forms})
     if missing:
         raise ConfigError(f"selfcheck names unknown checklist bank(s): {', '.join(missing)}")
 
 
-def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, nlu: object | None = None) -> Services:
+def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
+                   nlu: Recognizer | None = None) -> Services:
     """`nlu` lets several apps in one process (tests, benchmarks) share one loaded recognizer."""
-    if nlu is None:
-        from handlers.nlu import Recognizer  # loads jieba's dictionary: do it once, before any fork
-
-        nlu = Recognizer()
-
-    from handlers.forms.catalog import SHIPPED_CHECKLISTS, FormCatalog
-
+    # Loads jieba's dictionary: do it once per process, before serving.
+    nlu = nlu or Recognizer()
     forms = FormCatalog(Path(config.selfcheck.checklists_dir) if config.selfcheck.checklists_dir else SHIPPED_CHECKLISTS)
     check_selfcheck_config(config, forms)
     engine = make_engine(config.database.url, echo=config.database.echo, background_checkpoints=True)
@@ -87,6 +91,6 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now, n
         limiter = MemoryRateLimiter()
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
-        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms, downloaders=channel_downloaders(config, redis_client), redis=redis_client,
-        clock=clock, checkpointer=checkpointer,
+        limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms,
+        channels=ChannelRegistry(config, redis_client), redis=redis_client, clock=clock, checkpointer=checkpointer,
     )

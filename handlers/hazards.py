@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from handlers.messages import TEXT, Incoming
-from scheduler.outbox import enqueue
+from storage.outbox import enqueue
 from storage.domain import ENTERPRISE_ROLES, record_number_in
 from storage.ledger import CLAIMED, OPEN_STATES, LedgerError, may, next_number, transition
 from storage.models import Enterprise, Hazard, Person

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from handlers.messages import Incoming
-from scheduler.delivery import FAILURE_NOTICE
-from scheduler.rules import RULE_LABELS
+from storage.outbox import FAILURE_NOTICE, RULE_LABELS
 from storage.domain import ROLE_LABELS
 from storage.models import Outbox, Person
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.messages import Incoming
-from scheduler.rules import OPTIONAL_RULES, RULE_LABELS
+from storage.outbox import OPTIONAL_RULES, RULE_LABELS
 from storage.models import Broadcast, Outbox, ReminderOptOut
 
 from .base import Context, Step

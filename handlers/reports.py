@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.downloads import Download, link, table_for
 from handlers.messages import Incoming
+from storage.dispatch import dispatch_table
 from storage.domain import cn_day
+from storage.links import Download, download_link
 
 from .base import Context, Step
 from .staff import asker_scope
@@ -18,7 +19,7 @@ def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
         return Step.done("您的账号没有所属单位，无法生成调度表。请联系管理员重新发放工作人员邀请码。")
     services = ctx.services
     since = services.config.campaign.start_day
-    table = table_for(ctx.session, services, scope, ctx.today)
+    table = dispatch_table(ctx.session, scope, since, ctx.today, services.tz)
     lines = [note, f"{scope.label} 调度表：{cn_day(since) + '（专项整治开始）' if since else '有记录以来'}至{cn_day(ctx.today)}累计"]
     for title, cells in table.sections:
         computed = [c for c in cells if c.value is not None]
@@ -31,8 +32,8 @@ def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     unit_id = None if scope.everything else scope.unit.id  # type: ignore[union-attr]
     hours = services.config.server.download_hours
     files = (f"下载（Excel，{hours} 小时内有效，按打开时的记录生成）：\n"
-             f"调度表：{link(services, Download('dispatch', unit_id, ctx.today))}\n"
-             f"重大隐患清单：{link(services, Download('hazards', unit_id, ctx.today))}")
+             f"调度表：{download_link(services.secret, services.config.server, Download('dispatch', unit_id, ctx.today))}\n"
+             f"重大隐患清单：{download_link(services.secret, services.config.server, Download('hazards', unit_id, ctx.today))}")
     return Step.done("\n".join(filter(None, lines)), files)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from handlers.messages import Incoming
 from storage.ratelimit import limiter_key
+from storage.media import MediaError, store_clean
 from storage.models import Enterprise, Tip, TipMessage, TipPhoto
 from storage.tips import find_tip, new_receipt, next_tip_number, receipt_hash, responsible_unit
 
@@ -103,8 +104,6 @@ class TipFlow:
         return ctx.session.get(Enterprise, names[best[0]]) if best else None
 
     def _keep_photos(self, ctx: Context, tip: Tip, photos: list[dict[str, Any]]) -> tuple[int, int]:
-        from bot.media import MediaError, store_clean
-
         download = ctx.services.downloaders.get(ctx.channel)
         kept = failed = 0
         for photo in photos:

@@ -1,20 +1,15 @@
-"""Delivering the outbox through WeChat and WeCom, within their rules.
+"""Delivering the outbox through the channels' push APIs, exactly once as far as it can be had.
 
-- Official Account: a customer-service message while the person wrote within 48 hours; otherwise the
-  rule's template message (certified 服务号); 45015 ("response out of time limit") falls back to the template.
-- WeCom: an app message (no 48-hour window), sent with WeCom's duplicate check on.
-- Rate limits (45009, 45011 …) retry with backoff, and so does 45047 (customer-service quota used up) for a
-  rule without a template; 43004 (unsubscribed), 40003 (bad openid),
-  40037 (bad template) and the like fail for good, and the admins are told.
+A row is claimed (pending → sending, with a lease) in its own committed transaction just before its API
+call, and the outcome is written just after it. Two senders never claim the same row (FOR UPDATE SKIP
+LOCKED on PostgreSQL; SQLite has one writer). The access token is fetched before anything is claimed, so a
+sender dying in a slow token fetch leaves nothing half-done. A sender that dies between the claim and the
+outcome leaves a row that may or may not have arrived, and WeChat offers no way to ask. When its lease runs
+out such a row is marked "unsure" and the admins are told, rather than sent a second time — unless its
+channel drops a second copy itself (WeCom's duplicate check), in which case it is simply sent again.
 
-Exactly once, as far as it can be had. A row is claimed (pending → sending, with a lease) in its own
-committed transaction just before its API call, and the outcome is written just after it. Two senders never
-claim the same row (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer). The access token is
-fetched before anything is claimed, so a sender dying in a slow token fetch leaves nothing half-done.
-A sender that dies between the claim and the outcome leaves a row that may or may not have reached WeChat,
-and WeChat offers no way to ask. When its lease runs out such a row is marked "unsure" and the admins are
-told, rather than sent a second time; WeCom rows are the exception, as WeCom's duplicate check drops a
-second copy of the same text within 30 minutes, so those are sent again.
+What each channel's API accepts and what its error codes mean is the channel's business (bot/channels):
+here a channel is a PushChannel, and a refusal is a PushFailed that says whether trying again can help.
 """
 from __future__ import annotations
 
@@ -22,43 +17,23 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Protocol
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
-from wechatpy.exceptions import WeChatClientException
 
 from storage.config import Config
 from storage.models import Outbox, Person
+from storage.outbox import FAILURE_NOTICE, enqueue
 
-from .outbox import enqueue
 from .quiet import in_quiet_hours, next_allowed
 
 log = logging.getLogger(__name__)
 
-WINDOW = timedelta(hours=48)
 MAX_ATTEMPTS = 6
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30),
            timedelta(hours=2))
-KF_QUOTA = 45047  # 20 customer-service messages since the person last wrote
-OUTSIDE_WINDOW = {45015, KF_QUOTA}  # no customer-service message possible now: use the template
-PERMANENT = {43004, 40003, 40037, 43101, 40036, 46004, 60111, 81013, 40031}
-# WeCom drops a message identical to one sent to the same member within this many seconds (its maximum is 4 h).
-WECOM_DUPLICATE_CHECK = 1800
 UNSURE_TEXT = "发送途中发送进程中断，对方可能已经收到；为免重复未自动重发"
-# What the admins read in 「发送失败」: the code stays first, for searching WeChat's documentation.
-ERROR_LABELS = {
-    43004: "对方已取消关注", 40003: "openid 无效（不是本公众号的用户）", 40037: "模板 ID 无效",
-    43101: "对方拒收订阅消息", 40036: "模板 ID 无效", 46004: "企业微信成员不存在", 60111: "企业微信成员不存在",
-    81013: "企业微信成员不在应用可见范围", 40031: "接收人列表无效", 45009: "接口调用超过当日限额",
-    45011: "调用太频繁", 45033: "调用太频繁", 45035: "IP 不在白名单", 45047: "客服消息超过条数限制",
-}
-# The rule of the notice that tells admins about failed pushes; its own failures tell nobody.
-FAILURE_NOTICE = "push_failed"
-
-
-class PermanentFailure(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -73,6 +48,31 @@ class Push:
     template: dict[str, Any]
 
 
+class PushFailed(Exception):
+    """The channel refused a push. `why` is what the admins read (the API's code first, for searching its
+    documentation); `permanent` when trying again cannot help (unsubscribed, bad template …)."""
+
+    def __init__(self, why: str, *, permanent: bool) -> None:
+        super().__init__(why)
+        self.why = why
+        self.permanent = permanent
+
+
+class PushChannel(Protocol):
+    """One channel's way of sending a push."""
+
+    # A copy sent again within this window is dropped by the channel itself, so a push interrupted mid-send
+    # may simply be sent again; None: it may not, a second copy would arrive.
+    resend_window: timedelta | None
+
+    def prepare(self) -> None:
+        """Fetch what sending needs (the access token) before any row is claimed; raises when it cannot."""
+
+    def send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
+        """Send one push; returns how it went out ("kf", "template", "app"); raises PushFailed when refused
+        and any other exception for network trouble (retried with backoff)."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     sent: int
@@ -81,69 +81,8 @@ class Delivery:
     unsure: int = 0
 
 
-def _code(exc: Exception) -> int | None:
-    return getattr(exc, "errcode", None)
-
-
-class WeChatSender:
-    def __init__(self, client: Any, templates: dict[str, str]) -> None:
-        self.client = client
-        self.templates = templates
-
-    def prepare(self) -> None:
-        self.client.access_token  # noqa: B018 - fetches the token now if it is missing or expired
-
-    def send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
-        if last_inbound is not None and now - last_inbound < WINDOW:
-            try:
-                self.client.message.send_text(push.recipient, push.text)
-                return "kf"
-            except WeChatClientException as exc:
-                if _code(exc) not in OUTSIDE_WINDOW:
-                    raise
-                if _code(exc) == KF_QUOTA and not self.templates.get(push.rule):
-                    raise  # retried with backoff: once the person writes again the quota starts afresh
-        template_id = self.templates.get(push.rule)
-        if not template_id:
-            raise PermanentFailure(f"对方超过 48 小时没有发消息，且没有配置模板消息"
-                                   f"（scheduler.templates.{push.rule or '（回复）'}）")
-        fields = push.template or {}
-        data = {"first": {"value": fields.get("title", "提醒")}, "keyword1": {"value": push.text[:200]},
-                "keyword2": {"value": fields.get("deadline", "")}, "remark": {"value": "回复「收到」确认。"}}
-        self.client.message.send_template(push.recipient, template_id, data)
-        return "template"
-
-
-class WeComSender:
-    def __init__(self, client: Any, agent_id: str) -> None:
-        self.client = client
-        self.agent_id = agent_id
-
-    def prepare(self) -> None:
-        self.client.access_token  # noqa: B018 - fetches the token now if it is missing or expired
-
-    def send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
-        self.client.message.send(self.agent_id, push.recipient, msg={
-            "msgtype": "text", "text": {"content": push.text},
-            "enable_duplicate_check": 1, "duplicate_check_interval": WECOM_DUPLICATE_CHECK})
-        return "app"
-
-
-def channel_senders(config: Config, redis_client: Any = None) -> dict[str, Any]:
-    from bot.channels.clients import wechat_client, wecom_client
-
-    out: dict[str, Any] = {}
-    wechat = wechat_client(config, redis_client)
-    if wechat is not None:
-        out["wechat"] = WeChatSender(wechat, config.scheduler.templates)
-    wecom = wecom_client(config, redis_client)
-    if wecom is not None:
-        out["wecom"] = WeComSender(wecom, config.wecom.agent_id)
-    return out
-
-
 class OutboxSender:
-    def __init__(self, sessions: sessionmaker[Session], senders: dict[str, Any], config: Config,
+    def __init__(self, sessions: sessionmaker[Session], senders: Mapping[str, PushChannel], config: Config,
                  clock: Callable[[], datetime]) -> None:
         self._sessions = sessions
         self._senders = senders
@@ -189,13 +128,14 @@ class OutboxSender:
 
     def _settle_abandoned(self, now: datetime) -> list[int]:
         """Rows whose sender died mid-send: WeCom's are sent again (it drops the copy), the rest are unsure."""
-        resend_after = now - timedelta(seconds=WECOM_DUPLICATE_CHECK) + timedelta(minutes=1)
         unsure: list[int] = []
         with self._sessions.begin() as session:
             rows = session.execute(select(Outbox.id, Outbox.channel, Outbox.claimed_at, Outbox.rule).where(
                 Outbox.status == "sending", Outbox.claimed_until < now)).all()
             for row_id, channel, claimed_at, rule in rows:
-                if channel == "wecom" and claimed_at is not None and claimed_at > resend_after:
+                window = getattr(self._senders.get(channel), "resend_window", None)
+                # A minute's margin: the copy must reach the channel well inside its duplicate window.
+                if window is not None and claimed_at is not None and claimed_at > now - window + timedelta(minutes=1):
                     values: dict[str, Any] = {"status": "pending", "claimed_until": None}
                 else:
                     values = {"status": "unsure", "claimed_until": None, "last_error": UNSURE_TEXT}
@@ -203,7 +143,7 @@ class OutboxSender:
                 settled = session.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
                                           .values(**values))
                 # Another sender may have settled it first; only the one that did tells the admins.
-                if settled.rowcount == 1 and values["status"] == "unsure" and rule != FAILURE_NOTICE:
+                if getattr(settled, "rowcount", 0) == 1 and values["status"] == "unsure" and rule != FAILURE_NOTICE:
                     unsure.append(row_id)
         if unsure:
             log.warning("%d pushes were interrupted mid-send and are marked unsure: %s", len(unsure), unsure)
@@ -237,14 +177,10 @@ class OutboxSender:
         # From the commit above until the outcome below is written, a crash leaves this row in doubt.
         try:
             how = self._senders[push.channel].send(push, last, now)
-        except PermanentFailure as exc:
-            return self._fail(push, str(exc)), push.id
-        except WeChatClientException as exc:
-            code = _code(exc)
-            why = f"{code} {ERROR_LABELS.get(code or 0, exc.errmsg)}"
-            if code in PERMANENT:
-                return self._fail(push, why), push.id
-            return self._retry(push, why, now), push.id
+        except PushFailed as exc:
+            if exc.permanent:
+                return self._fail(push, exc.why), push.id
+            return self._retry(push, exc.why, now), push.id
         except Exception as exc:  # network trouble: try again later
             return self._retry(push, f"网络错误 {type(exc).__name__}: {exc}"[:300], now), push.id
         self._settle(push, status="sent", sent_at=now, claimed_until=None,
@@ -302,3 +238,39 @@ def _erased_if_reply(session: Session, row_id: int) -> dict[str, Any]:
     if session.scalar(select(Outbox.reply).where(Outbox.id == row_id)):
         return {"text": "", "recipient": ""}
     return {}
+
+
+class PushWorker:
+    """A background thread that delivers the outbox as soon as something is queued, and retries
+    every `interval` seconds. Started on first use, so tests and CLI commands start no thread."""
+
+    def __init__(self, sender: Any, interval: float = 30.0) -> None:
+        self._sender = sender
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def kick(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="push-worker", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            try:
+                self._sender.deliver_pending()
+            except Exception:
+                log.exception("outbox delivery failed")
+
+    def stop(self) -> None:
+        self._sender.stop()  # the push in hand is finished, the rest wait for the next start
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -15,17 +15,10 @@ from sqlalchemy.orm import Session
 from storage.config import Config
 from storage.periods import period_of
 from storage.domain import ENTERPRISE_ROLES
+from storage.outbox import OPTIONAL_RULES
 from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit
 from storage.queries import IS_OPEN, count_for
 
-RULE_LABELS = {
-    "selfcheck_due": "自查提醒", "hazard_deadline": "整改期限提醒", "hazard_overdue": "逾期提醒",
-    "overdue_escalation": "逾期升级", "listing_progress": "挂牌督办进展", "monthly_report": "调度表报送",
-    "quota_shortfall": "指标提醒", "new_tips": "举报提醒", "year_end": "年终总结", "broadcast": "重点时段提醒",
-    "campaign_phase": "专项整治阶段提醒", "push_failed": "推送异常通知",
-}
-# Legal and campaign deadlines cannot be refused; these can ("退订提醒 X").
-OPTIONAL_RULES = frozenset({"quota_shortfall", "new_tips", "broadcast"})
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from fake_wechat_api import FakeWeChatAPI
-from scheduler.outbox import enqueue
+from storage.outbox import enqueue
 from storage.db import migrate
 from storage.models import Outbox, Person
 

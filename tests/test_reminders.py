@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from bot.services import build_services
 from conftest import Clock, make_config
 from fake_wechat_api import FakeWeChatAPI
-from scheduler.delivery import OutboxSender, channel_senders
+from bot.channels.registry import ChannelRegistry
+from scheduler.delivery import OutboxSender
 from scheduler.rules import report_day
 from scheduler.sweep import run_sweep
 from storage.db import migrate
@@ -128,7 +129,7 @@ def test_nothing_is_queued_before_the_send_hour(env):
 
 def deliver(env, api):
     services, clock, config = env
-    sender = OutboxSender(services.sessions, channel_senders(config), config, clock)
+    sender = OutboxSender(services.sessions, ChannelRegistry(config).senders(), config, clock)
     return sender.deliver_pending()
 
 
@@ -194,7 +195,7 @@ def test_45047_customer_service_quota_uses_the_template_or_waits(env, api):
 def test_quiet_hours_hold_reminders_but_not_replies(env, api):
     services, clock, _ = env
     sweep(services, clock)
-    from scheduler.outbox import enqueue
+    from storage.outbox import enqueue
 
     clock.now = at(2026, 6, 24, 23)
     with services.sessions.begin() as s:
@@ -212,7 +213,7 @@ def test_two_senders_never_send_the_same_row(env, api):
     services, clock, config = env
     sweep(services, clock)
     total = len([r for r in rows(services) if r.status != "dropped"])
-    senders = [OutboxSender(services.sessions, channel_senders(config), config, clock) for _ in range(4)]
+    senders = [OutboxSender(services.sessions, ChannelRegistry(config).senders(), config, clock) for _ in range(4)]
     threads = [threading.Thread(target=s.deliver_pending) for s in senders]
     for t in threads:
         t.start()
@@ -262,7 +263,7 @@ def test_failed_pushes_reach_the_admins_who_list_and_resend_them_in_chat(env, ap
 
 
 def test_a_late_reply_keeps_neither_text_nor_recipient_once_delivered(env, api):
-    from scheduler.outbox import enqueue
+    from storage.outbox import enqueue
 
     services, clock, _ = env
     with services.sessions.begin() as s:
@@ -274,7 +275,7 @@ def test_a_late_reply_keeps_neither_text_nor_recipient_once_delivered(env, api):
 
 
 def test_purge_deletes_old_settled_pushes_and_the_sweep_does_not_bring_them_back(env, api):
-    from scheduler.outbox import enqueue, purge
+    from storage.outbox import enqueue, purge_settled as purge
 
     services, clock, config = env
     sweep(services, clock)

@@ -1,4 +1,5 @@
-"""wechatpy API clients for pushing messages and fetching media, sharing the access token between processes.
+"""wechatpy API clients for pushing messages and fetching media, sharing the access token between processes,
+and what the APIs' error codes mean.
 
 The token is cached in Redis when configured, so every worker and the scheduler use one token instead of
 each fetching its own (a fresh fetch invalidates the previous token after a few minutes).
@@ -13,14 +14,38 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.session.memorystorage import MemoryStorage
 
+from scheduler.delivery import PushFailed
 from storage.config import Config
 
 # wechatpy waits forever by default (its token fetch takes no timeout at all); a hung call would hold a
 # push's lease and stall the sender.
 HTTP_TIMEOUT = 10
+
+# Refusals that trying again cannot cure: unsubscribed, unknown recipient, bad template, not visible to the app.
+PERMANENT = {43004, 40003, 40037, 43101, 40036, 46004, 60111, 81013, 40031}
+# What the admins read in 「发送失败」: the code stays first, for searching WeChat's documentation.
+ERROR_LABELS = {
+    43004: "对方已取消关注", 40003: "openid 无效（不是本公众号的用户）", 40037: "模板 ID 无效",
+    43101: "对方拒收订阅消息", 40036: "模板 ID 无效", 46004: "企业微信成员不存在", 60111: "企业微信成员不存在",
+    81013: "企业微信成员不在应用可见范围", 40031: "接收人列表无效", 45009: "接口调用超过当日限额",
+    45011: "调用太频繁", 45033: "调用太频繁", 45035: "IP 不在白名单", 45047: "客服消息超过条数限制",
+}
+
+
+def error_code(exc: Exception) -> int | None:
+    code = getattr(exc, "errcode", None)
+    return code if isinstance(code, int) else None
+
+
+def refusal(exc: WeChatClientException) -> PushFailed:
+    """An API error as the outbox's sender understands it."""
+    code = error_code(exc)
+    why = f"{code} {ERROR_LABELS.get(code or 0, exc.errmsg)}"
+    return PushFailed(why, permanent=code in PERMANENT)
 
 
 class _TimeoutAdapter(HTTPAdapter):

@@ -5,7 +5,7 @@ from typing import TextIO
 
 from bot.engine import Engine
 from bot.services import Services
-from scheduler.outbox import collect_simulated
+from storage.outbox import collect_simulated
 
 from .simulated import HELP, parse_line
 

@@ -5,7 +5,7 @@ from importlib.resources import files
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from scheduler.outbox import collect_simulated
+from storage.outbox import collect_simulated
 
 from .simulated import HELP, parse_line
 

@@ -1,13 +1,24 @@
-"""WeChat Official Account (公众号) webhook at /wechat, in 明文, 兼容 and 安全 modes."""
+"""WeChat Official Account (公众号): the webhook at /wechat (明文, 兼容 and 安全 modes) and pushes.
+
+Pushes: a customer-service message while the person wrote within 48 hours; otherwise the rule's template
+message (certified 服务号); 45015 ("response out of time limit") falls back to the template, and so does
+45047 (customer-service quota used up) when the rule has one — without one it is retried later.
+"""
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, current_app, request
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
+from scheduler.delivery import Push, PushFailed
+
+from .clients import error_code, refusal
 from .common import PARSE_ERRORS, answer, refuse_dangerous_xml, text_response, to_incoming
 
 bp = Blueprint("wechat", __name__)
@@ -71,3 +82,47 @@ def receive():
         return crypto.encrypt_message(reply, nonce, timestamp) if crypto is not None else reply
 
     return answer(current_app.extensions["hazardbot"], incoming, render)
+
+
+WINDOW = timedelta(hours=48)  # customer-service messages only within 48 h of the person's last message
+KF_QUOTA = 45047  # 20 customer-service messages since the person last wrote
+OUTSIDE_WINDOW = {45015, KF_QUOTA}  # no customer-service message possible now: use the template
+
+
+class WeChatPushes:
+    """Sends outbox rows through the Official Account's APIs."""
+
+    resend_window = None  # WeChat has no duplicate check: an interrupted push is never sent again
+
+    def __init__(self, client: Any, templates: dict[str, str]) -> None:
+        self.client = client
+        self.templates = templates
+
+    def prepare(self) -> None:
+        self.client.access_token  # noqa: B018 - fetches the token now if it is missing or expired
+
+    def send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
+        try:
+            return self._send(push, last_inbound, now)
+        except WeChatClientException as exc:
+            raise refusal(exc) from exc
+
+    def _send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
+        if last_inbound is not None and now - last_inbound < WINDOW:
+            try:
+                self.client.message.send_text(push.recipient, push.text)
+                return "kf"
+            except WeChatClientException as exc:
+                if error_code(exc) not in OUTSIDE_WINDOW:
+                    raise
+                if error_code(exc) == KF_QUOTA and not self.templates.get(push.rule):
+                    raise  # retried with backoff: once the person writes again the quota starts afresh
+        template_id = self.templates.get(push.rule)
+        if not template_id:
+            raise PushFailed(f"对方超过 48 小时没有发消息，且没有配置模板消息"
+                             f"（scheduler.templates.{push.rule or '（回复）'}）", permanent=True)
+        fields = push.template or {}
+        data = {"first": {"value": fields.get("title", "提醒")}, "keyword1": {"value": push.text[:200]},
+                "keyword2": {"value": fields.get("deadline", "")}, "remark": {"value": "回复「收到」确认。"}}
+        self.client.message.send_template(push.recipient, template_id, data)
+        return "template"

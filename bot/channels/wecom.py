@@ -1,13 +1,22 @@
-"""WeCom (企业微信) self-built app webhook at /wecom; WeCom always encrypts."""
+"""WeCom (企业微信) self-built app: the webhook at /wecom (WeCom always encrypts) and app-message pushes.
+
+Pushes go out with WeCom's duplicate check on, so an interrupted one can simply be sent again.
+"""
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, current_app, request
 from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.replies import TextReply
-from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 
+from scheduler.delivery import Push
+
+from .clients import refusal
 from .common import PARSE_ERRORS, answer, refuse_dangerous_xml, text_response, to_incoming
 
 bp = Blueprint("wecom", __name__)
@@ -61,3 +70,29 @@ def receive():
         current_app.extensions["hazardbot"], incoming,
         lambda text: crypto.encrypt_message(TextReply(message=message, content=text).render(), nonce, timestamp),
     )
+
+
+# WeCom drops a message identical to one sent to the same member within this many seconds (its maximum is 4 h).
+DUPLICATE_CHECK = 1800
+
+
+class WeComPushes:
+    """Sends outbox rows as messages of the self-built app."""
+
+    resend_window = timedelta(seconds=DUPLICATE_CHECK)
+
+    def __init__(self, client: Any, agent_id: str) -> None:
+        self.client = client
+        self.agent_id = agent_id
+
+    def prepare(self) -> None:
+        self.client.access_token  # noqa: B018 - fetches the token now if it is missing or expired
+
+    def send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
+        try:
+            self.client.message.send(self.agent_id, push.recipient, msg={
+                "msgtype": "text", "text": {"content": push.text},
+                "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK})
+        except WeChatClientException as exc:
+            raise refusal(exc) from exc
+        return "app"

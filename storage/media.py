@@ -10,7 +10,6 @@ import io
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -52,26 +51,3 @@ def store_clean(instance: Path, folder: str, data: bytes) -> StoredPhoto:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(clean)
     return StoredPhoto(f"media/{name}", hashlib.sha256(clean).hexdigest())
-
-
-Downloader = Callable[[str], bytes]
-
-
-def channel_downloaders(config, redis_client=None) -> dict[str, Downloader]:  # type: ignore[no-untyped-def]
-    """media_id -> bytes for each configured channel (temporary media live 3 days on WeChat's side)."""
-    from .channels.clients import wechat_client, wecom_client
-
-    out: dict[str, Downloader] = {}
-    wechat = wechat_client(config, redis_client)
-    if wechat is not None:
-        out["wechat"] = lambda media_id: _content(wechat.media.download(media_id))
-    wecom = wecom_client(config, redis_client)
-    if wecom is not None:
-        out["wecom"] = lambda media_id: _content(wecom.media.download(media_id))
-    return out
-
-
-def _content(response) -> bytes:  # type: ignore[no-untyped-def]
-    if "json" in response.headers.get("Content-Type", ""):
-        raise MediaError(f"微信接口返回错误：{response.text[:100]}")
-    return response.content

@@ -1,0 +1,47 @@
+"""What is kept how long, and the deletes that make it so. The scheduler runs them every few minutes
+(scheduler/runner.py), so each limit below holds within those minutes even when nobody writes to the bot.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from .models import Conversation, ProcessedMessage
+from .outbox import purge_settled
+
+# WeChat retries a message for about 15 s; a retry after this long is a new message to us.
+DEDUP_RETENTION = timedelta(minutes=10)
+# A tip typed halfway and abandoned must not stay tied to its sender for long.
+TIP_DRAFT_RETENTION = timedelta(hours=24)
+TIP_FLOW = "tip_submit"
+
+
+@dataclass(frozen=True)
+class Swept:
+    dedup_records: int
+    tip_drafts: int
+    settled_pushes: int
+
+    def __bool__(self) -> bool:
+        return bool(self.dedup_records or self.tip_drafts or self.settled_pushes)
+
+
+def purge_dedup_records(session: Session, now: datetime) -> int:
+    table = ProcessedMessage.__table__
+    result = session.execute(delete(table).where(table.c.created_at < now - DEDUP_RETENTION))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_abandoned_tip_drafts(session: Session, now: datetime) -> int:
+    table = Conversation.__table__
+    result = session.execute(delete(table).where(table.c.flow == TIP_FLOW,
+                                                 table.c.updated_at < now - TIP_DRAFT_RETENTION))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def housekeeping(session: Session, now: datetime, outbox_keep_days: int) -> Swept:
+    return Swept(purge_dedup_records(session, now), purge_abandoned_tip_drafts(session, now),
+                 purge_settled(session, now, outbox_keep_days))

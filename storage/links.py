@@ -1,0 +1,45 @@
+"""Links sent in chat to files built on demand: the dispatch table and the hazard list as Excel files.
+
+WeChat cannot send an Official Account's users a file, so the bot sends a link. The link carries what to
+build (which form, for which unit, up to which day), signed with the deployment's key and valid for
+`server.download_hours`; the file is built when the link is opened (bot/downloads.py), from the records as
+they are then, so nothing is kept on disk. Whoever holds the link can open it until it expires: it is as
+private as the chat.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .config import ServerConfig
+
+SALT = "download"
+KINDS = {"dispatch": "调度表", "hazards": "重大隐患清单"}
+
+
+@dataclass(frozen=True)
+class Download:
+    kind: str  # a key of KINDS
+    unit_id: int | None  # None: every unit (an admin's link)
+    as_of: date
+
+
+def base_url(server: ServerConfig) -> str:
+    """Where people's phones reach this server; without `public_url`, only this machine can open it."""
+    return server.public_url.rstrip("/") if server.public_url else f"http://{server.host}:{server.port}"
+
+
+def download_link(secret: bytes, server: ServerConfig, download: Download) -> str:
+    token = URLSafeTimedSerializer(secret, salt=SALT).dumps(
+        [download.kind, download.unit_id, download.as_of.isoformat()])
+    return f"{base_url(server)}/files/{token}"
+
+
+def read_download(secret: bytes, server: ServerConfig, token: str) -> Download:
+    """The download a token names; raises BadSignature (forged, truncated) or SignatureExpired."""
+    kind, unit_id, day = URLSafeTimedSerializer(secret, salt=SALT).loads(token, max_age=server.download_hours * 3600)
+    if kind not in KINDS:
+        raise BadSignature("unknown kind")
+    return Download(kind, unit_id, date.fromisoformat(day))
