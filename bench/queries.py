@@ -30,7 +30,10 @@ from storage.config import parse_config  # noqa: E402
 from storage.periods import period_of  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import Enterprise, Unit  # noqa: E402
-from storage.queries import (Scope, count_for, figures, listed_hazards, local_range, overdue_hazards,  # noqa: E402
+from storage.periods import local_range  # noqa: E402
+from storage.quotas import count_for  # noqa: E402
+from storage.scope import Scope  # noqa: E402
+from storage.queries import (figures, listed_hazards, overdue_hazards,  # noqa: E402
                              unchecked_enterprises)
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -392,7 +392,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
 def _dispatch_table(session: Any, services: Any, args: argparse.Namespace) -> Any:
     from datetime import date
 
-    from storage.queries import Scope
+    from storage.scope import Scope
 
     from .downloads import table_for
     from .exports import ExportError

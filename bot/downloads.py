@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage.dispatch import DispatchTable, dispatch_table
 from storage.links import KINDS, Download, read_download
 from storage.models import Unit
-from storage.queries import Scope
+from storage.scope import Scope
 
 from .exports import HazardFilters, dispatch_sheet, hazard_records, hazard_sheet
 

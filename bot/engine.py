@@ -1,11 +1,20 @@
 """The engine: one incoming message in, the replies out, in one transaction.
 
-dedup -> load the person and their conversation -> active flow first, else the intent -> save.
+dedup -> load the person and their conversation -> the open flow first, else a new request -> save.
+
+What works the same everywhere lives here, so that a person learns it once:
+- 菜单 shows the person's menu; inside a flow the flow is kept, and 继续 picks it up again.
+- Inside a flow's numbered list or free-text question: 取消 leaves, 返回 goes back one question, 帮助 asks
+  it again with what can be answered. (Forms answer these words themselves, question by question.)
+- A reply a numbered list cannot use may be a new request ("逾期隐患" inside a picker): it is answered.
+- Outside a flow: a number picks from the numbered choices just shown (or the menu), then commands with
+  arguments, then the recogniser.
 """
 from __future__ import annotations
 
 import logging
 from copy import deepcopy
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,13 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
-from handlers.menu import help_text, menu_intent, render_menu
-from handlers.intents import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS, command_intent
-from storage.domain import ROLE_LABELS
-
+from handlers.conversation import asked, command_word, go_back, number_in
+from handlers.intents import BY_NAME, Intent, command_intent, help_text, menu_intent, menu_items, render_menu
+from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
-from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
+from storage.domain import ROLE_LABELS
+
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -34,12 +43,19 @@ KIND_NAMES = {"voice": "语音", "video": "视频", "shortvideo": "小视频", "
 REDACTED_TEXT = "（这条回复含举报查询码，为保护举报人不再重复显示。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
 BUSY_TEXT = "系统正忙，请稍后再发一次。"
-# Digits answer the numbered menu shown last; kept in the conversation outside any flow.
+# Outside any flow the conversation keeps, for the next message only: the numbered choices just shown
+# (CHOICES_KEY) or a pager; and, until it is picked up or replaced, a flow the person left for the menu.
 CHOICES_KEY = "choices"
+SUSPENDED_KEY = "suspended"
 MAX_ATTEMPTS = 3
+# A reply a numbered list cannot use is taken as a new request only when the recogniser is this sure.
+STRONG = 0.6
+NOT_A_NEW_REQUEST = frozenset({"unknown", "reminder_ack", "menu"})
 # WeChat's 48-hour customer-service window is what last_inbound_at is for: a minute's staleness does not
 # matter, and writing the person's row on every message would.
 INBOUND_RESOLUTION = timedelta(minutes=1)
+LIST_HELP = "回复序号选择；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
+TEXT_HELP = "请直接回复文字；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
 
 
 class Engine:
@@ -98,101 +114,157 @@ class Engine:
         if msg.kind == UNSUPPORTED:
             return [UNSUPPORTED_TEXT.format(kind=KIND_NAMES.get(msg.raw_type, "这类"))]
         if conv.flow:
-            flow = FLOWS.get(conv.flow)
-            if flow is not None:
-                step = flow.resume(ctx, deepcopy(conv.state), msg)
-                self._save(ctx, conv, flow.name, step)
-                return step.replies
+            intent = BY_NAME.get(conv.flow)
+            if intent is not None and intent.flow is not None:
+                return self._in_flow(ctx, conv, intent, msg)
             self._save(ctx, conv, None, Step.done())  # a flow this version no longer has
         if msg.kind in (IMAGE, LOCATION):
             what = "图片" if msg.kind == IMAGE else "位置"
             return [f"收到{what}。{what}需要在上报隐患、整改进展或举报的过程中发送，才会附到记录上。\n"
                     + render_menu(ctx.role)]
-        return self._from_text(ctx, conv, msg)
+        return self._new_request(ctx, conv, msg)
 
-    def _from_text(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
+    # -- inside a flow -------------------------------------------------------------------------
+
+    def _in_flow(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming) -> list[str]:
+        assert intent.flow is not None
+        state = deepcopy(conv.state)
+        word = command_word(msg.text) if msg.kind == TEXT else None
+        if word == "menu":
+            return self._suspend(ctx, conv, intent, state)
+        question = asked(state)
+        kind = question.get("kind", "form")
+        if kind != "form" and word is not None:
+            fallback = self._fallback(word, intent, state, question)
+            if fallback is not None:
+                return self._save(ctx, conv, intent.name, fallback)
+        step = intent.flow.resume(ctx, state, msg)
+        if step.unmatched and kind == "choice" and msg.kind == TEXT:
+            new = self._strong_request(ctx, msg.text)
+            if new is not None and new.name != intent.name:
+                self._save(ctx, conv, None, Step.done())
+                return self._start(ctx, conv, new, msg, {"memo": {}})
+        return self._save(ctx, conv, intent.name, step)
+
+    def _fallback(self, word: str, intent: Intent, state: dict[str, Any], question: dict[str, Any]) -> Step | None:
+        """取消, 返回, 帮助 and 继续 in a flow's list or free-text question: the same in every flow."""
+        if word == "cancel":
+            return Step([f"已退出「{intent.label}」。"], menu=True)
+        if word == "back":
+            return go_back(state) or Step([f"已退出「{intent.label}」。"], menu=True)
+        if word in ("help", "resume"):
+            footer = LIST_HELP if question["kind"] == "choice" else TEXT_HELP
+            return Step.stay(state, question["prompt"] + ("\n" + footer if word == "help" else ""))
+        return None
+
+    def _suspend(self, ctx: Context, conv: Slot, intent: Intent, state: dict[str, Any]) -> list[str]:
+        """菜单 inside a flow: the menu, with the flow kept for 继续."""
+        memo = {SUSPENDED_KEY: {"flow": intent.name, "state": state},
+                CHOICES_KEY: [it.name for it in menu_items(ctx.role)]}
+        self._save(ctx, conv, None, Step.stay(memo))
+        return [f"「{intent.label}」先放一放，回复「继续」接着办。\n" + help_text(ctx)]
+
+    def _strong_request(self, ctx: Context, text: str) -> Intent | None:
+        command = command_intent(text, ctx.role)
+        if command is not None:
+            return command if command.allows(ctx.role) else None
+        result = self.services.nlu.recognize(text, today=ctx.today)
+        intent = BY_NAME.get(result.intent)
+        if (intent is None or intent.name in NOT_A_NEW_REQUEST or result.ambiguous or result.confidence < STRONG
+                or not intent.allows(ctx.role)):
+            return None
+        return intent
+
+    # -- a new request -------------------------------------------------------------------------
+
+    def _new_request(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         text = msg.text.strip()
-        # What the last one-shot answer left (a numbered choice, a pager) is good for this message only.
         memo: dict[str, Any] = deepcopy(conv.state) if conv.state else {}
-        if memo:
-            self._save(ctx, conv, None, Step.done())
+        suspended = memo.get(SUSPENDED_KEY)
+        if suspended and command_word(text) == "resume":
+            return self._resume_suspended(ctx, conv, suspended, msg)
         if not text:
-            return [help_text(ctx.person)]
+            return [help_text(ctx)]
         choices: list[str] = list(memo.get(CHOICES_KEY, []))
-        intent = _pick(choices, text) if choices else None
+        n = number_in(text, len(choices)) if choices else None
+        intent = BY_NAME.get(choices[n - 1]) if n is not None else None
         intent = intent or menu_intent(ctx.role, text) or command_intent(text, ctx.role)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:
             result = self.services.nlu.recognize(text, today=ctx.today)
             args["nlu"] = result
-            allowed = [name for name, _ in result.candidates if self._allowed(ctx, name)]
+            allowed = [name for name, _ in result.candidates if name in BY_NAME and BY_NAME[name].allows(ctx.role)]
             if result.ambiguous and len(allowed) >= 2:
                 options = allowed[:3]
-                self._save(ctx, conv, None, Step.stay({CHOICES_KEY: options}))
+                self._save(ctx, conv, None, Step.stay({**_kept(memo), CHOICES_KEY: options}))
                 lines = ["您是想办哪一件？请回复序号："]
-                lines += [f"{i}. {INTENT_LABELS[name]}" for i, name in enumerate(options, 1)]
+                lines += [f"{i}. {BY_NAME[name].label}" for i, name in enumerate(options, 1)]
                 return ["\n".join(lines)]
-            intent = result.intent
+            intent = BY_NAME.get(result.intent)
+        if intent is None:
+            self._keep_memo(ctx, conv, memo)
+            return ["没太明白您的意思。\n" + render_menu(ctx.role)]
         return self._start(ctx, conv, intent, msg, args)
+
+    def _resume_suspended(self, ctx: Context, conv: Slot, suspended: dict[str, Any], msg: Incoming) -> list[str]:
+        intent = BY_NAME.get(suspended["flow"])
+        if intent is None or intent.flow is None:
+            self._save(ctx, conv, None, Step.done())
+            return [help_text(ctx)]
+        state = suspended["state"]
+        question = asked(state)
+        if question.get("kind", "form") != "form":
+            return self._save(ctx, conv, intent.name, Step.stay(state, question["prompt"]))
+        return self._save(ctx, conv, intent.name, intent.flow.resume(ctx, state, msg))
 
     def _event(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         if msg.event == "subscribe":
-            return ["欢迎使用隐患排查整治助手。\n" + help_text(ctx.person)]
+            return ["欢迎使用隐患排查整治助手。\n" + help_text(ctx)]
         if msg.event == "click":
-            intent = msg.event_key.lower().removeprefix("hb_")
-            if intent in INTENT_ROLES:
-                return self._start(ctx, conv, intent, msg, {})
-            return [help_text(ctx.person)]
+            intent = BY_NAME.get(msg.event_key.lower().removeprefix("hb_"))
+            if intent is not None:
+                return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": {}})
+            return [help_text(ctx)]
         return []
 
-    def _start(self, ctx: Context, conv: Slot, intent: str, msg: Incoming,
-               args: dict[str, Any]) -> list[str]:
-        if intent == "menu":
-            return [help_text(ctx.person)]
-        if intent not in INTENT_ROLES:  # unknown
-            return ["没太明白您的意思。\n" + render_menu(ctx.role)]
-        roles = INTENT_ROLES[intent]
-        label = INTENT_LABELS[intent]
-        if roles is not None and ctx.sender is None:
-            return [f"「{label}」需要先绑定身份。请发送「绑定 邀请码」，邀请码向镇街或部门工作人员索取。\n"
-                    + render_menu(None)]
-        if roles is not None and ctx.role not in roles:
-            return [f"「{label}」不是{ROLE_LABELS[ctx.role or '']}可以办理的事项。\n" + render_menu(ctx.role)]
-        if intent in ONE_SHOTS:
-            step = ONE_SHOTS[intent](ctx, msg, args)
-            self._save(ctx, conv, None, step)
-            return step.replies
-        flow = FLOWS.get(intent)
-        if flow is None:
-            return [f"「{label}」功能暂未开通，开通后会在这里直接办理。\n" + render_menu(ctx.role)]
-        step = flow.start(ctx, msg if msg.kind == TEXT else _blank(msg), args)
-        self._save(ctx, conv, flow.name, step)
-        return step.replies
+    def _start(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, args: dict[str, Any]) -> list[str]:
+        if not intent.allows(ctx.role):
+            self._keep_memo(ctx, conv, args.get("memo") or {})
+            if ctx.sender is None:
+                return [f"「{intent.label}」需要先绑定身份。请发送「绑定 邀请码」，邀请码向镇街或部门工作人员索取。\n"
+                        + render_menu(None)]
+            return [f"「{intent.label}」不是{ROLE_LABELS[ctx.role or '']}可以办理的事项。\n" + render_menu(ctx.role)]
+        if intent.answer is not None:
+            step = intent.answer(ctx, msg, args)
+            kept = _kept(args.get("memo") or {})
+            if kept and step.state is None and not step.forget:
+                step = replace(step, state=kept)
+            elif kept and step.state is not None:
+                step = replace(step, state={**kept, **step.state})
+            return self._save(ctx, conv, None, step)
+        assert intent.flow is not None
+        step = intent.flow.start(ctx, msg if msg.kind == TEXT else replace(msg, text=""), args)
+        return self._save(ctx, conv, intent.name, step)
 
-    def _allowed(self, ctx: Context, intent: str) -> bool:
-        if intent not in INTENT_ROLES:
-            return False
-        roles = INTENT_ROLES[intent]
-        return roles is None or ctx.role in roles
+    def _keep_memo(self, ctx: Context, conv: Slot, memo: dict[str, Any]) -> None:
+        """The numbered choices were good for one message; a suspended flow stays until picked up or replaced."""
+        kept = _kept(memo)
+        self._save(ctx, conv, None, Step.stay(kept) if kept else Step.done())
 
-    def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step) -> None:
+    def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step) -> list[str]:
         state = step.state
         if step.forget or (state is None and not conv.exists):
             self.conversations.forget(ctx.connection, conv)
-            return
-        self.conversations.save(ctx.connection, conv, flow if state is not None else None, state or {},
-                                self.services.clock())
+        else:
+            self.conversations.save(ctx.connection, conv, flow if state is not None else None, state or {},
+                                    self.services.clock())
+        replies = list(step.replies)
+        if step.menu:
+            menu = render_menu(ctx.role)
+            replies = replies[:-1] + [replies[-1] + "\n" + menu] if replies else [menu]
+        return replies
 
 
-def _pick(choices: list[str], text: str) -> str | None:
-    digits = text.rstrip(".、。")
-    if digits.isdecimal() and 1 <= int(digits) <= len(choices):
-        return choices[int(digits) - 1]
-    return None
-
-
-def _blank(msg: Incoming) -> Incoming:
-    """A menu click starts a flow as if nothing had been typed."""
-    from dataclasses import replace
-
-    return replace(msg, text="")
+def _kept(memo: dict[str, Any]) -> dict[str, Any]:
+    """What of the memo outlives the next message: a flow left for the menu."""
+    return {SUSPENDED_KEY: memo[SUSPENDED_KEY]} if memo.get(SUSPENDED_KEY) else {}

@@ -154,7 +154,7 @@ class HazardFilters:
 def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> list[dict[str, Any]]:
     from storage.ledger import DRAFT
     from storage.models import Hazard, HazardEvent
-    from storage.queries import local_range
+    from storage.periods import local_range
 
     query = select(Hazard).join(Enterprise, Hazard.enterprise_id == Enterprise.id).where(Hazard.status != DRAFT)
     if filters.level:

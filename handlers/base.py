@@ -1,16 +1,39 @@
-"""What a handler sees and returns. Handlers never touch Flask or WeChat XML."""
+"""What a handler sees and returns. Handlers never touch Flask or WeChat XML.
+
+`Services` is the seam between the conversations and the app: what a handler may use of the process's
+services, typed. The app's bot.services.Services satisfies it; a test can hand in anything that does.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Callable, Mapping, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from handlers.messages import Incoming
+from storage.config import Config
 from storage.conversations import Sender
 from storage.models import Person
+from storage.ratelimit import RateLimiter
+
+from .forms.catalog import FormCatalog
+from .messages import Incoming
+from .nlu import Recognizer
+
+
+class Services(Protocol):
+    config: Config
+    secret: bytes  # the deployment's key: keyed hashes, signed links
+    limiter: RateLimiter
+    tz: ZoneInfo
+    nlu: Recognizer
+    forms: FormCatalog
+    downloaders: Mapping[str, Callable[[str], bytes]]  # channel -> media_id -> the file's bytes
+    clock: Callable[[], datetime]
+
+    def now(self) -> datetime: ...
 
 
 @dataclass
@@ -20,7 +43,7 @@ class Context:
     user_id: str
     sender: Sender | None  # None: an unbound visitor
     now: datetime  # aware, in the campaign's time zone
-    services: Any  # bot.services.Services; Any keeps handlers importable without the app
+    services: Services
     # Set when a reply must not outlive WeChat's retry window in the dedup record (a receipt code).
     sensitive: bool = False
     _person: Person | None = field(default=None, repr=False)
@@ -54,6 +77,13 @@ class Context:
         self._person = person
         self.sender = Sender(person.id, person.role)
 
+    def me(self) -> Person:
+        """The sender's Person, for a handler only bound people reach (the intent table's roles say so)."""
+        person = self.person
+        if person is None:
+            raise LookupError("a handler for bound people was reached by a visitor")
+        return person
+
     @property
     def today(self) -> date:
         return self.now.date()
@@ -65,12 +95,17 @@ class Context:
 
 @dataclass
 class Step:
-    """One turn of a flow: the replies, and the state to keep (None: the flow is over)."""
+    """One turn of a conversation: the replies, and the state to keep (None: the flow is over)."""
 
     replies: list[str] = field(default_factory=list)
     state: dict[str, Any] | None = None
     # Delete the conversation row itself when the flow ends: nothing may tie the sender to a tip.
     forget: bool = False
+    # The flow could not use this reply (not one of the listed choices): the engine may answer it as a new
+    # request instead ("逾期隐患" typed inside a picker); otherwise the replies (a re-prompt) go out.
+    unmatched: bool = False
+    # End the reply with the person's numbered menu (the engine renders it from the intent table).
+    menu: bool = False
 
     @classmethod
     def done(cls, *replies: str) -> "Step":
@@ -82,10 +117,13 @@ class Step:
 
 
 class Flow(Protocol):
-    """A conversation with explicit states (kept in `state["step"]`)."""
+    """A conversation with named states (kept in the state under "at"); see handlers.conversation."""
 
     name: str
 
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step: ...
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step: ...
+
+
+OneShot = Callable[[Context, Incoming, dict[str, Any]], Step]

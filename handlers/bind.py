@@ -13,7 +13,6 @@ from storage.domain import ROLE_LABELS
 from storage.invites import RedeemError, redeem_invite
 
 from .base import Context, Step
-from .menu import render_menu
 
 _PREFIX = re.compile(r"^\s*(绑定|綁定|邀请码|bind)\s*[:：]?\s*", re.IGNORECASE)
 _CANCEL = {"取消", "退出", "算了", "不绑了"}
@@ -38,7 +37,7 @@ class BindFlow:
             return Step.stay(state, "这里需要文字形式的邀请码。\n" + ASK)
         text = msg.text.strip()
         if text in _CANCEL:
-            return Step.done("已取消绑定。\n" + render_menu(ctx.role))
+            return Step(["已取消绑定。"], menu=True)
         if text in {"帮助", "菜单", "?", "？"}:
             return Step.stay(state, "邀请码由镇街或部门工作人员生成，只能使用一次，7 天内有效。\n" + ASK)
         return self._try(ctx, strip_prefix(text), state)
@@ -65,6 +64,4 @@ class BindFlow:
         ctx.person = person
         place = person.enterprise.name if person.enterprise else (person.unit.name if person.unit else "")
         head = "已更换绑定" if result.rebound else "绑定成功"
-        return Step.done(
-            f"{head}：{place + ' ' if place else ''}{ROLE_LABELS[person.role]}。\n" + render_menu(person.role)
-        )
+        return Step([f"{head}：{place + ' ' if place else ''}{ROLE_LABELS[person.role]}。"], menu=True)

@@ -1,109 +1,128 @@
 """The hazard ledger in chat: report (上报隐患), progress (整改进展), verify and close (核查/销号), and
-supervised listing (挂牌督办). Every transition goes through storage.ledger, which keeps the history."""
+supervised listing (挂牌督办). The rules are storage's: registering (storage.hazards), the transitions and who
+may make them (storage.ledger), scope (storage.scope). These flows ask and format."""
 from __future__ import annotations
 
-from copy import deepcopy
 from datetime import timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
-from handlers.messages import TEXT, Incoming
-from storage.outbox import enqueue
-from storage.domain import ENTERPRISE_ROLES, record_number_in
-from storage.ledger import CLAIMED, OPEN_STATES, LedgerError, may, next_number, transition
+from storage.domain import CLAIMED, ENTERPRISE_ROLES, MAJOR, OPEN_STATES, record_number_in
+from storage.hazards import FiveMeasures, FixedOnSpot, apply, describe, register
+from storage.ledger import LedgerError, allowed_from, may
 from storage.models import Enterprise, Hazard, Person
-from storage.queries import scope_of
+from storage.outbox import enqueue
+from storage.scope import scope_of
 
 from .base import Context, Step
+from .conversation import Option, ask, numbered, pick
 from .forms.runtime import FormRunner
+from .messages import IMAGE, TEXT, Incoming
+
 
 def hazard_number_in(text: str) -> str | None:
     found = record_number_in("YH", text)
     return found[0] if found else None
 
 
-def describe(hz: Hazard) -> str:
-    due = f"，期限 {hz.deadline}" if hz.deadline else ""
-    listed = f"，{hz.supervision_level}挂牌督办（{hz.progress_due} 前须有实质进展）" if hz.supervision_level else ""
-    return f"{hz.number} {hz.enterprise.name}【{hz.level}】{hz.description}（{hz.status}{due}{listed}）"
+def five_measures(answers: dict[str, Any]) -> FixedOnSpot | FiveMeasures:
+    """The follow-up answers of a report or a self-check finding, as the ledger takes them."""
+    if answers.get("fix") == "now":
+        return FixedOnSpot(answers.get("fix_note") or "", list(answers.get("fix_photos") or []))
+    stopped = answers.get("stopped")
+    return FiveMeasures(answers["responsible"], answers["measures"], float(answers["funds"]), answers["deadline"],
+                        answers["plan"], None if stopped is None else stopped == "yes")
 
 
-def notify_department(ctx: Context, hz: Hazard, event: str) -> int:
-    """双报告: queue a message to every bound staff member of the supervising department."""
-    if not ctx.services.config.ledger.notify_major or hz.level != "重大" or hz.department_id is None:
-        return 0
-    staff = ctx.session.scalars(select(Person).where(Person.unit_id == hz.department_id, Person.role == "staff")).all()
-    for person in staff:
-        enqueue(ctx.session, channel=person.channel, recipient=person.external_id, now=ctx.services.clock(),
-                text=f"【双报告·{event}】{describe(hz)}", dedup_key=f"double-report:{hz.id}:{event}:{person.id}")
-    return len(staff)
+def registered_text(hz: Hazard, told: int, *, followup: bool = False) -> str:
+    """What the person reads once a hazard is in the ledger. `followup`: one of several a self-check found,
+    each already introduced with its level and wording, so the line is shorter."""
+    verb = "已记录" if followup else "已登记"
+    if hz.fixed_on_spot:
+        lines = [f"{verb} {hz.number}：即查即改，已销号。"]
+    elif followup:
+        lines = [f"{verb} {hz.number}：限期 {hz.deadline} 前整改，责任人 {hz.responsible}。"]
+    else:
+        lines = [f"{verb} {hz.number}（{hz.level}隐患，{hz.source}）：限期 {hz.deadline} 前整改，责任人 {hz.responsible}。"]
+    if hz.equipment_stopped is False:
+        lines.append("⚠ 重大隐患未整改前请停用相关设备或区域。")
+    if told:
+        lines.append(f"已按“双报告”告知监管部门（{told} 人）。")
+    if not hz.fixed_on_spot and not followup:
+        lines.append("整改中可发送「整改进展」更新。")
+    return "\n".join(lines)
+
+
+def _state(state: dict[str, Any]) -> str:
+    # "step" is how states were named before this version: a conversation saved then still resumes.
+    return str(state.get("at") or state.get("step") or "")
 
 
 # -- 上报隐患 -----------------------------------------------------------------------------------------
 
 class HazardReportFlow:
+    """States: enterprise (staff type a name) · choose (similar names) · form (the report itself)."""
+
     name = "hazard_report"
 
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-        person = ctx.person
-        assert person is not None
-        if person.role in ENTERPRISE_ROLES:
-            return self._begin(ctx, person.enterprise_id)  # type: ignore[arg-type]
-        return Step.stay({"step": "enterprise"}, "哪家企业（项目）？请写企业名称，写一部分也可以。")
+        person = ctx.me()
+        if person.role in ENTERPRISE_ROLES and person.enterprise_id is not None:
+            return self._begin(ctx, person.enterprise_id)
+        return ask({"at": "enterprise"}, "哪家企业（项目）？请写企业名称，写一部分也可以。", kind="text")
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
-        if state["step"] == "enterprise":
-            if text in ("取消", "退出"):
-                return Step.done("已取消。")
+        at = _state(state)
+        if at == "enterprise":
             if not text:
-                return Step.stay(state, "请用文字写企业名称。")
-            return self._pick_enterprise(ctx, text)
-        if state["step"] == "choose":
-            ids: list[int] = state["candidates"]
-            if text.isdecimal() and 1 <= int(text) <= len(ids):
-                return self._begin(ctx, ids[int(text) - 1])
-            if text in ("取消", "退出"):
-                return Step.done("已取消。")
-            return self._pick_enterprise(ctx, text) if text and not text.isdecimal() else Step.stay(
-                state, f"请回复序号 1–{len(ids)}，或重新输入企业名称。")
+                return ask(state, "请用文字写企业名称。", kind="text")
+            return self._pick_enterprise(ctx, text, state)
+        if at == "choose":
+            options = [Option(str(i), name) for i, name in state["names"]]
+            chosen = pick(options, text)
+            if chosen is not None:
+                return self._begin(ctx, int(chosen.value))
+            if text and not text.isdecimal():
+                return self._pick_enterprise(ctx, text, state)
+            return Step(["请回复序号 1–%d，或重新输入企业名称。" % len(options)], state, unmatched=True)
         runner = FormRunner(ctx.services.forms.form("hazard_report"))
-        result = runner.handle(deepcopy(state["form"]), msg, ctx.today)
+        result = runner.handle(state["form"], msg, ctx.today)
         if result.outcome == "asking" and self._suggest(ctx, result.state, state["enterprise"]):
             result = runner.current_prompt(result.state)  # show the question again, now with its suggestion
-        if result.outcome in ("cancelled", "paused"):
-            return Step.done(*(result.replies if result.outcome == "cancelled"
-                               else ["隐患上报不保存草稿，已放弃这次填写。需要时重新发送「上报隐患」。"]))
+        if result.outcome == "cancelled":
+            return Step.done(*result.replies)
+        if result.outcome == "paused":
+            return Step.done("隐患上报不保存草稿，已放弃这次填写。需要时重新发送「上报隐患」。")
         if result.outcome != "submitted":
             return Step.stay({**state, "form": result.state}, *result.replies)
         return Step.done(self._record(ctx, state["enterprise"], result.answers))
 
-    def _pick_enterprise(self, ctx: Context, text: str) -> Step:
-        assert ctx.person is not None
-        scope = scope_of(ctx.person)
+    def _pick_enterprise(self, ctx: Context, text: str, state: dict[str, Any]) -> Step:
+        scope = scope_of(ctx.me())
         rows = ctx.session.execute(select(Enterprise.id, Enterprise.name).where(scope.enterprises())).all()
         names = {name: eid for eid, name in rows}
-        exact = [names[n] for n in names if n == text]
-        if exact:
-            return self._begin(ctx, exact[0])
+        if text in names:
+            return self._begin(ctx, names[text])
         hits = process.extract(text, list(names), scorer=fuzz.partial_ratio, score_cutoff=80, limit=5)
         if not hits:
-            return Step.stay({"step": "enterprise"},
-                             f"您负责的企业里没有找到「{text}」。请核对名称后重新输入，或发送「取消」。")
+            return Step([f"您负责的企业里没有找到「{text}」。请核对名称后重新输入，或发送「取消」。"],
+                        {**state, "at": state.get("at", "enterprise")}, unmatched=True)
         if len(hits) == 1 or hits[0][1] - hits[1][1] >= 15:
             return self._begin(ctx, names[hits[0][0]], f"企业：{hits[0][0]}")
-        ids = [names[h[0]] for h in hits]
-        lines = ["找到几家相近的企业，请回复序号："] + [f"{i}. {h[0]}" for i, h in enumerate(hits, 1)]
-        return Step.stay({"step": "choose", "candidates": ids}, "\n".join(lines))
+        choices = [(names[h[0]], h[0]) for h in hits]
+        options = [Option(str(eid), name) for eid, name in choices]
+        return ask({"at": "choose", "names": choices}, "找到几家相近的企业，请回复序号：\n" + numbered(options),
+                   before=state)
 
     def _begin(self, ctx: Context, enterprise_id: int, lead: str = "") -> Step:
         ent = ctx.session.get(Enterprise, enterprise_id)
         assert ent is not None
         result = FormRunner(ctx.services.forms.form("hazard_report")).begin(
             lead or f"为{ent.name}上报隐患。随时可以发送「上一题」「取消」「帮助」。")
-        return Step.stay({"step": "form", "enterprise": enterprise_id, "form": result.state}, *result.replies)
+        return Step.stay({"at": "form", "enterprise": enterprise_id, "form": result.state}, *result.replies)
 
     def _suggest(self, ctx: Context, form_state: dict[str, Any], enterprise_id: int) -> bool:
         """Suggest the enterprise's registered industry (the ledger's 所属行业领域 follows the registry); for an
@@ -124,92 +143,80 @@ class HazardReportFlow:
         return choice is not None
 
     def _record(self, ctx: Context, enterprise_id: int, answers: dict[str, Any]) -> str:
-        assert ctx.person is not None
-        source = "企业自查" if ctx.person.role in ENTERPRISE_ROLES else "部门检查"
+        person = ctx.me()
+        source = "企业自查" if person.role in ENTERPRISE_ROLES else "部门检查"
         hz = Hazard(enterprise_id=enterprise_id, level=answers["level"], source=source, status="草稿",
                     description=answers["description"], photos=answers.get("photos") or [],
-                    found_by=ctx.person.id, found_at=ctx.now)
-        ctx.session.add(hz)
-        ctx.session.flush()
-        hz.industry = answers["industry"]
-        hz.number = next_number(ctx.session, ctx.now)
-        if answers["fix"] == "now":
-            hz.fixed_on_spot, hz.note = True, answers.get("fix_note") or ""
-            transition(ctx.session, hz, "即查即改", person=ctx.person, now=ctx.now, note=hz.note)
-            return f"已登记 {hz.number}：即查即改，已销号。"
-        hz.fixed_on_spot = False
-        hz.responsible, hz.measures, hz.plan = answers["responsible"], answers["measures"], answers["plan"]
-        hz.funds_wan, hz.deadline = float(answers["funds"]), answers["deadline"]
-        if "stopped" in answers:
-            hz.equipment_stopped = answers["stopped"] == "yes"
-        transition(ctx.session, hz, "登记", person=ctx.person, now=ctx.now)
-        told = notify_department(ctx, hz, "发现")
-        lines = [f"已登记 {hz.number}（{hz.level}隐患，{source}）：限期 {hz.deadline} 前整改，责任人 {hz.responsible}。"]
-        if hz.equipment_stopped is False:
-            lines.append("⚠ 重大隐患未整改前请停用相关设备或区域。")
-        if told:
-            lines.append(f"已按“双报告”告知监管部门（{told} 人）。")
-        lines.append("整改中可发送「整改进展」更新。")
-        return "\n".join(lines)
+                    found_by=person.id, found_at=ctx.now, industry=answers["industry"])
+        done = register(ctx.session, hz, five_measures(answers), by=person, now=ctx.now,
+                        ledger=ctx.services.config.ledger)
+        return registered_text(hz, done.reported_to)
 
 
 # -- 整改进展 -----------------------------------------------------------------------------------------
 
+PROGRESS_ACTIONS = [Option("整改进展", "补充整改进展", ("补充进展", "进展", "补充")),
+                    Option("申请销号", "已整改完成，申请核查销号", ("已整改", "整改完成", "已整改完成", "申请销号", "销号",
+                                                          "完成了", "改好了"))]
+
+
 class ProgressFlow:
-    """An enterprise (or staff for it) picks an open hazard and adds progress or claims it rectified."""
+    """An enterprise (or staff for it) picks an open hazard and adds progress or claims it rectified.
+    States: pick (which hazard) · what (progress or claim) · note (the text, after any photos)."""
 
     name = "hazard_progress"
 
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-        assert ctx.person is not None
+        person = ctx.me()
         number = hazard_number_in(msg.text)
         if number:
             hz = ctx.session.scalars(select(Hazard).where(Hazard.number == number)).one_or_none()
-            if hz is None or not may(ctx.person, hz, "整改进展"):
+            if hz is None or not may(person, hz, "整改进展"):
                 return Step.done(f"没有找到您可以更新的隐患 {number}。")
-            return self._chosen(hz)
-        query = select(Hazard).where(Hazard.status.in_(("待整改", "整改中"))).order_by(Hazard.deadline, Hazard.id)
-        if ctx.person.role in ENTERPRISE_ROLES:
-            query = query.where(Hazard.enterprise_id == ctx.person.enterprise_id)
+            return self._chosen(hz, None)
+        query = (select(Hazard).where(Hazard.status.in_(sorted(allowed_from("整改进展"))))
+                 .order_by(Hazard.deadline, Hazard.id))
+        if person.role in ENTERPRISE_ROLES:
+            query = query.where(Hazard.enterprise_id == person.enterprise_id)
         else:
-            query = query.where(scope_of(ctx.person).hazards())
+            query = query.where(scope_of(person).hazards())
         hazards = ctx.session.scalars(query.limit(9)).all()
         if not hazards:
             return Step.done("没有待整改的隐患。")
-        lines = ["要更新哪一条？请回复序号："] + [f"{i}. {describe(h)}" for i, h in enumerate(hazards, 1)]
-        return Step.stay({"step": "pick", "ids": [h.id for h in hazards]}, "\n".join(lines))
+        lines = "\n".join(f"{i}. {describe(h)}" for i, h in enumerate(hazards, 1))
+        return ask({"at": "pick", "ids": [h.id for h in hazards]}, "要更新哪一条？请回复序号：\n" + lines)
 
-    def _chosen(self, hz: Hazard) -> Step:
-        return Step.stay({"step": "what", "hazard": hz.id},
-                         f"{describe(hz)}\n1. 补充整改进展\n2. 已整改完成，申请核查销号\n3. 返回")
+    def _chosen(self, hz: Hazard, before: dict[str, Any] | None) -> Step:
+        return ask({"at": "what", "hazard": hz.id}, f"{describe(hz)}\n{numbered(PROGRESS_ACTIONS)}", before=before)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
-        if text in ("取消", "退出", "返回") or (state["step"] == "what" and text == "3"):
-            return Step.done("好的。")
-        if state["step"] == "pick":
+        at = _state(state)
+        if at == "pick":
             ids = state["ids"]
-            if text.isdecimal() and 1 <= int(text) <= len(ids):
-                hz = ctx.session.get(Hazard, ids[int(text) - 1])
-                return self._chosen(hz) if hz else Step.done("这条隐患已不存在。")
-            return Step.stay(state, f"请回复序号 1–{len(ids)}。")
+            chosen = pick([Option(str(i), str(i)) for i in range(1, len(ids) + 1)], text)
+            if chosen is None:
+                return Step([f"请回复序号 1–{len(ids)}。"], state, unmatched=True)
+            hz = ctx.session.get(Hazard, ids[int(chosen.value) - 1])
+            return self._chosen(hz, state) if hz else Step.done("这条隐患已不存在。")
         hz = ctx.session.get(Hazard, state["hazard"])
         if hz is None:
             return Step.done("这条隐患已不存在。")
-        if state["step"] == "what":
-            if text not in ("1", "2"):
-                return Step.stay(state, "请回复 1 补充进展，2 申请销号，或 3 返回。")
-            action = "整改进展" if text == "1" else "申请销号"
-            return Step.stay({**state, "step": "note", "action": action, "photos": []},
-                             ("请写整改进展" if action == "整改进展" else "请写整改完成情况") + "，可以先发几张照片。")
-        if msg.kind == "image":
+        if at == "what":
+            action = pick(PROGRESS_ACTIONS, text)
+            if action is None:
+                return Step(["请回复 1 补充进展，或 2 申请销号。"], state, unmatched=True)
+            prompt = ("请写整改进展" if action.value == "整改进展" else "请写整改完成情况") + "，可以先发几张照片。"
+            return ask({"at": "note", "hazard": hz.id, "action": action.value, "photos": []}, prompt, kind="text",
+                       before=state)
+        if msg.kind == IMAGE:
             photos = state["photos"] + [{"media_id": msg.media_id, "pic_url": msg.pic_url}]
             return Step.stay({**state, "photos": photos}, f"已收到第 {len(photos)} 张照片，请再写一句文字说明。")
         if not text:
             return Step.stay(state, "请用文字写明情况。")
         try:
-            transition(ctx.session, hz, state["action"], person=ctx.person, now=ctx.now, note=text[:1000],
-                       photos=state["photos"])
+            apply(ctx.session, hz, state["action"], by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
+                  note=text[:1000], photos=state["photos"])
         except LedgerError as exc:
             return Step.done(str(exc))
         if state["action"] == "申请销号":
@@ -219,52 +226,56 @@ class ProgressFlow:
 
 # -- 核查销号 -----------------------------------------------------------------------------------------
 
+VERIFY_ACTIONS = [Option("销号", "核查通过，销号", ("通过", "核查通过", "销号", "同意销号", "可以销号")),
+                  Option("退回", "退回（需写原因）", ("退回", "不通过", "没通过", "驳回"))]
+
+
 class VerifyFlow:
-    """Staff of the responsible unit verify a claimed rectification: close it, or send it back with a reason."""
+    """Staff of the responsible unit verify a claimed rectification: close it, or send it back with a reason.
+    States: decide · reason."""
 
     name = "hazard_verify"
 
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-        assert ctx.person is not None
+        person = ctx.me()
         number = hazard_number_in(msg.text)
         if number is None:
-            pending = ctx.session.scalars(select(Hazard).where(Hazard.status == CLAIMED, scope_of(ctx.person).hazards())
+            pending = ctx.session.scalars(select(Hazard).where(Hazard.status == CLAIMED, scope_of(person).hazards())
                                           .order_by(Hazard.updated_at).limit(9)).all()
             if not pending:
                 return Step.done("没有等待核查的隐患。")
             lines = ["等待核查销号的隐患（发送「核查 编号」处理）："] + [f"· {describe(h)}" for h in pending]
             return Step.done("\n".join(lines))
         hz = ctx.session.scalars(select(Hazard).where(Hazard.number == number)).one_or_none()
-        if hz is None or not (ctx.person.role == "admin" or scope_of(ctx.person).unit is not None
-                              and ctx.person.unit_id in (hz.town_id, hz.department_id)):
+        if hz is None or not may(person, hz, "销号"):
             return Step.done(f"没有找到您单位负责的隐患 {number}。")
         if hz.status != CLAIMED:
             return Step.done(f"{describe(hz)}\n当前不是「已整改待核查」，不能核查销号。")
-        return Step.stay({"step": "decide", "hazard": hz.id},
-                         f"{describe(hz)}\n1. 核查通过，销号\n2. 退回（需写原因）\n3. 返回")
+        return ask({"at": "decide", "hazard": hz.id}, f"{describe(hz)}\n{numbered(VERIFY_ACTIONS)}")
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
         hz = ctx.session.get(Hazard, state["hazard"])
-        if hz is None or text in ("3", "返回", "取消"):
-            return Step.done("好的。")
-        if state["step"] == "decide":
-            if text == "1":
+        if hz is None:
+            return Step.done("这条隐患已不存在。")
+        if _state(state) == "decide":
+            action = pick(VERIFY_ACTIONS, text)
+            if action is None:
+                return Step(["请回复 1 销号，或 2 退回。"], state, unmatched=True)
+            if action.value == "销号":
                 return self._apply(ctx, hz, "销号", "核查通过")
-            if text == "2":
-                return Step.stay({**state, "step": "reason"}, "请写退回的原因（企业会看到）。")
-            return Step.stay(state, "请回复 1 销号，2 退回，或 3 返回。")
+            return ask({"at": "reason", "hazard": hz.id}, "请写退回的原因（企业会看到）。", kind="text", before=state)
         if not text:
             return Step.stay(state, "请用文字写退回的原因。")
         return self._apply(ctx, hz, "退回", text)
 
     def _apply(self, ctx: Context, hz: Hazard, action: str, note: str) -> Step:
         try:
-            transition(ctx.session, hz, action, person=ctx.person, now=ctx.now, note=note[:1000])
+            told = apply(ctx.session, hz, action, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
+                         note=note[:1000])
         except LedgerError as exc:
             return Step.done(str(exc))
         if action == "销号":
-            told = notify_department(ctx, hz, "整改完成")
             return Step.done(f"{hz.number} 已销号。" + (f"已按“双报告”告知监管部门（{told} 人）。" if told else ""))
         ent_people = ctx.session.scalars(select(Person).where(Person.enterprise_id == hz.enterprise_id)).all()
         for person in ent_people:
@@ -277,21 +288,22 @@ class VerifyFlow:
 
 def supervise(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     """挂牌督办 YH-… 县级|市级 文件名称及文号"""
-    assert ctx.person is not None
+    person = ctx.me()
     number = hazard_number_in(msg.text)
     level = "市级" if "市级" in msg.text else ("县级" if "县级" in msg.text else None)
     if number is None or level is None:
         return Step.done("用法：挂牌督办 YH-202606-0001 县级 文件名称及文号（市级督办写“市级”）")
     hz = ctx.session.scalars(select(Hazard).where(Hazard.number == number)).one_or_none()
-    if hz is None or not (ctx.person.role == "admin" or ctx.person.unit_id in (hz.town_id, hz.department_id)):
+    if hz is None or not may(person, hz, "挂牌督办"):
         return Step.done(f"没有找到您单位负责的隐患 {number}。")
-    if hz.level != "重大" or hz.status not in OPEN_STATES:
+    if hz.level != MAJOR or hz.status not in OPEN_STATES:
         return Step.done(f"只有未销号的重大隐患可以挂牌督办；{number} 是{hz.level}隐患，{hz.status}。")
     doc = msg.text.split(level, 1)[1].strip(" ：:，,")
     if not doc:
         return Step.done("请写上督办文件名称及文号，例如：县安委办〔2026〕12号。")
-    days = ctx.services.config.ledger.city_listing_days if level == "市级" else ctx.services.config.ledger.county_listing_days
+    ledger = ctx.services.config.ledger
+    days = ledger.city_listing_days if level == "市级" else ledger.county_listing_days
     hz.supervision_level, hz.supervision_doc, hz.listed_at = level, doc[:200], ctx.now
     hz.progress_due = (ctx.today + timedelta(days=days)).isoformat()
-    transition(ctx.session, hz, "挂牌督办", person=ctx.person, now=ctx.now, note=f"{level} {doc}")
+    apply(ctx.session, hz, "挂牌督办", by=person, now=ctx.now, ledger=ledger, note=f"{level} {doc}")
     return Step.done(f"{hz.number} 已{level}挂牌督办，{hz.progress_due} 前须有实质性进展（{days} 天）。")

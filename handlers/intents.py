@@ -1,150 +1,165 @@
-"""Which intents exist, who may use them, and which flow serves each."""
+"""The intent table: every thing a person can ask the bot for, one record each.
+
+Menus, role checks, command matching, dispatch and the recogniser's list of intents are all derived from
+this table, so an intent cannot be registered in part. To add one: write its flow or one-shot answer in a
+module of its own, then add its record here.
+"""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
-from handlers.messages import Incoming
 
-from . import hazards, pushes, reminders, reports, staff, tip, tips_staff
-from .base import Context, Flow, Step
+from . import hazards, pushes, reminders, reports, selfcheck, staff, tip, tips_staff
+from .base import Context, Flow, OneShot, Step
 from .bind import BindFlow
+from .hazards import HazardReportFlow, ProgressFlow, VerifyFlow
+from .menu import EXAMPLES, who
+from .messages import Incoming
 from .selfcheck import SelfCheckFlow
 from .tip import TipFlow
 
+VISITOR = "none"  # the menu key (and recogniser role) of someone not bound to anything
 ANYONE = None
-# Who may start each intent; ANYONE includes people who have not bound.
-INTENT_ROLES: dict[str, frozenset[str] | None] = {
-    "menu": ANYONE,
-    "bind": ANYONE,
-    "tip_submit": ANYONE,
-    "tip_query": ANYONE,
-    "reminder_ack": ANYONE,
-    "selfcheck_start": ENTERPRISE_ROLES,
-    "selfcheck_status": ENTERPRISE_ROLES | STAFF_ROLES,
-    "hazard_report": ENTERPRISE_ROLES | STAFF_ROLES,
-    "hazard_progress": ENTERPRISE_ROLES | STAFF_ROLES,
-    "hazard_verify": STAFF_ROLES,
-    "quota_query": STAFF_ROLES,
-    "overdue_query": STAFF_ROLES,
-    "unchecked_query": STAFF_ROLES,
-    "stats_query": STAFF_ROLES,
-    "report_generate": STAFF_ROLES,
-    "dashboard_login": STAFF_ROLES,
-    "next_page": STAFF_ROLES,
-    "work_record": STAFF_ROLES,
-    "tip_add": ANYONE,
-    "tip_saved": ANYONE,
-    "tip_inbox": STAFF_ROLES,
-    "tip_detail": STAFF_ROLES,
-    "tip_ask": STAFF_ROLES,
-    "tip_handle": STAFF_ROLES,
-    "hazard_supervise": STAFF_ROLES,
-    "reminder_optout": ENTERPRISE_ROLES | STAFF_ROLES,
-    "broadcast": STAFF_ROLES,
-    "push_failures": frozenset({"admin"}),
-    "push_resend": frozenset({"admin"}),
-}
+ADMINS = frozenset({"admin"})
+BOUND = ENTERPRISE_ROLES | STAFF_ROLES
 
-INTENT_LABELS = {
-    "menu": "菜单和帮助",
-    "bind": "绑定身份",
-    "tip_submit": "匿名举报",
-    "tip_query": "查询举报进展",
-    "reminder_ack": "确认收到提醒",
-    "selfcheck_start": "企业自查",
-    "selfcheck_status": "自查记录",
-    "hazard_report": "上报隐患",
-    "hazard_progress": "整改进展",
-    "hazard_verify": "核查销号",
-    "quota_query": "本月还差几条",
-    "overdue_query": "逾期隐患",
-    "unchecked_query": "未自查企业",
-    "stats_query": "统计",
-    "report_generate": "调度表和隐患清单",
-    "dashboard_login": "网页管理后台",
-    "next_page": "翻页",
-    "work_record": "登记典型案例/现场督导",
-    "tip_add": "补充举报",
-    "tip_saved": "保存查询码",
-    "tip_inbox": "待处理举报",
-    "tip_detail": "举报详情",
-    "tip_ask": "向举报人提问",
-    "tip_handle": "处理举报",
-    "hazard_supervise": "挂牌督办",
-    "reminder_optout": "退订提醒",
-    "broadcast": "发布提醒",
-    "push_failures": "发送失败的消息",
-    "push_resend": "重发消息",
-}
 
-FLOWS: dict[str, Flow] = {
-    "bind": BindFlow(), "selfcheck_start": SelfCheckFlow(), "tip_submit": TipFlow(),
-    "hazard_report": hazards.HazardReportFlow(), "hazard_progress": hazards.ProgressFlow(),
-    "hazard_verify": hazards.VerifyFlow(),
-}
+@dataclass(frozen=True)
+class MenuEntry:
+    roles: frozenset[str]  # menu keys: VISITOR or a role
+    position: int  # the number a person sends
+    label: str
 
-# Intents answered in one reply; a Step state they return (a pager) is kept outside any flow.
-OneShot = Callable[[Context, Incoming, dict[str, Any]], Step]
-ONE_SHOTS: dict[str, OneShot] = {
-    "quota_query": staff.quota,
-    "overdue_query": staff.overdue,
-    "unchecked_query": staff.unchecked,
-    "stats_query": staff.stats,
-    "report_generate": reports.generate,
-    "dashboard_login": reports.on_a_computer,
-    "next_page": staff.next_page,
-    "work_record": staff.record_work,
-    "tip_query": tip.query,
-    "tip_add": tip.add_info,
-    "tip_saved": tip.saved,
-    "tip_inbox": tips_staff.inbox,
-    "tip_detail": tips_staff.detail,
-    "tip_ask": tips_staff.ask,
-    "tip_handle": tips_staff.handle,
-    "hazard_supervise": hazards.supervise,
-    "reminder_ack": reminders.acknowledge,
-    "reminder_optout": reminders.opt_out,
-    "broadcast": reminders.broadcast,
-    "push_failures": pushes.failures,
-    "push_resend": pushes.resend,
-}
 
-# Commands with arguments ("绑定 7KQ2M-9XD4T") are syntax, not language: matched before any NLU.
-COMMAND_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("绑定", "bind"), ("綁定", "bind"), ("邀请码", "bind"),
-    ("查询举报", "tip_query"), ("补充举报", "tip_add"), ("待处理举报", "tip_inbox"), ("举报详情", "tip_detail"),
-    ("处理举报", "tip_handle"), ("提问 jb", "tip_ask"), ("提问jb", "tip_ask"),
-    ("挂牌督办 yh", "hazard_supervise"), ("挂牌督办yh", "hazard_supervise"),
-    ("核查 yh", "hazard_verify"), ("核查yh", "hazard_verify"), ("销号 yh", "hazard_verify"), ("销号yh", "hazard_verify"),
-    ("整改进展 yh", "hazard_progress"), ("整改进展yh", "hazard_progress"),
-    ("退订提醒", "reminder_optout"), ("发布提醒", "broadcast"),
-    ("发送失败", "push_failures"), ("推送失败", "push_failures"), ("重发", "push_resend"),
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    label: str  # what it is called in prompts and refusals
+    roles: frozenset[str] | None  # who may use it; ANYONE: bound or not
+    flow: Flow | None = None  # a conversation with states …
+    answer: OneShot | None = None  # … or one reply
+    commands: tuple[str, ...] = ()  # typed with arguments, matched as prefixes ("核查 yh…"), lower case
+    words: tuple[str, ...] = ()  # whole messages that mean it, for the roles that may use it ("继续")
+    menu: tuple[MenuEntry, ...] = ()
+    nlu: bool = False  # the recogniser may pick it from free text
+
+    def allows(self, role: str | None) -> bool:
+        return self.roles is None or role in self.roles
+
+
+def on(roles: str | Iterable[str], position: int, label: str) -> MenuEntry:
+    return MenuEntry(frozenset([roles] if isinstance(roles, str) else roles), position, label)
+
+
+def show_menu(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+    return Step.done(help_text(ctx))
+
+
+ENTERPRISE_MENU = ENTERPRISE_ROLES
+STAFF_MENU = frozenset({"staff", "admin"})
+
+INTENTS: tuple[Intent, ...] = (
+    Intent("menu", "菜单和帮助", ANYONE, answer=show_menu, nlu=True,
+           menu=(on(VISITOR, 3, "帮助"), on(ENTERPRISE_MENU, 6, "帮助"), on("staff", 9, "帮助"), on("admin", 10, "帮助"))),
+    Intent("bind", "绑定身份", ANYONE, flow=BindFlow(), commands=("绑定", "綁定", "邀请码", "bind"), nlu=True,
+           menu=(on(VISITOR, 2, "绑定身份（企业或工作人员，需邀请码）"),)),
+    Intent("tip_submit", "匿名举报", ANYONE, flow=TipFlow(), nlu=True,
+           menu=(on(VISITOR, 1, "匿名举报安全隐患"), on(ENTERPRISE_MENU, 5, "匿名举报"))),
+    Intent("tip_query", "查询举报进展", ANYONE, answer=tip.query, commands=("查询举报",), nlu=True),
+    Intent("tip_add", "补充举报", ANYONE, answer=tip.add_info, commands=("补充举报",)),
+    Intent("tip_saved", "保存查询码", ANYONE, answer=tip.saved, words=("已保存", "保存了", "已截图")),
+    Intent("reminder_ack", "确认收到提醒", ANYONE, answer=reminders.acknowledge, words=("收到", "已收到", "收到了"),
+           nlu=True),
+    Intent("selfcheck_start", "企业自查", ENTERPRISE_ROLES, flow=SelfCheckFlow(), words=("继续", "继续填", "接着填"),
+           nlu=True, menu=(on(ENTERPRISE_MENU, 1, "开始本期自查"),)),
+    Intent("selfcheck_status", "自查记录", BOUND, answer=selfcheck.status, nlu=True,
+           menu=(on(ENTERPRISE_MENU, 4, "查看自查记录"),)),
+    Intent("hazard_report", "上报隐患", BOUND, flow=HazardReportFlow(), nlu=True,
+           menu=(on(ENTERPRISE_MENU, 2, "上报隐患"), on(STAFF_MENU, 5, "登记检查发现的隐患"))),
+    Intent("hazard_progress", "整改进展", BOUND, flow=ProgressFlow(), commands=("整改进展 yh", "整改进展yh"), nlu=True,
+           menu=(on(ENTERPRISE_MENU, 3, "更新整改进展"),)),
+    Intent("hazard_verify", "核查销号", STAFF_ROLES, flow=VerifyFlow(),
+           commands=("核查 yh", "核查yh", "销号 yh", "销号yh"), nlu=True, menu=(on(STAFF_MENU, 6, "核查销号"),)),
+    Intent("hazard_supervise", "挂牌督办", STAFF_ROLES, answer=hazards.supervise,
+           commands=("挂牌督办 yh", "挂牌督办yh")),
+    Intent("quota_query", "本月还差几条", STAFF_ROLES, answer=staff.quota, nlu=True,
+           menu=(on(STAFF_MENU, 1, "本月还差几条"),)),
+    Intent("overdue_query", "逾期隐患", STAFF_ROLES, answer=staff.overdue, nlu=True,
+           menu=(on(STAFF_MENU, 2, "逾期隐患"),)),
+    Intent("unchecked_query", "未自查企业", STAFF_ROLES, answer=staff.unchecked, nlu=True,
+           menu=(on(STAFF_MENU, 3, "未自查企业"),)),
+    Intent("stats_query", "统计", STAFF_ROLES, answer=staff.stats, nlu=True, menu=(on(STAFF_MENU, 4, "本月统计"),)),
+    Intent("next_page", "翻页", STAFF_ROLES, answer=staff.next_page, words=("下一页", "下页", "更多", "上一页", "上页")),
+    Intent("work_record", "登记典型案例/现场督导", STAFF_ROLES, answer=staff.record_work,
+           commands=tuple(f"登记{word}" for word in staff.WORK_KINDS)),
+    Intent("report_generate", "调度表和隐患清单", STAFF_ROLES, answer=reports.generate, nlu=True,
+           menu=(on(STAFF_MENU, 7, "生成调度表/隐患清单"),)),
+    Intent("dashboard_login", "网页管理后台", STAFF_ROLES, answer=reports.on_a_computer, nlu=True),
+    Intent("tip_inbox", "待处理举报", STAFF_ROLES, answer=tips_staff.inbox, commands=("待处理举报",),
+           menu=(on(STAFF_MENU, 8, "待处理举报"),)),
+    Intent("tip_detail", "举报详情", STAFF_ROLES, answer=tips_staff.detail, commands=("举报详情",)),
+    Intent("tip_ask", "向举报人提问", STAFF_ROLES, answer=tips_staff.ask, commands=("提问 jb", "提问jb")),
+    Intent("tip_handle", "处理举报", STAFF_ROLES, answer=tips_staff.handle, commands=("处理举报",)),
+    Intent("reminder_optout", "退订提醒", BOUND, answer=reminders.opt_out, commands=("退订提醒",)),
+    Intent("broadcast", "发布提醒", STAFF_ROLES, answer=reminders.broadcast, commands=("发布提醒",)),
+    Intent("push_failures", "发送失败的消息", ADMINS, answer=pushes.failures, commands=("发送失败", "推送失败"),
+           menu=(on("admin", 9, "发送失败的消息"),)),
+    Intent("push_resend", "重发消息", ADMINS, answer=pushes.resend, commands=("重发",)),
 )
-EXACT_COMMANDS = {"已保存": "tip_saved", "保存了": "tip_saved", "已截图": "tip_saved", "收到": "reminder_ack",
-                  "已收到": "reminder_ack", "收到了": "reminder_ack"}
-# "继续" outside any flow picks up the draft of the person's role (a paused self-check for enterprises).
-RESUME_WORDS = frozenset({"继续", "继续填", "接着填"})
-RESUME_INTENT = {"enterprise_head": "selfcheck_start", "safety_officer": "selfcheck_start"}
+
+BY_NAME: dict[str, Intent] = {intent.name: intent for intent in INTENTS}
+RECOGNISED = tuple(intent.name for intent in INTENTS if intent.nlu)  # what the recogniser chooses among
 
 
-PAGE_WORDS = frozenset({"下一页", "下页", "更多", "上一页", "上页"})
-_WORK_RECORD = re.compile("^登记(" + "|".join(staff.WORK_KINDS) + ")")
+def menu_items(role: str | None) -> list[Intent]:
+    """The numbered menu of a role (or of a visitor), in position order."""
+    key = role or VISITOR
+    entries = sorted((entry.position, intent) for intent in INTENTS for entry in intent.menu if key in entry.roles)
+    return [intent for _, intent in entries]
 
 
-def command_intent(text: str, role: str | None = None) -> str | None:
-    lowered = text.strip().lower()
-    if lowered in RESUME_WORDS and role in RESUME_INTENT:
-        return RESUME_INTENT[role]
-    if lowered in PAGE_WORDS:
-        return "next_page"
-    if lowered in EXACT_COMMANDS:
-        return EXACT_COMMANDS[lowered]
-    if _WORK_RECORD.match(lowered):
-        return "work_record"
-    for prefix, intent in COMMAND_PREFIXES:
-        if lowered.startswith(prefix):
+def menu_label(intent: Intent, role: str | None) -> str:
+    key = role or VISITOR
+    return next(entry.label for entry in intent.menu if key in entry.roles)
+
+
+def render_menu(role: str | None, title: str = "请回复序号或直接说要办的事：") -> str:
+    lines = [title] + [f"{i}. {menu_label(it, role)}" for i, it in enumerate(menu_items(role), 1)]
+    return "\n".join(lines)
+
+
+def help_text(ctx: Context) -> str:
+    """Who the person is, their menu, and what they might type."""
+    return f"{who(ctx.person)}\n{render_menu(ctx.role)}\n{EXAMPLES.get(ctx.role, EXAMPLES[None])}"
+
+
+def menu_intent(role: str | None, text: str) -> Intent | None:
+    """The intent behind a bare menu number such as "2" or "２."."""
+    from .conversation import number_in
+
+    items = menu_items(role)
+    n = number_in(text, len(items))
+    return items[n - 1] if n is not None else None
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def command_intent(text: str, role: str | None) -> Intent | None:
+    """Commands are syntax, not language: matched before any recognition. Whole-message words count for the
+    roles that may use them; prefixes with arguments for anyone (a refusal then says who may)."""
+    lowered = _SPACES.sub(" ", text.strip().lower())
+    for intent in INTENTS:
+        if lowered in intent.words and intent.allows(role):
             return intent
-    return None
+    best: Intent | None = None
+    length = 0
+    for intent in INTENTS:
+        for prefix in intent.commands:
+            if lowered.startswith(prefix) and len(prefix) > length:
+                best, length = intent, len(prefix)
+    return best

@@ -1,68 +1,90 @@
-"""Self-check (自查): an enterprise head answers this period's questionnaire, then arranges each hazard found.
+"""Self-check (自查): an enterprise head answers this period's questionnaire, then arranges each hazard found;
+and 查看自查记录, where each enterprise stands.
 
 States: submitted_menu (this period is already in) · draft_menu (continue or restart) · form (answering)
 · followup (即查即改, or the five essentials, for each hazard the answers flagged).
 """
 from __future__ import annotations
 
-from copy import deepcopy
 from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.messages import TEXT, Incoming
-from storage.ledger import next_number, transition
+from storage.domain import DRAFT, ENTERPRISE_ROLES
+from storage.hazards import register
 from storage.models import Enterprise, Hazard, SelfCheckRun
+from storage.periods import Period, next_period, period_of, selfcheck_kind
 
 from .base import Context, Step
+from .conversation import Option, ask, numbered, pick
 from .forms.answers import display
 from .forms.runtime import FormResult, FormRunner
-from storage.periods import Period, next_period, period_of
+from .hazards import five_measures, registered_text
+from .messages import TEXT, Incoming
 
 INTRO = "随时可以发送「上一题」「跳过」「暂停」「进度」「帮助」。"
+SUBMITTED_ACTIONS = [Option("view", "查看提交的内容", ("查看", "看看")), Option("amend", "修改后重新提交", ("修改", "重新提交"))]
+DRAFT_ACTIONS = [Option("continue", "继续", ("继续", "接着填")), Option("restart", "重新开始", ("重新开始", "重来", "重填"))]
+RECENT_RUNS = 3
 
 
 def banks_for(ctx: Context, enterprise: Enterprise) -> list[str]:
     cfg = ctx.services.config.selfcheck
-    banks = list(cfg.always) + [b for b in cfg.banks.get(enterprise.industry, []) if b not in cfg.always]
-    return banks
+    return list(cfg.always) + [b for b in cfg.banks.get(enterprise.industry, []) if b not in cfg.always]
 
 
-def period_kind(ctx: Context, enterprise: Enterprise) -> str:
+def current_period(ctx: Context, enterprise: Enterprise) -> tuple[str, Period]:
     cfg = ctx.services.config.selfcheck
-    return cfg.high_risk_period if enterprise.risk_tier == "high" else cfg.other_period
+    kind = selfcheck_kind(enterprise.risk_tier, cfg.high_risk_period, cfg.other_period)
+    return kind, period_of(kind, ctx.today)
 
 
 def _runner(ctx: Context, run: SelfCheckRun) -> FormRunner:
     return FormRunner(ctx.services.forms.compose(list(run.form_ids)))
 
 
+def _run_for(ctx: Context, enterprise_id: int, period: Period) -> SelfCheckRun | None:
+    return ctx.session.scalars(select(SelfCheckRun).where(SelfCheckRun.enterprise_id == enterprise_id,
+                                                          SelfCheckRun.period == period.key)).one_or_none()
+
+
+def _hazard_count(ctx: Context, run: SelfCheckRun) -> int:
+    return ctx.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.selfcheck_run_id == run.id)) or 0
+
+
+def _draft_hazards(ctx: Context, run: SelfCheckRun) -> list[Hazard]:
+    return list(ctx.session.scalars(
+        select(Hazard).where(Hazard.selfcheck_run_id == run.id, Hazard.status == DRAFT).order_by(Hazard.id)))
+
+
+def _state(state: dict[str, Any]) -> str:
+    return str(state.get("at") or state.get("step") or "")
+
+
 class SelfCheckFlow:
     name = "selfcheck_start"
 
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-        person = ctx.person
-        assert person is not None and person.enterprise is not None
+        person = ctx.me()
         ent = person.enterprise
-        period = period_of(period_kind(ctx, ent), ctx.today)
-        run = ctx.session.scalars(
-            select(SelfCheckRun).where(SelfCheckRun.enterprise_id == ent.id, SelfCheckRun.period == period.key)
-        ).one_or_none()
+        if ent is None:
+            return Step.done("您的账号没有关联企业，无法自查。请联系镇街工作人员重新发放邀请码。")
+        _, period = current_period(ctx, ent)
+        run = _run_for(ctx, ent.id, period)
         if run is not None and run.status == "submitted":
-            pending = self._draft_hazards(ctx, run)
+            pending = _draft_hazards(ctx, run)
             if pending:
-                return self._next_followup(ctx, {"step": "followup", "run": run.id}, [
+                return self._next_followup(ctx, {"at": "followup", "run": run.id}, [
                     f"{period.label}自查已提交，还有 {len(pending)} 项问题没有填写整改安排，接着填："])
-            found = self._hazard_count(ctx, run)
-            when = run.submitted_at.astimezone(ctx.services.tz) if run.submitted_at else None
-            return Step.stay({"step": "submitted_menu", "run": run.id},
-                             f"{ent.name}{period.label}的自查已于 {when:%m月%d日 %H:%M} 提交，发现问题 {found} 项。\n"
-                             "1. 查看提交的内容\n2. 修改后重新提交\n3. 返回")
+            found = _hazard_count(ctx, run)
+            when = run.submitted_at.astimezone(ctx.services.tz) if run.submitted_at else ctx.now
+            return ask({"at": "submitted_menu", "run": run.id},
+                       f"{ent.name}{period.label}的自查已于 {when:%m月%d日 %H:%M} 提交，发现问题 {found} 项。\n"
+                       + numbered(SUBMITTED_ACTIONS))
         if run is not None:
-            runner = _runner(ctx, run)
-            where = runner.current_prompt(deepcopy(run.form_state)).replies[0].split("\n", 1)[0]
-            return Step.stay({"step": "draft_menu", "run": run.id},
-                             f"您有未完成的{period.label}自查，停在 {where}\n1. 继续\n2. 重新开始")
+            where = _runner(ctx, run).where(run.form_state)
+            return ask({"at": "draft_menu", "run": run.id},
+                       f"您有未完成的{period.label}自查，停在{where}。\n" + numbered(DRAFT_ACTIONS))
         return self._begin(ctx, ent, period, person.id)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
@@ -70,49 +92,51 @@ class SelfCheckFlow:
         if run is None:
             return Step.done("这次自查已不存在，发送「开始自查」重新开始。")
         text = msg.text.strip() if msg.kind == TEXT else ""
-        step = state["step"]
-        if step == "submitted_menu":
-            if text in ("1", "查看"):
+        at = _state(state)
+        if at == "submitted_menu":
+            chosen = pick(SUBMITTED_ACTIONS, text)
+            if chosen is None:
+                return Step(["请回复 1 查看，或 2 修改。"], state, unmatched=True)
+            if chosen.value == "view":
                 return Step.done(self._view(ctx, run))
-            if text in ("2", "修改"):
-                result = _runner(ctx, run).begin("", answers=dict(run.answers))
-                run.form_state = result.state
-                return Step.stay({"step": "form", "run": run.id, "amend": True},
-                                 "在原答案上修改：回复「修改 题号」改某一题，改完回复 1 重新提交。\n" + result.replies[0])
-            return Step.done("好的。发送「菜单」查看其他事项。")
-        if step == "draft_menu":
-            if text in ("2", "重新开始"):
+            result = _runner(ctx, run).begin("", answers=dict(run.answers))
+            run.form_state = result.state
+            return Step.stay({"at": "form", "run": run.id, "amend": True},
+                             "在原答案上修改：回复「修改 题号」改某一题，改完回复 1 重新提交。\n" + result.replies[0])
+        if at == "draft_menu":
+            chosen = pick(DRAFT_ACTIONS, text) if text else DRAFT_ACTIONS[0]
+            if chosen is None:
+                return Step(["请回复 1 继续，或 2 重新开始。"], state, unmatched=True)
+            if chosen.value == "restart":
                 ent = run.enterprise
-                period = period_of(period_kind(ctx, ent), ctx.today)
+                _, period = current_period(ctx, ent)
                 ctx.session.delete(run)
                 ctx.session.flush()
-                return self._begin(ctx, ent, period, ctx.person.id if ctx.person else None)
-            if text in ("1", "继续") or not text:
-                result = _runner(ctx, run).current_prompt(deepcopy(run.form_state))
-                return Step.stay({"step": "form", "run": run.id}, *result.replies)
-            return Step.stay(state, "请回复 1 继续，或 2 重新开始。")
-        if step == "form":
-            result = _runner(ctx, run).handle(deepcopy(run.form_state), msg, ctx.today)
+                return self._begin(ctx, ent, period, ctx.me().id)
+            result = _runner(ctx, run).current_prompt(run.form_state)
+            run.form_state = result.state
+            return Step.stay({"at": "form", "run": run.id}, *result.replies)
+        if at == "form":
+            result = _runner(ctx, run).handle(run.form_state, msg, ctx.today)
             run.form_state = result.state
             return self._after_form(ctx, state, run, result)
-        if step == "followup":
+        if at == "followup":
             return self._on_followup(ctx, state, run, msg)
         return Step.done("这次自查的状态无法识别，发送「开始自查」重新开始。")
 
     # -- the questionnaire --------------------------------------------------------------------
 
-    def _begin(self, ctx: Context, ent: Enterprise, period: Period, person_id: int | None) -> Step:
+    def _begin(self, ctx: Context, ent: Enterprise, period: Period, person_id: int) -> Step:
         banks = banks_for(ctx, ent)
         questionnaire = ctx.services.forms.compose(banks)
         run = SelfCheckRun(enterprise_id=ent.id, period=period.key, form_ids=banks,
                            form_version=questionnaire.version, started_by=person_id, started_at=ctx.now)
         ctx.session.add(run)
         ctx.session.flush()
-        titles = questionnaire.title
         result = FormRunner(questionnaire).begin(
-            f"开始{ent.name}{period.label}自查（{titles}），请在 {period.end:%m月%d日} 前完成。{INTRO}")
+            f"开始{ent.name}{period.label}自查（{questionnaire.title}），请在 {period.end:%m月%d日} 前完成。{INTRO}")
         run.form_state = result.state
-        return Step.stay({"step": "form", "run": run.id}, *result.replies)
+        return Step.stay({"at": "form", "run": run.id}, *result.replies)
 
     def _after_form(self, ctx: Context, state: dict[str, Any], run: SelfCheckRun, result: FormResult) -> Step:
         if result.outcome == "paused":
@@ -131,18 +155,16 @@ class SelfCheckFlow:
         if amend:
             run.amended_at = ctx.now
         else:
-            run.submitted_at, run.submitted_by = ctx.now, ctx.person.id if ctx.person else None
+            run.submitted_at, run.submitted_by = ctx.now, ctx.me().id
         new = self._create_hazards(ctx, run)
-        ent = run.enterprise
-        kind = period_kind(ctx, ent)
-        period = period_of(kind, ctx.today)
+        kind, period = current_period(ctx, run.enterprise)
         nxt = next_period(kind, period)
-        flagged = self._hazard_count(ctx, run)
+        flagged = _hazard_count(ctx, run)
         head = (f"已{'重新' if amend else ''}提交{period.label}自查：发现问题 {flagged} 项。"
                 f"下次自查：{nxt.label}（{nxt.end:%m月%d日}前）。")
         if not new:
             return Step.done(head + "\n发送「菜单」查看其他事项。")
-        return self._next_followup(ctx, {"step": "followup", "run": run.id},
+        return self._next_followup(ctx, {"at": "followup", "run": run.id},
                                    [head, f"接下来逐项安排整改（共 {len(new)} 项）："])
 
     def _create_hazards(self, ctx: Context, run: SelfCheckRun) -> list[Hazard]:
@@ -154,9 +176,9 @@ class SelfCheckFlow:
             value = run.answers.get(item.id)
             if item.hazard_when and value in item.hazard_when and item.id not in existing:
                 hz = Hazard(enterprise_id=run.enterprise_id, level=item.level or "一般", source="企业自查",
-                            status="草稿", description=f"自查发现：{item.text}（回答：{display(item, value)}）",
+                            status=DRAFT, description=f"自查发现：{item.text}（回答：{display(item, value)}）",
                             clause=item.clause, selfcheck_run_id=run.id, item_id=item.id,
-                            found_by=ctx.person.id if ctx.person else None, found_at=ctx.now)
+                            found_by=ctx.me().id, found_at=ctx.now)
                 ctx.session.add(hz)
                 created.append(hz)
         ctx.session.flush()
@@ -164,16 +186,9 @@ class SelfCheckFlow:
 
     # -- arranging each hazard ----------------------------------------------------------------
 
-    def _draft_hazards(self, ctx: Context, run: SelfCheckRun) -> list[Hazard]:
-        return list(ctx.session.scalars(
-            select(Hazard).where(Hazard.selfcheck_run_id == run.id, Hazard.status == "草稿").order_by(Hazard.id)))
-
-    def _hazard_count(self, ctx: Context, run: SelfCheckRun) -> int:
-        return ctx.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.selfcheck_run_id == run.id)) or 0
-
     def _next_followup(self, ctx: Context, state: dict[str, Any], lead: list[str]) -> Step:
         run = ctx.session.get(SelfCheckRun, state["run"])
-        pending = self._draft_hazards(ctx, run) if run else []
+        pending = _draft_hazards(ctx, run) if run else []
         if not pending:
             return Step.done(*lead, "整改安排都已记录。发送「菜单」查看其他事项。")
         hz = pending[0]
@@ -185,33 +200,18 @@ class SelfCheckFlow:
 
     def _on_followup(self, ctx: Context, state: dict[str, Any], run: SelfCheckRun, msg: Incoming) -> Step:
         hz = ctx.session.get(Hazard, state.get("hazard"))
-        if hz is None or hz.status != "草稿":
-            return self._next_followup(ctx, {"step": "followup", "run": run.id}, [])
-        result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(deepcopy(state["form"]), msg, ctx.today)
+        if hz is None or hz.status != DRAFT:
+            return self._next_followup(ctx, {"at": "followup", "run": run.id}, [])
+        result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(state["form"], msg, ctx.today)
         if result.outcome == "paused":
             return Step.done(result.replies[0].replace("发送「继续」", "发送「开始自查」"))
         if result.outcome == "cancelled":
             return Step.done("已暂停整改安排，问题已记录在本期自查里。发送「开始自查」可以接着填。")
         if result.outcome != "submitted":
             return Step.stay({**state, "form": result.state}, *result.replies)
-        done = self._apply_followup(ctx, hz, result.answers)
-        return self._next_followup(ctx, {"step": "followup", "run": run.id}, [done])
-
-    def _apply_followup(self, ctx: Context, hz: Hazard, answers: dict[str, Any]) -> str:
-        hz.number = next_number(ctx.session, ctx.now)
-        if answers.get("fix") == "now":
-            hz.fixed_on_spot = True
-            hz.note = answers.get("fix_note") or ""
-            hz.photos = answers.get("fix_photos") or []
-            transition(ctx.session, hz, "即查即改", person=ctx.person, now=ctx.now, note=hz.note, photos=hz.photos)
-            return f"已记录 {hz.number}：即查即改，已销号。"
-        hz.fixed_on_spot = False
-        hz.responsible, hz.measures = answers["responsible"], answers["measures"]
-        hz.funds_wan, hz.deadline, hz.plan = float(answers["funds"]), answers["deadline"], answers["plan"]
-        hz.equipment_stopped = answers.get("stopped") == "yes" if "stopped" in answers else None
-        transition(ctx.session, hz, "登记", person=ctx.person, now=ctx.now)
-        warn = "\n⚠ 重大隐患未整改前请停用相关设备或区域。" if answers.get("stopped") == "no" else ""
-        return f"已记录 {hz.number}：限期 {hz.deadline} 前整改，责任人 {hz.responsible}。{warn}"
+        done = register(ctx.session, hz, five_measures(result.answers), by=ctx.me(), now=ctx.now,
+                        ledger=ctx.services.config.ledger)
+        return self._next_followup(ctx, {"at": "followup", "run": run.id}, [registered_text(hz, done.reported_to, followup=True)])
 
     def _view(self, ctx: Context, run: SelfCheckRun) -> str:
         questionnaire = ctx.services.forms.compose(list(run.form_ids))
@@ -223,3 +223,41 @@ class SelfCheckFlow:
             lines.append(f"……另有 {len(flagged) - 10} 项")
         return "\n".join(lines)
 
+
+# -- 查看自查记录 ----------------------------------------------------------------------------------
+
+def status(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+    """Enterprise roles: this period (submitted / a draft and where it stopped / not started, with the due
+    day), the last few runs with what they flagged, the next due day. Staff: where to look instead."""
+    person = ctx.me()
+    if person.role not in ENTERPRISE_ROLES:
+        return Step.done("自查记录按企业查看：发送「未自查企业」查看本期还没有提交自查的企业；"
+                         "企业的自查明细可用「hazardbot export selfchecks」导出。")
+    ent = person.enterprise
+    if ent is None:
+        return Step.done("您的账号没有关联企业。")
+    kind, period = current_period(ctx, ent)
+    run = _run_for(ctx, ent.id, period)
+    due = f"{period.end:%m月%d日}前"
+    if run is None:
+        now_line = f"本期（{period.label}，{due}）：还没有开始。发送「开始自查」填写。"
+    elif run.status != "submitted":
+        where = _runner(ctx, run).where(run.form_state)
+        now_line = f"本期（{period.label}，{due}）：填写中，停在{where}。发送「继续」接着填。"
+    else:
+        when = run.submitted_at.astimezone(ctx.services.tz) if run.submitted_at else ctx.now
+        now_line = f"本期（{period.label}）：已于 {when:%m月%d日} 提交，发现问题 {_hazard_count(ctx, run)} 项。"
+    lines = [f"{ent.name}的自查记录", now_line]
+    earlier = ctx.session.scalars(
+        select(SelfCheckRun).where(SelfCheckRun.enterprise_id == ent.id, SelfCheckRun.status == "submitted",
+                                   SelfCheckRun.period != period.key)
+        .order_by(SelfCheckRun.submitted_at.desc()).limit(RECENT_RUNS)).all()
+    for past in earlier:
+        rows = ctx.session.execute(select(Hazard.level, func.count()).where(Hazard.selfcheck_run_id == past.id)
+                                   .group_by(Hazard.level)).all()
+        found = "、".join(f"{level}{n} 项" for level, n in sorted(rows)) or "未发现问题"
+        lines.append(f"· {past.period}：{found}")
+    if run is not None and run.status == "submitted":
+        nxt = next_period(kind, period)
+        lines.append(f"下次自查：{nxt.label}（{nxt.end:%m月%d日}前）。")
+    return Step.done("\n".join(lines))

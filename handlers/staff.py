@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.messages import Incoming
 from storage.models import Unit, WorkRecord
-from storage.queries import (Scope, count_for, figures, listed_hazards, local_range, overdue_hazards, scope_of,
-                             unchecked_enterprises)
+from storage.periods import local_range, period_of
+from storage.queries import figures, listed_hazards, overdue_hazards, unchecked_enterprises
+from storage.quotas import QuotaStatus, quota_status
+from storage.scope import Scope, scope_of
 
 from .base import Context, Step
-from storage.periods import period_of
+from .messages import Incoming
 
 PAGE_SIZE = 8
 PAGER_KEY = "pager"
@@ -78,23 +79,12 @@ def quota(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
 
 
 def _quota_lines(ctx: Context, unit: Unit, day: date) -> tuple[list[str], int, date | None]:
-    lines: list[str] = []
-    short = 0
-    due: date | None = None
-    for rule in ctx.services.config.quotas:
-        if rule.units and unit.name not in rule.units:
-            continue
-        if not rule.units and rule.applies_to not in ("all", unit.kind):
-            continue
-        period = period_of(rule.period, day)
-        done = count_for(ctx.session, unit, rule.counts, period.start, period.end, ctx.services.tz)
-        missing = max(rule.minimum - done, 0)
-        status = f"还差 {missing}" if missing else "已完成"
-        lines.append(f"· {rule.name}（{period.label}）：{done}/{rule.minimum}，{status}")
-        if missing:
-            short += 1
-            due = period.end if due is None else min(due, period.end)
-    return lines, short, due
+    rows: list[QuotaStatus] = quota_status(ctx.session, unit, ctx.services.config.quotas, day, ctx.services.tz)
+    lines = [f"· {r.rule.name}（{r.period.label}）：{r.done}/{r.rule.minimum}，"
+             + (f"还差 {r.missing}" if r.missing else "已完成") for r in rows]
+    short = [r for r in rows if r.missing]
+    due = min((r.period.end for r in short), default=None)
+    return lines, len(short), due
 
 
 def _quota_overview(ctx: Context, day: date) -> str:

@@ -13,14 +13,16 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
-from handlers.messages import Incoming
-from storage.ratelimit import limiter_key
 from storage.media import MediaError, store_clean
 from storage.models import Enterprise, Tip, TipMessage, TipPhoto
-from storage.tips import find_tip, new_receipt, next_tip_number, receipt_hash, responsible_unit
+from storage.numbers import tip_number
+from storage.ratelimit import limiter_key
+from storage.scope import tip_unit
+from storage.tips import find_tip, new_receipt, receipt_hash
 
 from .base import Context, Step
 from .forms.runtime import FormRunner
+from .messages import Incoming
 
 log = logging.getLogger(__name__)
 DAY, HOUR = 86400, 3600
@@ -78,9 +80,9 @@ class TipFlow:
         where = answers.get("where") or {}
         enterprise = self._match_enterprise(ctx, answers.get("enterprise") or "")
         industry = answers.get("industry") or (enterprise.industry if enterprise else "")
-        unit = responsible_unit(session, enterprise, industry, ctx.services.config.tips.default_unit)
+        unit = tip_unit(session, enterprise, industry, ctx.services.config.tips.default_unit)
         code = new_receipt()
-        tip = Tip(number=next_tip_number(session, ctx.today), receipt_hash=receipt_hash(ctx.services.secret, code),
+        tip = Tip(number=tip_number(session, ctx.today), receipt_hash=receipt_hash(ctx.services.secret, code) or "",
                   what=answers["what"], where_text=where.get("label", ""), latitude=where.get("latitude"),
                   longitude=where.get("longitude"), enterprise_id=enterprise.id if enterprise else None,
                   enterprise_text=answers.get("enterprise") or "", industry=industry or "",

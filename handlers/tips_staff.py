@@ -1,19 +1,20 @@
 """Tips, the staff's side: the inbox of their unit, details, questions to the reporter, decisions and rewards.
-Staff see what was reported and never anything about who reported it — there is nothing to show."""
+Staff see what was reported and never anything about who reported it — there is nothing to show. Every
+decision goes through storage.tips' transition table, which keeps the history."""
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
 
-from handlers.messages import Incoming
 from storage.domain import record_number_in
-from storage.ledger import LedgerError, next_number, transition
+from storage.hazards import register
 from storage.models import Hazard, Tip, TipMessage, TipPhoto
+from storage.scope import scope_of
+from storage.tips import OPEN_TIP_STATES, TipError, may_handle, tip_transition
 
 from .base import Context, Step
-
-OPEN = ("已受理", "核查中")
+from .messages import Incoming
 
 
 def _without_number(text: str, prefix: str) -> str:
@@ -23,26 +24,21 @@ def _without_number(text: str, prefix: str) -> str:
     return rest.strip().removeprefix(prefix).strip(" ：:，,")
 
 
-def _visible(ctx: Context, tip: Tip) -> bool:
-    assert ctx.person is not None
-    return ctx.person.role == "admin" or (ctx.person.unit_id is not None and tip.unit_id == ctx.person.unit_id)
-
-
 def _tip(ctx: Context, text: str) -> tuple[Tip | None, str]:
     found = record_number_in("JB", text)
     if found is None:
         return None, "请写上举报编号，例如 JB-202606-0001。"
     tip = ctx.session.scalars(select(Tip).where(Tip.number == found[0])).one_or_none()
-    if tip is None or not _visible(ctx, tip):
+    if tip is None or not may_handle(ctx.me(), tip):
         return None, f"没有找到您单位负责的举报 {found[0]}。"
     return tip, ""
 
 
 def inbox(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-    assert ctx.person is not None
-    query = select(Tip).where(Tip.status.in_(OPEN)).order_by(Tip.received_on, Tip.id)
-    if ctx.person.role != "admin":
-        query = query.where(Tip.unit_id == ctx.person.unit_id)
+    scope = scope_of(ctx.me())
+    query = select(Tip).where(Tip.status.in_(OPEN_TIP_STATES)).order_by(Tip.received_on, Tip.id)
+    if not scope.everything:
+        query = query.where(Tip.unit_id == (scope.unit.id if scope.unit else None))
     tips = ctx.session.scalars(query.limit(20)).all()
     if not tips:
         return Step.done("没有待处理的举报。")
@@ -79,8 +75,12 @@ def ask(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     question = _without_number(msg.text.strip(), "提问")
     if not question:
         return Step.done("请在编号后面写上要问举报人的问题。")
+    try:
+        tip_transition(ctx.session, tip, "提问", by=ctx.me(), now=ctx.now, note=question[:500])
+    except TipError as exc:
+        return Step.done(str(exc))
     ctx.session.add(TipMessage(tip_id=tip.id, sender="工作人员", text=question[:500], on=ctx.today.isoformat(),
-                               staff_id=ctx.person.id if ctx.person else None))
+                               staff_id=ctx.me().id))
     ctx.session.flush()
     return Step.done(f"已留言给 {tip.number} 的举报人。举报人用查询码查询时会看到，并可以回复。")
 
@@ -93,48 +93,41 @@ def handle(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     rest = _without_number(msg.text.strip(), "处理举报")
     action, _, note = rest.partition(" ")
     note = note.strip()
+    action = "属实" if action == "查证属实" else action
+    if action not in ("核查中", "属实", "不属实", "奖励"):
+        return Step.done("用法：处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额")
+    if action == "奖励" and (not note.isdecimal() or int(note) <= 0):
+        return Step.done("请写奖励金额（元，整数），例如：处理举报 JB-202606-0001 奖励 3000")
+    try:
+        tip_transition(ctx.session, tip, action, by=ctx.me(), now=ctx.now, note=note)
+    except TipError as exc:
+        return Step.done(str(exc))
     if action == "核查中":
-        if tip.status != "已受理":
-            return Step.done(f"{tip.number} 当前是「{tip.status}」，不能改为核查中。")
-        tip.status = "核查中"
         return Step.done(f"{tip.number} 已标记为核查中。")
-    if action in ("属实", "查证属实"):
-        if tip.status not in OPEN:
-            return Step.done(f"{tip.number} 当前是「{tip.status}」，不能再认定。")
-        tip.major = note.startswith("重大")
-        tip.status, tip.decided_on, tip.outcome_note = "查证属实", ctx.today.isoformat(), note.removeprefix("重大").strip()
-        extra = _hazard_from_tip(ctx, tip)
-        reward = "，可按规定奖励（举报人凭查询码领取）" if tip.major else ""
-        return Step.done(f"{tip.number} 已认定查证属实{reward}。{extra}")
     if action == "不属实":
-        if tip.status not in OPEN:
-            return Step.done(f"{tip.number} 当前是「{tip.status}」，不能再认定。")
-        if not note:
-            return Step.done("认定不属实需要写明理由，举报人查询时会看到。")
-        tip.status, tip.decided_on, tip.outcome_note = "不属实", ctx.today.isoformat(), note
+        tip.outcome_note = note
         return Step.done(f"{tip.number} 已认定不属实。")
     if action == "奖励":
-        if tip.status != "查证属实":
-            return Step.done("只有查证属实的举报才能登记奖励。")
-        if not note.isdecimal() or int(note) <= 0:
-            return Step.done("请写奖励金额（元，整数），例如：处理举报 JB-202606-0001 奖励 3000")
-        tip.reward_yuan, tip.status = int(note), "已奖励"
+        tip.reward_yuan = int(note)
         return Step.done(f"{tip.number} 已登记奖励 {int(note)} 元。")
-    return Step.done("用法：处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额")
+    tip.major = note.startswith("重大")
+    tip.outcome_note = note.removeprefix("重大").strip()
+    extra = _hazard_from_tip(ctx, tip)
+    reward = "，可按规定奖励（举报人凭查询码领取）" if tip.major else ""
+    return Step.done(f"{tip.number} 已认定查证属实{reward}。{extra}")
 
 
 def _hazard_from_tip(ctx: Context, tip: Tip) -> str:
-    """A verified tip about a known enterprise enters the ledger with source 举报."""
-    if tip.enterprise_id is None or tip.hazard_id is not None:
-        return "" if tip.hazard_id else "举报未关联企业，如需列入隐患台账请用「上报隐患」登记。"
+    """A verified tip about a known enterprise enters the ledger with source 举报, like any other hazard."""
+    if tip.hazard_id is not None:
+        return ""
+    if tip.enterprise_id is None:
+        return "举报未关联企业，如需列入隐患台账请用「上报隐患」登记。"
+    person = ctx.me()
     hz = Hazard(enterprise_id=tip.enterprise_id, level="重大" if tip.major else "一般", source="举报", status="草稿",
-                description=f"举报查实：{tip.what}", found_by=ctx.person.id if ctx.person else None, found_at=ctx.now)
-    ctx.session.add(hz)
-    ctx.session.flush()
-    hz.number = next_number(ctx.session, ctx.now)
-    try:
-        transition(ctx.session, hz, "登记", person=ctx.person, now=ctx.now, note=f"来自举报 {tip.number}")
-    except LedgerError as exc:
-        return str(exc)
+                description=f"举报查实：{tip.what}", found_by=person.id, found_at=ctx.now)
+    done = register(ctx.session, hz, None, by=person, now=ctx.now, ledger=ctx.services.config.ledger,
+                    note=f"来自举报 {tip.number}")
     tip.hazard_id = hz.id
-    return f"已列入隐患台账 {hz.number}（待整改）。"
+    told = f"已按“双报告”告知监管部门（{done.reported_to} 人）。" if done.reported_to else ""
+    return f"已列入隐患台账 {hz.number}（待整改）。{told}"

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.config import Config
-from storage.periods import period_of
 from storage.domain import ENTERPRISE_ROLES
-from storage.outbox import OPTIONAL_RULES
 from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit
-from storage.queries import IS_OPEN, count_for
-
-
+from storage.outbox import OPTIONAL_RULES
+from storage.periods import period_of, selfcheck_kind
+from storage.queries import IS_OPEN
+from storage.quotas import quota_status
+from storage.tips import RECEIVED
 
 @dataclass(frozen=True)
 class Reminder:
@@ -82,8 +82,8 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
                 yield Reminder(rule, subject, day, p.id, p.channel, p.external_id, text, fields)
 
     # Self-checks due: N days before the period ends, for enterprises that have not submitted.
-    for kind, tier in ((config.selfcheck.high_risk_period, "high"), (config.selfcheck.other_period, "other")):
-        period = period_of(kind, day)
+    for tier in ("high", "other"):
+        period = period_of(selfcheck_kind(tier, config.selfcheck.high_risk_period, config.selfcheck.other_period), day)
         left = (period.end - day).days
         if left not in sc.selfcheck_days_before and left != 0:
             continue
@@ -151,22 +151,18 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
                           title="调度表报送", deadline=due_day.isoformat())
 
     # Quota shortfalls a week before the period ends.
-    for rule in config.quotas:
-        period = period_of(rule.period, day)
-        if (period.end - day).days != sc.quota_days_before:
-            continue
+    ending = [r for r in config.quotas if (period_of(r.period, day).end - day).days == sc.quota_days_before]
+    if ending:
         for unit in session.scalars(select(Unit).where(Unit.id.in_(list(audience.by_unit)))):
-            applies = unit.name in rule.units if rule.units else rule.applies_to in ("all", unit.kind)
-            if not applies:
-                continue
-            done = count_for(session, unit, rule.counts, period.start, period.end, _tz(config))
-            if done < rule.minimum:
-                yield from to(audience.by_unit[unit.id], "quota_shortfall", f"u{unit.id}:{rule.name}:{period.key}",
-                              f"【指标提醒】{unit.name}「{rule.name}」{period.label}完成 {done}/{rule.minimum}，"
-                              f"{period.end:%m月%d日}截止。", title="指标提醒", deadline=period.end.isoformat())
+            for q in quota_status(session, unit, ending, day, _tz(config)):
+                if q.missing:
+                    yield from to(audience.by_unit[unit.id], "quota_shortfall",
+                                  f"u{unit.id}:{q.rule.name}:{q.period.key}",
+                                  f"【指标提醒】{unit.name}「{q.rule.name}」{q.period.label}完成 {q.done}/{q.rule.minimum}，"
+                                  f"{q.period.end:%m月%d日}截止。", title="指标提醒", deadline=q.period.end.isoformat())
 
     # New tips waiting, once a day per unit.
-    for unit_id, n in session.execute(select(Tip.unit_id, func.count()).where(Tip.status == "已受理")
+    for unit_id, n in session.execute(select(Tip.unit_id, func.count()).where(Tip.status == RECEIVED)
                                       .group_by(Tip.unit_id)):
         if unit_id in audience.by_unit:
             yield from to(audience.by_unit[unit_id], "new_tips", f"u{unit_id}",

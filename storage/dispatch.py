@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from .ledger import CLOSED, DRAFT, FIXED_AT_ONCE
 from .models import Hazard, Tip, WorkRecord
-from .queries import Scope, local_range
+from .periods import local_range
+from .scope import Scope
 
 RECTIFIED = (CLOSED, FIXED_AT_ONCE)  # verified by staff, or fixed on the spot
 

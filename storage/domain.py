@@ -14,6 +14,23 @@ ROLE_LABELS = {
 ENTERPRISE_ROLES = frozenset({"enterprise_head", "safety_officer"})
 STAFF_ROLES = frozenset({"staff", "admin"})
 
+# The hazard ledger's statuses; storage.ledger holds the transitions between them.
+DRAFT, FIXED_AT_ONCE, OPEN, IN_PROGRESS, CLAIMED, CLOSED = "草稿", "即查即改", "待整改", "整改中", "已整改待核查", "已销号"
+# Not yet verified closed: what deadlines, overdue lists and 挂牌督办 are about.
+OPEN_STATES = (OPEN, IN_PROGRESS, CLAIMED)
+# Rectified as the campaign counts it: verified closed by staff, or fixed on the spot.
+RECTIFIED_STATES = (CLOSED, FIXED_AT_ONCE)
+LEVELS = ("重大", "一般")
+MAJOR = "重大"
+SOURCES = ("企业自查", "部门检查", "举报")
+
+
+def status_predicate(column: str, statuses: tuple[str, ...]) -> str:
+    """`column IN ('a', 'b')` as SQL text with literal values: the partial indexes are declared with it, and
+    queries must use the same text for the planner to prove such an index applies to a prepared statement."""
+    return f"{column} IN ({', '.join(repr(s) for s in statuses)})"
+
+
 UNIT_KINDS = {"town": "乡镇/街道/园区", "department": "部门"}
 UNIT_KIND_WORDS = {
     "town": "town", "乡镇": "town", "镇": "town", "街道": "town", "园区": "town", "乡": "town",

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .domain import OPEN_STATES, status_predicate
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -236,7 +238,7 @@ class SelfCheckRun(Base):
     enterprise: Mapped[Enterprise] = relationship()
 
 
-_OPEN = text("status IN ('待整改', '整改中', '已整改待核查')")
+_OPEN = text(status_predicate("status", OPEN_STATES))
 _LISTED = text("supervision_level IS NOT NULL")
 
 
@@ -366,6 +368,35 @@ class Tip(Base):
 
     enterprise: Mapped[Enterprise | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
+
+
+class TipEvent(Base):
+    """The history of a tip: every staff action with who, when and a note (like HazardEvent for hazards).
+    The reporter's own actions are not events: the tip keeps only the day it arrived, and additions are
+    TipMessages dated by day."""
+
+    __tablename__ = "tip_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(20))  # 核查中 | 属实 | 不属实 | 奖励 | 转办 | 提问
+    from_status: Mapped[str] = mapped_column(String(10), default="")
+    to_status: Mapped[str] = mapped_column(String(10), default="")
+    from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Counter(Base):
+    """Record numbers (YH-202606-0007, JB-202606-0003): the last number given for each prefix.
+
+    Incremented with one INSERT … ON CONFLICT DO UPDATE … RETURNING: concurrent transactions queue on the row
+    (PostgreSQL's row lock, SQLite's write lock) instead of reading the same max()+1 and colliding."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TipMessage(Base):

@@ -1,9 +1,10 @@
-"""Self-check periods: a calendar month for 高危行业, a quarter for the others."""
+"""Periods: months and quarters (self-checks, quotas), and days in the campaign's time zone as UTC ranges."""
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 QUARTER_NAMES = "一二三四"
 
@@ -31,6 +32,15 @@ def period_of(kind: str, day: date) -> Period:
 
 
 def next_period(kind: str, period: Period) -> Period:
-    from datetime import timedelta
-
     return period_of(kind, period.end + timedelta(days=1))
+
+
+def local_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in the campaign's zone, as aware datetimes for UTC columns."""
+    return (datetime.combine(start, time(), tz), datetime.combine(end + timedelta(days=1), time(), tz))
+
+
+
+def selfcheck_kind(risk_tier: str, high_risk_period: str, other_period: str) -> str:
+    """高危行业 check monthly and the others quarterly, unless the config says otherwise."""
+    return high_risk_period if risk_tier == "high" else other_period

@@ -1,88 +1,22 @@
-"""The staff's questions as queries: scope, quota progress, overdue hazards, enterprises yet to self-check,
-and the month's figures. Every query is limited to the asking person's scope."""
+"""The staff's questions as queries: overdue and listed hazards, enterprises yet to self-check, and the
+month's figures. Every query is limited to a Scope (storage.scope)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, func, select, text, true
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
-from .ledger import CLOSED, DRAFT, FIXED_AT_ONCE, OPEN_STATES
+from .domain import DRAFT, MAJOR, OPEN_STATES, RECTIFIED_STATES, status_predicate
+from .models import Enterprise, Hazard, SelfCheckRun, Unit
+from .periods import local_range
+from .scope import Scope
 
-# Written exactly as the partial index's predicate (ix_hazards_open_deadline), with the values as literals,
-# so the planner can prove the index applies even for a prepared statement.
-IS_OPEN = text("hazards.status IN ('待整改', '整改中', '已整改待核查')")
+# The partial indexes' predicates (ix_hazards_*_open, *_listed), with the table named.
+IS_OPEN = text(status_predicate("hazards.status", OPEN_STATES))
 IS_LISTED = text("hazards.supervision_level IS NOT NULL")
-from .models import Enterprise, Hazard, Person, SelfCheckRun, Unit, WorkRecord
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which enterprises a person may see: a town's, a department's, all (admin), or none."""
-
-    unit: Unit | None
-    everything: bool = False
-
-    @property
-    def label(self) -> str:
-        return "全部单位" if self.everything else (self.unit.name if self.unit else "")
-
-    def hazards(self) -> ColumnElement[bool]:
-        """The same scope on the hazard's own copy of its enterprise's units."""
-        if self.everything:
-            return true()
-        if self.unit is None:
-            return false()
-        column = Hazard.town_id if self.unit.kind == "town" else Hazard.department_id
-        return column == self.unit.id
-
-    def enterprises(self) -> ColumnElement[bool]:
-        """A town sees its enterprises; a department those it supervises (the import assigns a department
-        from the industries it leads when the registry leaves it blank; otherwise the town answers, 属地兜底)."""
-        if self.everything:
-            return true()
-        if self.unit is None:
-            return false()
-        column = Enterprise.town_id if self.unit.kind == "town" else Enterprise.department_id
-        return column == self.unit.id
-
-
-def scope_of(person: Person) -> Scope:
-    if person.role == "admin":
-        return Scope(None, everything=True)
-    if person.role == "staff" and person.unit is not None:
-        return Scope(person.unit)
-    return Scope(None)
-
-
-def local_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start 00:00, end+1 00:00) in the campaign's zone, as aware datetimes for UTC columns."""
-    return (datetime.combine(start, time(), tz), datetime.combine(end + timedelta(days=1), time(), tz))
-
-
-# -- quotas -------------------------------------------------------------------------------------
-
-def count_for(session: Session, unit: Unit, counts: str, start: date, end: date, tz: ZoneInfo) -> int:
-    """How many of `counts` a unit has in [start, end] (Asia/Shanghai days).
-
-    major_hazards: a town counts every 重大 hazard of its enterprises by the day it was found; a department
-    counts the 重大 hazards its own inspections (部门检查) found in the enterprises it supervises.
-    Everything else is what staff recorded as work records."""
-    if counts == "major_hazards":
-        lo, hi = local_range(start, end, tz)
-        query = (select(func.count()).select_from(Hazard)
-                 .where(Hazard.level == "重大", Hazard.status != DRAFT, Hazard.found_at >= lo, Hazard.found_at < hi,
-                        Scope(unit).hazards()))
-        if unit.kind == "department":
-            query = query.where(Hazard.source == "部门检查")
-        return session.scalar(query) or 0
-    return session.scalar(
-        select(func.count()).select_from(WorkRecord).where(
-            WorkRecord.unit_id == unit.id, WorkRecord.kind == counts,
-            WorkRecord.day >= start.isoformat(), WorkRecord.day <= end.isoformat())) or 0
 
 
 # -- lists ----------------------------------------------------------------------------------------
@@ -179,7 +113,7 @@ def figures(session: Session, scope: Scope, lo: datetime | None, hi: datetime | 
     for level, source, status, n in rows:
         found[level] = found.get(level, 0) + n
         by_source[source] = by_source.get(source, 0) + n
-        if status in (CLOSED, FIXED_AT_ONCE):
+        if status in RECTIFIED_STATES:
             rectified[level] = rectified.get(level, 0) + n
         elif status in OPEN_STATES:
             still_open[level] = still_open.get(level, 0) + n

@@ -1,4 +1,5 @@
-"""Tips (举报): receipt codes, hashing, numbering and who handles a tip.
+"""Tips (举报): receipt codes and their hashes, and the tip's lifecycle — a transition table and one function
+that keeps the history, like storage.ledger for hazards.
 
 The receipt code is 20 Crockford base32 characters (100 bits from `secrets`), shown once in groups of four.
 It is stored only as scrypt(code, deployment salt): slow to guess offline, yet deterministic, so a
@@ -9,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .invites import ALPHABET
-from .models import Enterprise, Tip, Unit
+from .models import Person, Tip, TipEvent, Unit
+from .scope import scope_of
 
 RECEIPT_LENGTH = 20
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
@@ -50,23 +52,53 @@ def find_tip(session: Session, secret: bytes, code: str) -> Tip | None:
     return session.scalars(select(Tip).where(Tip.receipt_hash == digest)).one_or_none()
 
 
-def next_tip_number(session: Session, day: date) -> str:
-    prefix = f"JB-{day:%Y%m}-"
-    last = session.scalar(select(func.max(Tip.number)).where(Tip.number.like(prefix + "%")))
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+# The tip's statuses. 已受理 and 核查中 are open: they wait for staff.
+RECEIVED, CHECKING, VERIFIED, UNFOUNDED, REWARDED = "已受理", "核查中", "查证属实", "不属实", "已奖励"
+OPEN_TIP_STATES = (RECEIVED, CHECKING)
+DECIDED_STATES = (VERIFIED, UNFOUNDED, REWARDED)
+# action -> (allowed from, to); to None: the status stays (a question, a hand-over to another unit).
+TIP_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "核查中": (frozenset({RECEIVED}), CHECKING),
+    "属实": (frozenset(OPEN_TIP_STATES), VERIFIED),
+    "不属实": (frozenset(OPEN_TIP_STATES), UNFOUNDED),
+    "奖励": (frozenset({VERIFIED}), REWARDED),
+    "转办": (frozenset(OPEN_TIP_STATES), None),
+    "提问": (frozenset({RECEIVED, CHECKING, VERIFIED}), None),
+}
 
 
-def responsible_unit(session: Session, enterprise: Enterprise | None, industry: str, default_unit: str) -> Unit | None:
-    """The enterprise's supervising department, else its town; else the one department leading the
-    industry; else the configured default unit."""
-    if enterprise is not None:
-        return enterprise.department or enterprise.town
-    if industry:
-        leads = [u for u in session.scalars(select(Unit).where(Unit.kind == "department"))
-                 if industry in (u.industries or [])]
-        if len(leads) == 1:
-            return leads[0]
-    if default_unit:
-        return session.scalars(select(Unit).where(Unit.name == default_unit)).one_or_none()
-    return None
+class TipError(ValueError):
+    """A tip action that is not allowed; the message is one line a person can read."""
+
+
+def may_handle(person: Person, tip: Tip) -> bool:
+    """Staff of the unit the tip is assigned to, or an admin."""
+    return person.role in ("staff", "admin") and scope_of(person).handles(tip.unit_id)
+
+
+def tip_transition(session: Session, tip: Tip, action: str, *, by: Person, now: datetime, note: str = "",
+                   to_unit: Unit | None = None) -> TipEvent:
+    """The only place a tip's status or handling unit changes; every change is a TipEvent."""
+    allowed, to = TIP_TRANSITIONS[action]
+    if not may_handle(by, tip):
+        raise TipError(f"{tip.number} 不由您的单位处理。")
+    if tip.status not in allowed:
+        raise TipError(f"{tip.number} 当前是「{tip.status}」，不能{action}。")
+    if action == "不属实" and not note.strip():
+        raise TipError("认定不属实需要写明理由，举报人查询时会看到。")
+    if action == "转办":
+        if to_unit is None:
+            raise TipError("请写明转给哪个单位。")
+        if to_unit.id == tip.unit_id:
+            raise TipError(f"{tip.number} 已经由{to_unit.name}处理。")
+    event = TipEvent(tip_id=tip.id, at=now, person_id=by.id, action=action, from_status=tip.status,
+                     to_status=to or tip.status, from_unit_id=tip.unit_id,
+                     to_unit_id=to_unit.id if to_unit is not None else tip.unit_id, note=note)
+    session.add(event)
+    tip.status = to or tip.status
+    if to_unit is not None:
+        tip.unit_id = to_unit.id
+    if to in (VERIFIED, UNFOUNDED):
+        tip.decided_on = now.date().isoformat()
+    session.flush()
+    return event

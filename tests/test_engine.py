@@ -66,22 +66,24 @@ def test_engine_error_is_answered_politely_and_not_recorded(services, monkeypatc
     assert "1. 匿名举报安全隐患" in engine.handle(msg("你好", key="k-err"))[0]
 
 
-def test_intents_without_a_flow_say_so_honestly(services, registry, invite):
-    from handlers.intents import FLOWS, INTENT_LABELS, INTENT_ROLES, ONE_SHOTS
+def test_every_intent_is_registered_whole():
+    """One record per intent: it is served (a flow or one answer, never both), its menu numbers are unique per
+    role, and the recogniser only chooses among intents the table lets it pick."""
+    from handlers.intents import INTENTS, RECOGNISED, VISITOR, menu_items
+    from handlers.nlu.intents import INTENTS as NLU_INTENTS
 
-    engine = Engine(services)
-    code = invite("admin")
-    engine.handle(msg(f"绑定 {code}", user="admin"))
-    code = invite("enterprise_head", enterprise=registry["enterprise"])
-    engine.handle(msg(f"绑定 {code}", user="boss"))
-    unbuilt = [i for i in INTENT_ROLES if i not in FLOWS and i not in ONE_SHOTS and i != "menu"]
-    assert unbuilt == ["selfcheck_status"]  # the one left; this list only shrinks
-    for intent in unbuilt:
-        roles = INTENT_ROLES[intent]
-        user = "boss" if roles and "enterprise_head" in roles else "admin"
-        reply = engine.handle(Incoming(channel="sim", user_id=user, msg_key=f"click-{intent}", kind="event",
-                                       created_at=datetime.now(timezone.utc), event="click", event_key=intent))[0]
-        assert f"「{INTENT_LABELS[intent]}」功能暂未开通" in reply, intent
+    names = [i.name for i in INTENTS]
+    assert len(names) == len(set(names))
+    for intent in INTENTS:
+        assert (intent.flow is None) != (intent.answer is None), intent.name
+        assert intent.label, intent.name
+        if intent.flow is not None:
+            assert intent.flow.name == intent.name
+    for role in (VISITOR, "enterprise_head", "safety_officer", "staff", "admin"):
+        positions = [e.position for i in INTENTS for e in i.menu if role in e.roles]
+        assert sorted(positions) == list(range(1, len(positions) + 1)), role
+        assert all(i.allows(None if role == VISITOR else role) for i in menu_items(None if role == VISITOR else role))
+    assert set(NLU_INTENTS) - {"unknown"} == set(RECOGNISED)
 
 
 def test_staff_asking_for_a_web_back_office_learn_what_works_on_a_computer(services, invite):

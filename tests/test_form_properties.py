@@ -43,7 +43,7 @@ def check_invariants(runner: FormRunner, state: dict, outcome: str, context: dic
     relevant_ids = {form.items[i].id for i in relevant}
     assert set(state["answers"]) <= relevant_ids, "an answer to an item that does not apply was kept"
     if state["mode"] in ("ask", "stuck"):
-        assert state["pos"] in relevant
+        assert runner.form.index(state["at"]) in relevant
     for item_id, value in state["answers"].items():
         item = form.item(item_id)
         if value is None:

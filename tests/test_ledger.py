@@ -1,10 +1,13 @@
 """The hazard loop: each transition allowed and refused, with history."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
-from storage.ledger import LedgerError, next_number, transition
+from storage.ledger import LedgerError, transition
+from storage.numbers import hazard_number
 from storage.models import Hazard, HazardEvent, Person, Unit
 
 
@@ -87,9 +90,11 @@ def test_fixed_at_once_only_from_draft(services, world):
         act(services, world, "boss", "申请销号")
 
 
-def test_numbers_count_within_the_month(services, world, clock):
+def test_numbers_count_within_the_month_after_those_already_given(services, world, clock):
     with services.sessions.begin() as s:
-        assert next_number(s, services.now()) == "YH-202606-0001"
+        # A ledger numbered before the counter existed: the counter starts above its highest number.
         s.get(Hazard, world["hazard"]).number = "YH-202606-0009"
         s.flush()
-        assert next_number(s, services.now()) == "YH-202606-0010"
+        assert hazard_number(s, services.now().date()) == "YH-202606-0010"
+        assert hazard_number(s, services.now().date()) == "YH-202606-0011"
+        assert hazard_number(s, date(2026, 7, 1)) == "YH-202607-0001"

@@ -168,7 +168,7 @@ def test_open_state_literal_matches_the_ledger_and_the_index():
     from storage.queries import IS_OPEN
 
     literal = {v.strip(" '") for v in str(IS_OPEN).split("(", 1)[1].rstrip(")").split(",")}
-    assert literal == OPEN_STATES
+    assert literal == set(OPEN_STATES)
     index = next(i for i in Hazard.__table__.indexes if i.name == "ix_hazards_town_id_open")
     assert str(index.dialect_options["postgresql"]["where"]) == str(IS_OPEN).replace("hazards.", "")
 

@@ -28,17 +28,20 @@ class FormCatalog:
         return self._forms[form_id]
 
     def compose(self, form_ids: list[str]) -> FormDef:
-        """Several banks asked as one questionnaire, in the given order."""
-        key = tuple(form_ids)
+        """Several banks asked as one questionnaire, in the given order. A bank this version no longer ships is
+        left out (a draft begun with it then drops its answers, and the person is told the checklist changed)."""
+        key = tuple(i for i in form_ids if i in self._forms)
+        if not key:
+            raise KeyError(f"none of the banks {form_ids} exists")
         if key not in self._composed:
-            parts = [self._forms[i] for i in form_ids]
+            parts = [self._forms[i] for i in key]
             items = tuple(item for part in parts for item in part.items)
             ids = [item.id for item in items]
             dupes = {i for i in ids if ids.count(i) > 1}
             if dupes:
-                raise ValueError(f"item ids {sorted(dupes)} appear in more than one of {form_ids}")
+                raise ValueError(f"item ids {sorted(dupes)} appear in more than one of {list(key)}")
             self._composed[key] = replace(
-                parts[0], id="+".join(form_ids), version="+".join(f"{p.id}@{p.version}" for p in parts),
+                parts[0], id="+".join(key), version="+".join(f"{p.id}@{p.version}" for p in parts),
                 title="、".join(p.title for p in parts), kind="selfcheck", items=items, path=None,
                 source="；".join(p.source for p in parts), note="")
         return self._composed[key]

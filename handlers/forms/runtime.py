@@ -1,30 +1,37 @@
 """The form engine: walks any form definition with the conventions every flow shares.
 
-The state is a plain dict (kept in the conversation or a draft), so a restart resumes mid-form.
+The state is a plain dict (kept in the conversation or a draft), so a restart resumes mid-form. Everything
+in it names items by id, and it records the definition's version: when a checklist changes between 暂停 and
+继续, answers stay with their items, answers to items that were removed are dropped, the person is told, and
+the next question is the first relevant one still unanswered.
+
 Modes: ask (a question is open), stuck (three bad answers in a row), summary (confirm before submit),
 edit_pick (which item to change), confirm_cancel.
 """
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from handlers.messages import TEXT, Incoming
-
+from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
+from ..messages import TEXT, Incoming
 from .answers import DONE_WORDS, display, parse_answer
 from .definition import FormDef, Item
 
-COMMANDS = {
-    "上一题": "back", "返回": "back", "上一步": "back",
-    "跳过": "skip", "暂停": "pause", "稍后": "pause", "继续": "resume",
-    "取消": "cancel", "退出": "cancel", "进度": "progress",
-    "菜单": "help", "帮助": "help", "?": "help", "？": "help",
+COMMANDS: dict[str, str] = {
+    **{w: "back" for w in BACK}, **{w: "cancel" for w in CANCEL}, **{w: "help" for w in HELP | MENU},
+    **{w: "resume" for w in RESUME},
+    "跳过": "skip", "跳过这题": "skip", "暂停": "pause", "稍后": "pause", "稍后再填": "pause", "先暂停": "pause",
+    "进度": "progress",
 }
 ACCEPT_WORDS = frozenset({"是", "对", "确认", "好", "可以", "采用", "是的"})
 FULL_SUMMARY_MAX = 12  # longer forms list only the answers that flag a hazard, plus counts
 MAX_BAD = 3
+UPDATED = "（清单已更新：已答的题目都保留了，接着问还没答的题。）"
+CONFIRM_CANCEL = "确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"
 
 
 @dataclass
@@ -35,7 +42,7 @@ class FormResult:
 
     @property
     def answers(self) -> dict[str, Any]:
-        return self.state["answers"]
+        return dict(self.state["answers"])
 
 
 # A question about the question ("这题什么意思？") asks for help; it is not an answer.
@@ -45,7 +52,7 @@ _ASKING_HELP = re.compile(r"(怎么填|怎么写|怎么答|怎么回答|什么�
 def _command(msg: Incoming) -> str | None:
     if msg.kind != TEXT:
         return None
-    text = msg.text.strip().rstrip("。.!！")
+    text = clean(msg.text)
     if text in COMMANDS:
         return COMMANDS[text]
     return "help" if len(text) <= 20 and _ASKING_HELP.search(text) else None
@@ -55,6 +62,7 @@ class FormRunner:
     def __init__(self, form: FormDef, *, submit_label: str = "确认提交") -> None:
         self.form = form
         self.submit_label = submit_label
+        self._ids = {item.id: i for i, item in enumerate(form.items)}
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -62,60 +70,118 @@ class FormRunner:
               context: dict[str, Any] | None = None) -> FormResult:
         """Start the form. `context` holds values the flow knows (such as `_level`) for relevance rules."""
         state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": dict(answers or {}),
-                                 "context": dict(context or {}), "pos": -1, "trail": [], "bad": 0, "mode": "ask",
+                                 "context": dict(context or {}), "at": None, "trail": [], "bad": 0, "mode": "ask",
                                  "back_to_summary": False}
         return self._advance(state, [intro] if intro else [])
 
     def current_prompt(self, state: dict[str, Any], lead: str = "") -> FormResult:
         """Show where the person is (used when resuming a paused form)."""
+        state, notes = self._reconcile(state)
+        lead = self._join(*notes, lead)
+        if state["mode"] == "ask" and state["at"] is None:
+            return self._advance(state, [lead] if lead else [])
         if state["mode"] in ("summary", "edit_pick"):
             return FormResult(state, [self._join(lead, self._summary(state))])
         state["mode"] = "ask"
         return FormResult(state, [self._join(lead, self._question(state))])
 
     def handle(self, state: dict[str, Any], msg: Incoming, today: date) -> FormResult:
+        state, notes = self._reconcile(state)
+        if notes:
+            # The definition changed under this draft: say so and ask what is next, whatever was sent.
+            return self.current_prompt(state, "\n".join(notes)) if state["mode"] != "confirm_cancel" else \
+                FormResult(state, [self._join(*notes, CONFIRM_CANCEL)])
         mode = state.get("mode", "ask")
         cmd = _command(msg)
-        if cmd == "pause":
-            return FormResult(state, [f"已暂停，填好的内容都保存了。发送「继续」从{self._where(state)}接着填。"], "paused")
         if mode == "confirm_cancel":
             return self._confirm_cancel(state, msg)
+        if cmd == "pause":
+            return FormResult(state, [f"已暂停，填好的内容都保存了。发送「继续」从{self.where(state)}接着填。"], "paused")
         if cmd == "cancel":
             state["prev_mode"], state["mode"] = mode, "confirm_cancel"
-            return FormResult(state, ["确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"])
+            return FormResult(state, [CONFIRM_CANCEL])
         if mode == "summary":
             return self._on_summary(state, msg, cmd)
         if mode == "edit_pick":
             return self._on_edit_pick(state, msg, cmd)
         if mode == "stuck":
-            choice = msg.text.strip() if msg.kind == TEXT else ""
+            choice = clean(msg.text) if msg.kind == TEXT else ""
             if choice in ("1", "再试一次"):
                 state["mode"], state["bad"] = "ask", 0
                 return FormResult(state, [self._question(state)])
             if choice in ("2", "跳过"):
                 cmd = "skip"
             elif choice in ("3",):
-                return FormResult(state, [f"已暂停，填好的内容都保存了。发送「继续」从{self._where(state)}接着填。"],
+                return FormResult(state, [f"已暂停，填好的内容都保存了。发送「继续」从{self.where(state)}接着填。"],
                                   "paused")
             state["mode"] = "ask"
         return self._on_question(state, msg, cmd, today)
 
+    def where(self, state: dict[str, Any]) -> str:
+        """Where a saved state stopped, as a person reads it: "第 3 题" or "提交前的核对"."""
+        state, _ = self._reconcile(state)
+        if state.get("mode") in ("summary", "edit_pick"):
+            return "提交前的核对"
+        if state.get("at") is None:
+            return "开头"
+        n, _ = self._number(state)
+        return f"第 {n} 题"
+
+    # -- a changed definition -------------------------------------------------------------------
+
+    def _reconcile(self, state: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """A copy of a saved state (the caller's is never changed), brought up to this definition; the notes
+        tell the person what changed."""
+        state = deepcopy(state)
+        if "at" not in state:  # saved before states named items by id: positions into the same definition
+            state = self._from_positions(state)
+        if state.get("version") == self.form.version:
+            return state, []
+        answers = {k: v for k, v in state.get("answers", {}).items() if k in self._ids}
+        state.update(version=self.form.version, answers=answers,
+                     trail=[i for i in state.get("trail", []) if i in answers], bad=0)
+        if state.get("at") not in self._ids:
+            state["at"] = None
+        suggest = state.get("suggest")
+        if suggest:
+            state["suggest"] = {k: v for k, v in suggest.items() if k in self._ids}
+        self._prune(state)
+        if state.get("mode") in ("summary", "edit_pick", "stuck"):
+            state["mode"] = "ask"
+        if state.get("mode") == "ask":
+            state["at"] = None  # the first relevant question still unanswered, chosen by _advance
+        return state, [UPDATED]
+
+    def _from_positions(self, state: dict[str, Any]) -> dict[str, Any]:
+        items = self.form.items
+        same = state.get("version") == self.form.version
+        pos = state.pop("pos", -1)
+        trail = state.pop("trail", [])
+        state["at"] = items[pos].id if same and isinstance(pos, int) and 0 <= pos < len(items) else None
+        state["trail"] = [items[i].id for i in trail if same and isinstance(i, int) and 0 <= i < len(items)]
+        return state
+
     # -- modes --------------------------------------------------------------------------------
 
+    def _item(self, state: dict[str, Any]) -> Item:
+        return self.form.items[self._ids[state["at"]]]
+
     def _on_question(self, state: dict[str, Any], msg: Incoming, cmd: str | None, today: date) -> FormResult:
-        item = self.form.items[state["pos"]]
+        if state.get("at") is None:
+            return self._advance(state, [])
+        item = self._item(state)
         answers = state["answers"]
         if cmd == "back":
             if not state["trail"]:
                 return FormResult(state, ["已经是第一题了。\n" + self._question(state)])
-            state["pos"], state["bad"] = state["trail"].pop(), 0
-            prev = self.form.items[state["pos"]]
+            state["at"], state["bad"] = state["trail"].pop(), 0
+            prev = self._item(state)
             return FormResult(state, [f"上一题原来的回答：{display(prev, answers.get(prev.id))}\n" + self._question(state)])
         if cmd == "skip":
             if item.required:
                 return FormResult(state, ["这一题必须回答，不能跳过。\n" + self._question(state)])
             answers[item.id] = None
-            state["trail"].append(state["pos"])
+            state["trail"].append(item.id)
             return self._advance(state, [])
         if cmd in ("progress", "resume"):
             lead = self._progress_line(state) if cmd == "progress" else ""
@@ -127,7 +193,7 @@ class FormRunner:
             if not photos and item.required:
                 return FormResult(state, ["还没收到照片。请先发送至少一张照片。"])
             answers[item.id] = photos or None
-            state["trail"].append(state["pos"])
+            state["trail"].append(item.id)
             return self._advance(state, [f"已收到 {len(photos)} 张照片。"] if photos else [])
         suggested = state.get("suggest", {}).get(item.id)
         if suggested is not None and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
@@ -150,11 +216,11 @@ class FormRunner:
             n = len(parsed.value)
             return FormResult(state, [f"已收到第 {n} 张照片。继续发送，或回复「完成」。"])
         answers[item.id] = parsed.value
-        state["trail"].append(state["pos"])
+        state["trail"].append(item.id)
         return self._advance(state, [parsed.echo] if parsed.echo else [])
 
     def _on_summary(self, state: dict[str, Any], msg: Incoming, cmd: str | None) -> FormResult:
-        text = msg.text.strip() if msg.kind == TEXT else ""
+        text = clean(msg.text) if msg.kind == TEXT else ""
         if text in ("1", self.submit_label, "确认", "提交", "确认提交"):
             return FormResult(state, [], "submitted")
         if text.startswith("修改") and text[2:].strip():
@@ -164,9 +230,9 @@ class FormRunner:
             return FormResult(state, ["要修改第几题？请回复题号。"])
         if text == "3":
             state["prev_mode"], state["mode"] = "summary", "confirm_cancel"
-            return FormResult(state, ["确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"])
+            return FormResult(state, [CONFIRM_CANCEL])
         if cmd == "back" and state["trail"]:
-            state["pos"], state["mode"] = state["trail"].pop(), "ask"
+            state["at"], state["mode"] = state["trail"].pop(), "ask"
             return FormResult(state, [self._question(state)])
         return FormResult(state, [self._summary(state)])
 
@@ -176,19 +242,19 @@ class FormRunner:
         if not (text.isdecimal() and 1 <= int(text) <= len(relevant)):
             state["mode"] = "edit_pick"
             return FormResult(state, [f"请回复要修改的题号（1–{len(relevant)}）。"])
-        index = relevant[int(text) - 1]
-        item = self.form.items[index]
-        state.update(pos=index, mode="ask", back_to_summary=True, bad=0)
+        item = self.form.items[relevant[int(text) - 1]]
+        state.update(at=item.id, mode="ask", back_to_summary=True, bad=0)
         return FormResult(state, [f"原来的回答：{display(item, state['answers'].get(item.id))}\n" + self._question(state)])
 
     def _confirm_cancel(self, state: dict[str, Any], msg: Incoming) -> FormResult:
-        text = msg.text.strip() if msg.kind == TEXT else ""
-        if text in ("1", "确定", "确定取消", "是", "取消"):
+        """Kept until answered: a stray reply asks again, so the next 1 or 2 means what this question said."""
+        text = clean(msg.text) if msg.kind == TEXT else ""
+        if text in ("1", "确定", "确定取消", "是", "是的", "取消", "对"):
             return FormResult(state, ["已取消，没有提交任何内容。"], "cancelled")
-        state["mode"] = state.pop("prev_mode", "ask")
-        if text in ("2", "继续", "继续填写", "否"):
+        if text in ("2", "继续", "继续填写", "否", "不", "不取消"):
+            state["mode"] = state.pop("prev_mode", "ask")
             return self.current_prompt(state)
-        return self.current_prompt(state, "请回复 1 确定取消，或 2 继续填写。")
+        return FormResult(state, ["请回复 1 确定取消，或 2 继续填写。\n" + CONFIRM_CANCEL.split("\n", 1)[1]])
 
     # -- walking ------------------------------------------------------------------------------
 
@@ -207,19 +273,18 @@ class FormRunner:
                 break
             for k in stale:
                 del answers[k]
-        state["trail"] = [i for i in state["trail"] if self.form.items[i].id in answers]
+        state["trail"] = [i for i in state["trail"] if i in answers]
 
     def _advance(self, state: dict[str, Any], lead: list[str]) -> FormResult:
         self._prune(state)
         answers = state["answers"]
         relevant = self._relevant(answers, state.get("context"))
-        if state.get("back_to_summary"):
-            pending = [i for i in relevant if self.form.items[i].id not in answers]
-        else:
-            pending = [i for i in relevant if i > state["pos"] and self.form.items[i].id not in answers]
-            pending = pending or [i for i in relevant if self.form.items[i].id not in answers]
+        here = self._ids.get(state.get("at") or "", -1)
+        unanswered = [i for i in relevant if self.form.items[i].id not in answers]
+        pending = unanswered if state.get("back_to_summary") else \
+            ([i for i in unanswered if i > here] or unanswered)
         if pending:
-            state.update(pos=pending[0], mode="ask", bad=0)
+            state.update(at=self.form.items[pending[0]].id, mode="ask", bad=0)
             return FormResult(state, [self._join(*lead, self._question(state))])
         state.update(mode="summary", back_to_summary=False)
         return FormResult(state, [self._join(*lead, self._summary(state))])
@@ -228,12 +293,12 @@ class FormRunner:
 
     def _number(self, state: dict[str, Any]) -> tuple[int, int]:
         relevant = self._relevant(state["answers"], state.get("context"))
-        pos = state["pos"]
-        n = relevant.index(pos) + 1 if pos in relevant else len(relevant)
+        here = self._ids.get(state.get("at") or "", -1)
+        n = relevant.index(here) + 1 if here in relevant else len(relevant)
         return n, len(relevant)
 
     def _question(self, state: dict[str, Any]) -> str:
-        item = self.form.items[state["pos"]]
+        item = self._item(state)
         n, total = self._number(state)
         lines = [f"（{n}/{total}）{item.text}"]
         if item.options:
@@ -299,12 +364,6 @@ class FormRunner:
     def _progress_line(self, state: dict[str, Any]) -> str:
         n, total = self._number(state)
         return f"进度：第 {n} 题，共 {total} 题，已答 {len(state['answers'])} 题。"
-
-    def _where(self, state: dict[str, Any]) -> str:
-        if state.get("mode") in ("summary", "edit_pick"):
-            return "提交前的核对"
-        n, _ = self._number(state)
-        return f"第 {n} 题"
 
     @staticmethod
     def _join(*parts: str) -> str:

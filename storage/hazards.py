@@ -1,0 +1,113 @@
+"""Putting hazards into the ledger, whatever found them (企业自查, 部门检查, 举报), and what follows from their
+transitions: the one place that numbers a hazard, applies 即查即改 or the five essentials (五落实), and sends
+双报告 — a major hazard is reported to its supervising department when it is found and when it is fixed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .config import LedgerConfig
+from .domain import CLOSED, FIXED_AT_ONCE, MAJOR, OPEN
+from .ledger import transition
+from .models import Hazard, HazardEvent, Person
+from .numbers import hazard_number
+from .outbox import enqueue
+
+
+@dataclass(frozen=True)
+class FixedOnSpot:
+    """即查即改: fixed while it was found; the hazard is closed at once."""
+
+    note: str = ""
+    photos: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FiveMeasures:
+    """五落实 for a hazard that needs time: 责任、措施、资金、时限、预案 (and, for a major one, whether the
+    equipment or area is stopped — 决不带病运行)."""
+
+    responsible: str
+    measures: str
+    funds_wan: float
+    deadline: str  # YYYY-MM-DD, a calendar day in the campaign's time zone
+    plan: str
+    equipment_stopped: bool | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    hazard: Hazard
+    reported_to: int  # staff told by 双报告
+
+
+def describe(hz: Hazard) -> str:
+    """A hazard in one line, as lists and notices show it."""
+    due = f"，期限 {hz.deadline}" if hz.deadline else ""
+    listed = f"，{hz.supervision_level}挂牌督办（{hz.progress_due} 前须有实质进展）" if hz.supervision_level else ""
+    return f"{hz.number} {hz.enterprise.name}【{hz.level}】{hz.description}（{hz.status}{due}{listed}）"
+
+
+def register(session: Session, hazard: Hazard, fix: FixedOnSpot | FiveMeasures | None, *, by: Person | None,
+             now: datetime, ledger: LedgerConfig, note: str = "") -> Registered:
+    """A draft hazard (added or not) into the ledger: numbered, then closed at once, or 待整改 with its 五落实
+    (None: they are still to come from the enterprise). `now` is local time: the number carries the local month."""
+    if hazard.id is None:
+        session.add(hazard)
+        session.flush()
+    if hazard.number is None:
+        hazard.number = hazard_number(session, now.date())
+    if isinstance(fix, FixedOnSpot):
+        hazard.fixed_on_spot, hazard.note = True, fix.note
+        if fix.photos:
+            hazard.photos = list(hazard.photos or []) + list(fix.photos)
+        told = apply(session, hazard, "即查即改", by=by, now=now, ledger=ledger, note=fix.note or note,
+                     photos=list(fix.photos))
+    elif fix is None:
+        hazard.fixed_on_spot = False
+        told = apply(session, hazard, "登记", by=by, now=now, ledger=ledger, note=note)
+    else:
+        hazard.fixed_on_spot = False
+        hazard.responsible, hazard.measures, hazard.plan = fix.responsible, fix.measures, fix.plan
+        hazard.funds_wan, hazard.deadline = fix.funds_wan, fix.deadline
+        if fix.equipment_stopped is not None:
+            hazard.equipment_stopped = fix.equipment_stopped
+        told = apply(session, hazard, "登记", by=by, now=now, ledger=ledger, note=note)
+    return Registered(hazard, told)
+
+
+# Where a major hazard's transition lands, and how the supervising department hears of it.
+_DOUBLE_REPORT = {OPEN: "发现", FIXED_AT_ONCE: "发现并已当场整改", CLOSED: "整改完成"}
+
+
+def apply(session: Session, hazard: Hazard, action: str, *, by: Person | None, now: datetime,
+          ledger: LedgerConfig, note: str = "", photos: list[Any] | None = None) -> int:
+    """One ledger transition and what follows from it; returns how many staff 双报告 told."""
+    event = transition(session, hazard, action, person=by, now=now, note=note, photos=photos)
+    return double_report(session, hazard, event, by=by, now=now, ledger=ledger)
+
+
+def double_report(session: Session, hazard: Hazard, event: HazardEvent, *, by: Person | None, now: datetime,
+                  ledger: LedgerConfig) -> int:
+    """双报告: tell the supervising department's staff (the town's when the enterprise has no department)
+    that a major hazard was found or fixed — never the person who just did it."""
+    what = _DOUBLE_REPORT.get(event.to_status)
+    if not ledger.notify_major or hazard.level != MAJOR or what is None or event.from_status == event.to_status:
+        return 0
+    unit_id = hazard.department_id or hazard.town_id
+    if unit_id is None:
+        return 0
+    staff = session.scalars(select(Person).where(Person.unit_id == unit_id, Person.role == "staff")).all()
+    told = 0
+    for person in staff:
+        if by is not None and person.id == by.id:
+            continue
+        told += enqueue(session, channel=person.channel, recipient=person.external_id, now=now,
+                        text=f"【双报告·{what}】{describe(hazard)}",
+                        dedup_key=f"double-report:{hazard.id}:{event.to_status}:{person.id}")
+    return told
