@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from storage.config import Config, ConfigError, load_config
 
@@ -100,7 +101,7 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _services(config: Config):  # type: ignore[no-untyped-def]
+def _services(config: Config):
     from storage.db import migrate
 
     from .services import build_services
@@ -125,7 +126,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         jobs = Jobs(services, services.channels.senders())
         scheduler = build_scheduler(jobs)
         scheduler.start()
-        print("提醒调度：内嵌运行（每 %d 分钟扫描一次）" % config.scheduler.sweep_minutes)
+        print(f"提醒调度：内嵌运行（每 {config.scheduler.sweep_minutes} 分钟扫描一次）")
     host, port = args.host or config.server.host, args.port or config.server.port
     print(f"hazardbot 已启动：http://{host}:{port}")
     channels = [name for name, on in (("/wechat", config.wechat.token), ("/wecom", config.wecom.token)) if on]
@@ -243,7 +244,7 @@ def cmd_import(config: Config, args: argparse.Namespace) -> int:
         total = max(0, len(read_rows(args.file)) - 1)
         with tqdm(total=total, unit="行", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
             with services.sessions.begin() as session:
-                report = run(session, args.file, bar.update)
+                report = run(session, args.file, lambda n: _advance(bar, n))
     except ImportFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -253,6 +254,10 @@ def cmd_import(config: Config, args: argparse.Namespace) -> int:
         print(f"未识别的列（已忽略）：{'、'.join(report.ignored_columns)}", file=sys.stderr)
     print(report.summary())
     return 1 if report.errors else 0
+
+
+def _advance(bar: Any, n: int) -> None:
+    bar.update(n)
 
 
 def cmd_nlu(config: Config, args: argparse.Namespace) -> int:
@@ -354,9 +359,21 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from .exports import (ExportError, Filters, HazardFilters, hazard_records, selfcheck_records, selfcheck_runs,
-                          dispatch_rows, tip_records, write, write_dispatch, write_hazards, write_tips)
     from .downloads import dispatch_title
+    from .exports import (
+        ExportError,
+        Filters,
+        HazardFilters,
+        dispatch_rows,
+        hazard_records,
+        selfcheck_records,
+        selfcheck_runs,
+        tip_records,
+        write,
+        write_dispatch,
+        write_hazards,
+        write_tips,
+    )
 
     services = _services(config)
     scope = f"{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
@@ -364,7 +381,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
         with services.sessions() as session:
             if args.what == "selfchecks":
                 runs = selfcheck_runs(session, Filters(args.month, args.unit))
-                records = selfcheck_records(runs, services.forms, services.tz)  # type: ignore[arg-type]
+                records = selfcheck_records(runs, services.forms, services.tz)
                 text = write(records, args.format, args.output, f"企业自查记录{scope}")
             elif args.what == "tips":
                 records = tip_records(session)

@@ -49,7 +49,7 @@ def build(session: Session, services: Any, download: Download) -> tuple[str, byt
 
 
 @bp.get("/files/<token>")
-def fetch(token: str):  # type: ignore[no-untyped-def]
+def fetch(token: str):
     hb = current_app.extensions["hazardbot"]
     try:
         download = read_download(hb.services.secret, hb.services.config.server, token)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -119,7 +120,7 @@ def write(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str)
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
-    ws = wb.active
+    ws = _sheet(wb)
     ws.title = "自查记录"
     ws.append([title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SELFCHECK_COLUMNS))
@@ -129,7 +130,7 @@ def write(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str)
         cell.font = Font(bold=True)
     for row in _flat(records):
         ws.append(row)
-    for col, width in zip("ABCDEFGHIJKLMN", (8, 10, 28, 22, 12, 14, 8, 18, 6, 48, 16, 8, 8, 40)):
+    for col, width in zip("ABCDEFGHIJKLMN", (8, 10, 28, 22, 12, 14, 8, 18, 6, 48, 16, 8, 8, 40), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A3"
     wb.save(out)
@@ -212,7 +213,7 @@ def write_hazards(records: list[dict[str, Any]], fmt: str, out: Path | None, tit
     if fmt == "xlsx":
         hazard_sheet(records, title, filled_by, filled_on).save(_need_file(out))
         return None
-    rows = [[*row, r["number"], r["level"], r["source"], r["status"]] for row, r in zip(_hazard_rows(records), records)]
+    rows = [[*row, r["number"], r["level"], r["source"], r["status"]] for row, r in zip(_hazard_rows(records), records, strict=True)]
     return _text(records, fmt, out, [*HAZARD_COLUMNS, "隐患编号", "等级", "来源", "状态"], rows)
 
 
@@ -222,7 +223,7 @@ def hazard_sheet(records: list[dict[str, Any]], title: str, filled_by: str, fill
     from openpyxl.styles import Alignment, Border, Font, Side
 
     wb = Workbook()
-    ws = wb.active
+    ws = _sheet(wb)
     ws.title = "隐患清单"
     width = len(HAZARD_COLUMNS)
     thin = Side(style="thin")
@@ -246,7 +247,7 @@ def hazard_sheet(records: list[dict[str, Any]], title: str, filled_by: str, fill
             cell.alignment = Alignment(vertical="center", wrap_text=True)
             cell.border = box
             cell.font = Font(name="仿宋_GB2312", size=11)
-    for col, w in zip("ABCDEFGHI", (6, 14, 22, 12, 36, 30, 22, 12, 24)):
+    for col, w in zip("ABCDEFGHI", (6, 14, 22, 12, 36, 30, 22, 12, 24), strict=True):
         ws.column_dimensions[col].width = w
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
@@ -288,7 +289,7 @@ def write_tips(records: list[dict[str, Any]], fmt: str, out: Path | None) -> str
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = _sheet(wb)
     ws.title = "举报登记"
     ws.append(list(TIP_COLUMNS))
     for row in rows:
@@ -313,7 +314,7 @@ def write_dispatch(table: DispatchTable, fmt: str, out: Path | None, title: str)
         dispatch_sheet(table, title).save(_need_file(out))
         return None
     rows = dispatch_rows(table)
-    records = [dict(zip(("section", "number", "label", "value"), row)) for row in rows]
+    records = [dict(zip(("section", "number", "label", "value"), row, strict=True)) for row in rows]
     return _text(records, fmt, out, ("项目", "序号", "指标", "数值"), rows)
 
 
@@ -324,7 +325,7 @@ def dispatch_sheet(table: DispatchTable, title: str) -> Any:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     wb = Workbook()
-    ws = wb.active
+    ws = _sheet(wb)
     ws.title = "调度表"
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -344,7 +345,7 @@ def dispatch_sheet(table: DispatchTable, title: str) -> Any:
     ws.merge_cells("E2:G2")
     for title_text, cells in table.sections:
         first = ws.max_row + 1
-        for left, right in zip(cells[::2], [*cells[1::2], None]):
+        for left, right in zip(cells[::2], [*cells[1::2], None], strict=False):
             row = [title_text if ws.max_row + 1 == first else "", left.number, left.label, left.value]
             row += [right.number, right.label, right.value] if right else ["", "", ""]
             ws.append(row)
@@ -369,10 +370,17 @@ def dispatch_sheet(table: DispatchTable, title: str) -> Any:
         ws.cell(ws.max_row, 1).alignment = wrap
         ws.cell(ws.max_row, 1).font = Font(name="仿宋_GB2312", size=10)
         ws.row_dimensions[ws.max_row].height = 30 if len(text) > 50 else 18
-    for col, width in zip("ABCDEFG", (10, 5, 30, 10, 5, 30, 10)):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (10, 5, 30, 10, 5, 30, 10), strict=True):
+        ws.column_dimensions[letter].width = width
     ws.page_setup.orientation = "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return wb
+
+
+def _sheet(wb: Any) -> Any:
+    """The workbook's first sheet: a new Workbook always has one."""
+    ws = wb.active
+    assert ws is not None
+    return ws

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,7 +81,7 @@ def credit_code_valid(code: str) -> bool:
     """GB 32100-2015 check digit: catches most typos in a 统一社会信用代码."""
     if len(code) != 18 or any(ch not in _CREDIT_CHARS for ch in code):
         return False
-    total = sum(_CREDIT_CHARS.index(ch) * w for ch, w in zip(code[:17], _CREDIT_WEIGHTS))
+    total = sum(_CREDIT_CHARS.index(ch) * w for ch, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
     return _CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
 
 
@@ -128,8 +129,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
             continue
     else:
         raise ImportFileError("无法识别文件编码：请另存为 UTF-8 的 CSV")
-    for number, cells in enumerate(csv.reader(text.splitlines()), 1):
-        yield number, cells
+    yield from enumerate(csv.reader(text.splitlines()), 1)
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
@@ -258,16 +258,18 @@ def import_enterprises(session: Session, path: Path, progress: Progress | None =
         else:
             seen[key] = number
             code = values["credit_code"]
-            ent = by_code.get(code) if code else None
-            ent = ent or by_name.get((values["name"], values["town_id"]))
-            if ent is None:
+            found = by_code.get(code) if code else None
+            found = found or by_name.get((values["name"], values["town_id"]))
+            if found is None:
                 ent = Enterprise(**values)
                 session.add(ent)
                 report.created += 1
-            elif _apply(ent, values):
-                report.updated += 1
             else:
-                report.unchanged += 1
+                ent = found
+                if _apply(ent, values):
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
             if code:
                 by_code[code] = ent
             by_name[(values["name"], values["town_id"])] = ent

@@ -1,6 +1,8 @@
 """Finding an enterprise or unit by what a person typed: exact name, else a unique part of it."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,12 +21,12 @@ def find_unit(session: Session, text: str) -> Unit:
     return _find(session, Unit, text, "单位")
 
 
-def _find(session: Session, model: type, text: str, label: str):  # type: ignore[no-untyped-def]
+def _find(session: Session, model: type[Enterprise] | type[Unit], text: str, label: str) -> Any:
     text = text.strip()
-    exact = session.scalars(select(model).where(model.name == text)).all()
+    exact: list[Any] = list(session.scalars(select(model).where(model.name == text)).all())
     if len(exact) == 1:
         return exact[0]
-    like = session.scalars(select(model).where(model.name.contains(text, autoescape=True)).limit(6)).all()
+    like: list[Any] = list(session.scalars(select(model).where(model.name.contains(text, autoescape=True)).limit(6)))
     if len(like) == 1:
         return like[0]
     if not like:

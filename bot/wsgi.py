@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from .app import create_app, freeze_startup_objects
 from storage.config import load_config
+
+from .app import create_app, freeze_startup_objects
 
 config = load_config()
 app = create_app(config)

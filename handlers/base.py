@@ -5,9 +5,10 @@ services, typed. The app's bot.services.Services satisfies it; a test can hand i
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -30,8 +31,14 @@ class Services(Protocol):
     tz: ZoneInfo
     nlu: Recognizer
     forms: FormCatalog
-    downloaders: Mapping[str, Callable[[str], bytes]]  # channel -> media_id -> the file's bytes
-    clock: Callable[[], datetime]
+
+    @property
+    def downloaders(self) -> Mapping[str, Callable[[str], bytes]]:
+        """channel -> media_id -> the file's bytes"""
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """Now, in UTC (settable in tests)."""
 
     def now(self) -> datetime: ...
 
@@ -108,11 +115,11 @@ class Step:
     menu: bool = False
 
     @classmethod
-    def done(cls, *replies: str) -> "Step":
+    def done(cls, *replies: str) -> Step:
         return cls(list(replies), None)
 
     @classmethod
-    def stay(cls, state: dict[str, Any], *replies: str) -> "Step":
+    def stay(cls, state: dict[str, Any], *replies: str) -> Step:
         return cls(list(replies), state)
 
 

@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from handlers.messages import TEXT, Incoming
-from storage.ratelimit import limiter_key
 from storage.domain import ROLE_LABELS
 from storage.invites import RedeemError, redeem_invite
+from storage.ratelimit import limiter_key
 
 from .base import Context, Step
 

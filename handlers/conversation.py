@@ -11,8 +11,9 @@ before (返回 goes back to it). Kinds:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 from .base import Step
 

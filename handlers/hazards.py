@@ -87,7 +87,7 @@ class HazardReportFlow:
                 return self._begin(ctx, int(chosen.value))
             if text and not text.isdecimal():
                 return self._pick_enterprise(ctx, text, state)
-            return Step(["请回复序号 1–%d，或重新输入企业名称。" % len(options)], state, unmatched=True)
+            return Step([f"请回复序号 1–{len(options)}，或重新输入企业名称。"], state, unmatched=True)
         runner = FormRunner(ctx.services.forms.form("hazard_report"))
         result = runner.handle(state["form"], msg, ctx.today)
         if result.outcome == "asking" and self._suggest(ctx, result.state, state["enterprise"]):

@@ -7,11 +7,11 @@ module of its own, then add its record here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
-
 
 from . import hazards, pushes, reminders, reports, selfcheck, staff, tip, tips_staff
 from .base import Context, Flow, OneShot, Step

@@ -5,7 +5,6 @@ from __future__ import annotations
 from storage.domain import ROLE_LABELS
 from storage.models import Person
 
-
 EXAMPLES = {
     None: "例如：「我要匿名举报」「绑定 7KQ2M-9XD4T」",
     "staff": "例如：「本月还差几条」「有哪些隐患逾期了」",

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from handlers.messages import Incoming
-from storage.outbox import FAILURE_NOTICE, RULE_LABELS
 from storage.domain import ROLE_LABELS
 from storage.models import Outbox, Person
+from storage.outbox import FAILURE_NOTICE, RULE_LABELS
 
 from .base import Context, Step
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.messages import Incoming
-from storage.outbox import OPTIONAL_RULES, RULE_LABELS
 from storage.models import Broadcast, Outbox, ReminderOptOut
+from storage.outbox import OPTIONAL_RULES, RULE_LABELS
 
 from .base import Context, Step
 

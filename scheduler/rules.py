@@ -5,9 +5,10 @@ that the sweep stores once. Rules never send anything.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from storage.periods import period_of, selfcheck_kind
 from storage.queries import IS_OPEN
 from storage.quotas import quota_status
 from storage.tips import RECEIVED
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -102,13 +104,14 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
     # Hazard deadlines: before, on the day, then daily while overdue up to a limit; escalate to staff.
     marks = {(day + timedelta(days=d)).isoformat(): d for d in sc.deadline_days_before}
     oldest = (day - timedelta(days=sc.overdue_reminder_days)).isoformat()
-    rows = session.execute(
+    # Nine columns: more than SQLAlchemy's typed rows spell out.
+    due_rows: Any = session.execute(
         select(Hazard.id, Hazard.number, Hazard.enterprise_id, Hazard.town_id, Hazard.department_id, Hazard.level,
                Hazard.description, Hazard.deadline, Enterprise.name)
         .join(Enterprise, Hazard.enterprise_id == Enterprise.id)
         .where(IS_OPEN, Hazard.deadline.is_not(None),
                ((Hazard.deadline >= oldest) & (Hazard.deadline < day.isoformat())) | Hazard.deadline.in_(list(marks))))
-    for hid, number, ent_id, town_id, dept_id, level, desc, deadline, ent_name in rows:
+    for hid, number, ent_id, town_id, dept_id, level, desc, deadline, ent_name in due_rows:
         short = desc if len(desc) <= 20 else desc[:19] + "…"
         if deadline in marks:
             d = marks[deadline]
@@ -133,6 +136,7 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
             select(Hazard.id, Hazard.number, Hazard.town_id, Hazard.department_id, Hazard.supervision_level,
                    Hazard.progress_due)
             .where(IS_OPEN, Hazard.supervision_level.is_not(None), Hazard.progress_due.in_(list(lmarks)))):
+        due = due or ""
         d = lmarks[due]
         staff = audience.by_unit.get(town_id or -1, []) + audience.by_unit.get(dept_id or -1, [])
         when = "今天到期" if d == 0 else f"还有 {d} 天（{due}）"
@@ -162,10 +166,10 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
                                   f"{q.period.end:%m月%d日}截止。", title="指标提醒", deadline=q.period.end.isoformat())
 
     # New tips waiting, once a day per unit.
-    for unit_id, n in session.execute(select(Tip.unit_id, func.count()).where(Tip.status == RECEIVED)
-                                      .group_by(Tip.unit_id)):
-        if unit_id in audience.by_unit:
-            yield from to(audience.by_unit[unit_id], "new_tips", f"u{unit_id}",
+    for tip_unit_id, n in session.execute(select(Tip.unit_id, func.count()).where(Tip.status == RECEIVED)
+                                          .group_by(Tip.unit_id)):
+        if tip_unit_id is not None and tip_unit_id in audience.by_unit:
+            yield from to(audience.by_unit[tip_unit_id], "new_tips", f"u{tip_unit_id}",
                           f"【举报提醒】有 {n} 条举报待处理（受理后 60 日内核查）。发送「待处理举报」查看。",
                           title="举报待处理")
 
@@ -188,15 +192,15 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
     for b in session.scalars(select(Broadcast).where(Broadcast.day == day.isoformat())):
         scope = select(Enterprise.id)
         if b.unit_id is not None:
-            unit = session.get(Unit, b.unit_id)
-            column = Enterprise.town_id if unit and unit.kind == "town" else Enterprise.department_id
+            target = session.get(Unit, b.unit_id)
+            column = Enterprise.town_id if target and target.kind == "town" else Enterprise.department_id
             scope = scope.where(column == b.unit_id)
         for (ent_id,) in session.execute(scope):
             yield from to(audience.by_enterprise.get(ent_id, []), "broadcast", f"b{b.id}:e{ent_id}",
                           f"【重点时段提醒】{b.text}", title="安全提醒")
 
 
-def _tz(config: Config):  # type: ignore[no-untyped-def]
+def _tz(config: Config):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(config.campaign.timezone)

@@ -8,8 +8,9 @@ every start (fixed ids), and each runs once at start-up so nothing waits for an 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler

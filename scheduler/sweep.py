@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from storage.config import Config
@@ -20,7 +20,6 @@ from storage.models import Outbox
 
 from .quiet import next_allowed
 from .rules import Audience, reminders_for
-
 
 ANALYZE_AFTER = 1000  # rows a sweep inserts before it refreshes the outbox's statistics
 
@@ -69,7 +68,7 @@ def run_sweep(session: Session, config: Config, now: datetime) -> SweepResult:
     return SweepResult(queued, len(new) - queued, len(rows) - len(new))
 
 
-def _chunks(items: list, size: int) -> list[list]:  # type: ignore[type-arg]
+def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 

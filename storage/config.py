@@ -281,14 +281,14 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     for name, value in data.items():
         hint = hints[name]
         key = f"{where}.{name}" if where else name
-        if is_dataclass(hint):
+        if isinstance(hint, type) and is_dataclass(hint):
             if not isinstance(value, dict):
                 raise ConfigError(f"[{key}] must be a table")
             kwargs[name] = _build(hint, value, key)
             continue
         origin = get_origin(hint)
         args = get_args(hint)
-        if origin is list and args and is_dataclass(args[0]):
+        if origin is list and args and isinstance(args[0], type) and is_dataclass(args[0]):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise ConfigError(f"[[{key}]] must be a list of tables")
             kwargs[name] = [_build(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
@@ -325,7 +325,7 @@ def _matches(value: Any, hint: Any) -> bool:
 
 def _check(config: Config) -> None:
     try:
-        config.campaign.start_day
+        _ = config.campaign.start_day
     except ValueError:
         raise ConfigError(f"campaign.start_date must be YYYY-MM-DD, not {config.campaign.start_date!r}") from None
     for i, phase in enumerate(config.campaign.phases):

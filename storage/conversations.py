@@ -15,19 +15,19 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, String, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from storage.models import Conversation, Person, ProcessedMessage
+from storage.models import Conversation, Person, ProcessedMessage, table_of
 from storage.prepared import Prepared
 
-_T = Conversation.__table__
+_T = table_of(Conversation)
 
 
-def _arrival_statement():  # type: ignore[no-untyped-def]
+def _arrival_statement():
     # Outer joins from a one-row "me" so that a missing person or conversation still yields the row.
     me = select(bindparam("channel", type_=String).label("channel"),
                 bindparam("user", type_=String).label("user")).subquery("me")
-    dedup = ProcessedMessage.__table__
+    dedup = table_of(ProcessedMessage)
     stored = select(dedup.c.replies).where(dedup.c.key == bindparam("key")).scalar_subquery()
-    people = Person.__table__
+    people = table_of(Person)
     return (select(people.c.id.label("person_id"), people.c.role, people.c.last_inbound_at,
                    _T.c.id, _T.c.flow, _T.c.state, _T.c.version, stored.label("stored"))
             .select_from(me)
@@ -36,7 +36,7 @@ def _arrival_statement():  # type: ignore[no-untyped-def]
 
 
 _ARRIVAL = _arrival_statement()
-_PEOPLE = Person.__table__
+_PEOPLE = table_of(Person)
 _SEEN = update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id")).values(last_inbound_at=bindparam("now"))
 _INSERT = (insert(_T).values(channel=bindparam("channel"), external_id=bindparam("external_id"),
                              flow=bindparam("flow"), state=bindparam("state"), version=bindparam("version"),

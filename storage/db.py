@@ -34,7 +34,7 @@ def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = 
         engine = create_engine(url, echo=echo, connect_args=connect_args, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             # WAL lets the web simulator read while the webhook writes; FKs are off by default in SQLite.
             cur.execute("PRAGMA journal_mode=WAL")
@@ -63,7 +63,7 @@ class WalCheckpointer:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
 
-    def start(self) -> "WalCheckpointer":
+    def start(self) -> WalCheckpointer:
         self._thread.start()
         return self
 

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Dialect, bindparam, insert, select
 
-from .models import ProcessedMessage
+from .models import ProcessedMessage, table_of
 from .prepared import Prepared
 
-_T = ProcessedMessage.__table__
+_T = table_of(ProcessedMessage)
 _LOOKUP = select(_T.c.replies).where(_T.c.key == bindparam("key"))
 _RECORD = insert(ProcessedMessage).values(key=bindparam("key"), replies=bindparam("replies"),
                                           created_at=bindparam("created_at"))

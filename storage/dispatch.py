@@ -7,9 +7,9 @@ Departments report only the spot-check and enforcement sections (注1).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select

@@ -69,7 +69,7 @@ def canonical_industry(word: str) -> str | None:
     return INDUSTRY_ALIASES.get(word)
 
 
-def record_number_in(prefix: str, text: str) -> tuple[str, "re.Match[str]"] | None:
+def record_number_in(prefix: str, text: str) -> tuple[str, re.Match[str]] | None:
     """The first record number such as YH-202606-0007 (prefix "YH") or JB-202606-0003 in what a person typed,
     in its canonical form (upper case, dashes restored), with the match for removing it from the text."""
     m = re.search(rf"{prefix}-?\d{{6}}-?\d{{4}}", text, re.IGNORECASE)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from .models import Conversation, ProcessedMessage
+from .models import Conversation, ProcessedMessage, table_of
 from .outbox import purge_settled
 
 # WeChat retries a message for about 15 s; a retry after this long is a new message to us.
@@ -30,13 +30,13 @@ class Swept:
 
 
 def purge_dedup_records(session: Session, now: datetime) -> int:
-    table = ProcessedMessage.__table__
+    table = table_of(ProcessedMessage)
     result = session.execute(delete(table).where(table.c.created_at < now - DEDUP_RETENTION))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def purge_abandoned_tip_drafts(session: Session, now: datetime) -> int:
-    table = Conversation.__table__
+    table = table_of(Conversation)
     result = session.execute(delete(table).where(table.c.flow == TIP_FLOW,
                                                  table.c.updated_at < now - TIP_DRAFT_RETENTION))
     return int(getattr(result, "rowcount", 0) or 0)

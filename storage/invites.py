@@ -113,7 +113,7 @@ def redeem_invite(
         .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:  # another message redeemed it a moment ago
+    if getattr(claimed, "rowcount", 0) != 1:  # another message redeemed it a moment ago
         raise RedeemError("该邀请码已被使用过。邀请码只能用一次，请联系工作人员重新生成。")
     person = session.scalars(
         select(Person).where(Person.channel == channel, Person.external_id == external_id)

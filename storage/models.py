@@ -1,24 +1,25 @@
 """The ORM models (SQLAlchemy 2 typed declarative). Times are stored in UTC."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    event,
-    inspect,
-    select,
-    update,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
+    select,
     text,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -27,7 +28,7 @@ from .domain import OPEN_STATES, status_predicate
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,14 +42,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 NAMING = {
@@ -327,7 +328,7 @@ class HazardEvent(Base):
 
 
 @event.listens_for(Hazard, "before_insert")
-def _hazard_takes_the_enterprise_scope(mapper, connection, target: Hazard) -> None:  # type: ignore[no-untyped-def]
+def _hazard_takes_the_enterprise_scope(mapper, connection, target: Hazard) -> None:
     if target.town_id is None:
         row = connection.execute(select(Enterprise.town_id, Enterprise.department_id, Enterprise.industry)
                                  .where(Enterprise.id == target.enterprise_id)).one()
@@ -335,7 +336,7 @@ def _hazard_takes_the_enterprise_scope(mapper, connection, target: Hazard) -> No
 
 
 @event.listens_for(Enterprise, "after_update")
-def _enterprise_scope_follows_to_hazards(mapper, connection, target: Enterprise) -> None:  # type: ignore[no-untyped-def]
+def _enterprise_scope_follows_to_hazards(mapper, connection, target: Enterprise) -> None:
     state = inspect(target)
     if any(state.attrs[k].history.has_changes() for k in ("town_id", "department_id", "industry")):
         connection.execute(update(Hazard).where(Hazard.enterprise_id == target.id)
@@ -443,3 +444,10 @@ class Broadcast(Base):
     text: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, typed as one (the declarative attribute is typed as a FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -8,6 +8,7 @@ counter row incremented in the record's own transaction rolls back with it.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,12 +28,12 @@ def next_value(session: Session, name: str, floor: int = 0) -> int:
     return int(value)
 
 
-def _numbered(session: Session, prefix: str, month: date, column: object) -> str:
+def _numbered(session: Session, prefix: str, month: date, column: Any) -> str:
     head = f"{prefix}-{month:%Y%m}-"
     exists = session.get(Counter, head) is not None
     floor = 0
     if not exists:
-        last = session.scalar(select(func.max(column)).where(column.like(head + "%")))  # type: ignore[attr-defined]
+        last = session.scalar(select(func.max(column)).where(column.like(head + "%")))
         floor = int(last.rsplit("-", 1)[1]) if last else 0
     return f"{head}{next_value(session, head, floor):04d}"
 

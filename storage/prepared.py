@@ -8,7 +8,8 @@ runs inside the caller's transaction: the cursor is that connection's.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -19,7 +20,7 @@ Processor = Callable[[Any], Any] | None
 
 class Prepared:
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+        compiled: Any = statement.compile(dialect=dialect)  # an SQLCompiler: binds, positiontup
         self.sql = compiled.string
         self._dialect = dialect
         self._errors = dialect.loaded_dbapi.Error
@@ -58,7 +59,7 @@ class Prepared:
         cursor.close()
         if row is None:
             raise LookupError("statement returned no row")
-        return tuple(proc(v) if proc is not None else v for proc, v in zip(self._results, row))
+        return tuple(proc(v) if proc is not None else v for proc, v in zip(self._results, row, strict=True))
 
     def rowcount(self, conn: Connection, params: dict[str, Any]) -> int:
         cursor = self.execute(conn, params)

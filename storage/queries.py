@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
-from .domain import DRAFT, MAJOR, OPEN_STATES, RECTIFIED_STATES, status_predicate
+from .domain import DRAFT, OPEN_STATES, RECTIFIED_STATES, status_predicate
 from .models import Enterprise, Hazard, SelfCheckRun, Unit
-from .periods import local_range
 from .scope import Scope
 
 # The partial indexes' predicates (ix_hazards_*_open, *_listed), with the table named.
@@ -37,7 +36,8 @@ def overdue_hazards(session: Session, scope: Scope, today: date, offset: int, li
     rows = session.execute(
         select(Hazard.number, Enterprise.name, Hazard.description, Hazard.level, Hazard.deadline)
         .join(Enterprise).where(where).order_by(Hazard.deadline, Hazard.id).offset(offset).limit(limit)).all()
-    return [OverdueRow(n or "", e, d, lv, dl, (today - date.fromisoformat(dl)).days) for n, e, d, lv, dl in rows], total
+    return [OverdueRow(n or "", e, d, lv, dl or "", (today - date.fromisoformat(dl)).days if dl else 0)
+            for n, e, d, lv, dl in rows], total
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def listed_hazards(session: Session, scope: Scope, today: date, offset: int, lim
     rows = session.execute(
         select(Hazard.number, Enterprise.name, Hazard.description, Hazard.supervision_level, Hazard.progress_due)
         .join(Enterprise).where(where).order_by(Hazard.progress_due, Hazard.id).offset(offset).limit(limit)).all()
-    return [ListedRow(n or "", e, d, lv, due or "", (date.fromisoformat(due) - today).days if due else 0)
+    return [ListedRow(n or "", e, d, lv or "", due or "", (date.fromisoformat(due) - today).days if due else 0)
             for n, e, d, lv, due in rows], total
 
 

@@ -2,9 +2,9 @@
 reminders and pages all format the same way. The rules themselves are configuration ([[quotas]])."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select

@@ -30,7 +30,7 @@ def limiter_key(secret: bytes, *parts: str) -> str:
 
 
 class MemoryRateLimiter:
-    def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, clock=time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[int, float]] = {}
@@ -62,7 +62,7 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    def __init__(self, client, prefix: str = "hb:rl:") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client, prefix: str = "hb:rl:") -> None:
         self._r = client
         self._prefix = prefix
 

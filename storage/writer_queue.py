@@ -39,10 +39,14 @@ class WriterQueue:
     def __init__(self, database: str, timeout: float) -> None:
         self._path = f"{database}-writers.lock"
         self._timeout = timeout
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._fd = -1
         self._open()
         me = weakref.ref(self)
         # A forked child must not share the parent's open file (the flock belongs to it) or its lock state.
-        os.register_at_fork(after_in_child=lambda: (q := me()) is not None and q._open())
+        os.register_at_fork(after_in_child=lambda: _reopen(me()))
 
     def acquire(self) -> int:
         """Wait for the ticket; returns the holder's id for release()."""
@@ -88,26 +92,32 @@ class WriterQueue:
                 return
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise sqlite3.OperationalError("database is locked (another process holds the writer queue)")
+                    raise sqlite3.OperationalError(
+                        "database is locked (another process holds the writer queue)") from None
                 pause = min(pause * 2, _POLL_MAX)
 
     def _open(self) -> None:
         self._lock = threading.Lock()
-        self._owner: int | None = None
+        self._owner = None
         self._depth = 0
         self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         weakref.finalize(self, os.close, self._fd)
+
+
+def _reopen(queue: WriterQueue | None) -> None:
+    if queue is not None:
+        queue._open()
 
 
 def queued_connection_factory(queue: WriterQueue) -> type[sqlite3.Connection]:
     """A sqlite3.Connection class whose write transactions take a ticket from `queue`."""
 
     class QueuedCursor(sqlite3.Cursor):
-        def execute(self, sql: str, parameters: Any = ()) -> "QueuedCursor":  # type: ignore[override]
+        def execute(self, sql: str, parameters: Any = ()) -> QueuedCursor:
             self.connection._before(sql)  # type: ignore[attr-defined]
             return super().execute(sql, parameters)
 
-        def executemany(self, sql: str, seq: Any) -> "QueuedCursor":  # type: ignore[override]
+        def executemany(self, sql: str, seq: Any) -> QueuedCursor:
             self.connection._before(sql)  # type: ignore[attr-defined]
             return super().executemany(sql, seq)
 
@@ -127,10 +137,10 @@ def queued_connection_factory(queue: WriterQueue) -> type[sqlite3.Connection]:
                 holder, self._holder = self._holder, None
                 queue.release(holder)
 
-        def cursor(self, factory: Any = QueuedCursor) -> Any:  # type: ignore[override]
+        def cursor(self, factory: Any = QueuedCursor) -> Any:
             return super().cursor(factory)
 
-        def execute(self, sql: str, parameters: Any = ()) -> Any:  # type: ignore[override]
+        def execute(self, sql: str, parameters: Any = ()) -> Any:
             return self.cursor().execute(sql, parameters)
 
         def commit(self) -> None:

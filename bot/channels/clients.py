@@ -14,8 +14,8 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
-from wechatpy.exceptions import WeChatClientException
 from wechatpy.enterprise import WeChatClient as WeComClient
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 
 from scheduler.delivery import PushFailed
@@ -77,11 +77,12 @@ class _SingleRefresh:
     """
 
     _refresh_lock: Any
+    expires_at: float | None
 
     def _locked_fetch(self, url: str, params: dict[str, str]) -> Any:
         with self._refresh_lock:
             token = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
-            if token and (not self.expires_at or self.expires_at - time.time() > 60):  # type: ignore[attr-defined]
+            if token and (not self.expires_at or self.expires_at - time.time() > 60):
                 self.expires_at = None  # someone else's token: trust the storage's expiry
                 return {"access_token": token}
             return self._fetch_access_token(url=url, params=params)  # type: ignore[attr-defined]

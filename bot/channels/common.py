@@ -2,16 +2,18 @@
 Incoming values, answering within WeChat's 5 seconds, and rendering replies safely."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections import deque
 import struct
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from xml.parsers.expat import ExpatError
 
 from flask import Response, abort
@@ -44,27 +46,26 @@ def to_incoming(channel: str, message: Any) -> Incoming:
     if not user:
         raise ValueError("message without FromUserName")
     created_raw = str(data.get("CreateTime") or "0")
-    created = datetime.fromtimestamp(int(created_raw) if created_raw.isdecimal() else 0, tz=timezone.utc)
+    created = datetime.fromtimestamp(int(created_raw) if created_raw.isdecimal() else 0, tz=UTC)
     msg_type = str(data.get("MsgType") or "").lower()
     msg_id = str(data.get("MsgId") or "")
-    common = dict(channel=channel, user_id=user, created_at=created, raw_type=msg_type)
     if msg_type == "event":
         event = str(data.get("Event") or "").lower()
         key = str(data.get("EventKey") or "")
         # Events have no MsgId: WeChat's retry repeats sender + CreateTime + Event.
-        return Incoming(msg_key=f"event:{created_raw}:{event}:{key}", kind=EVENT, event=event,
-                        event_key=key, **common)
+        return Incoming(channel, user, f"event:{created_raw}:{event}:{key}", EVENT, created, event=event,
+                        event_key=key, raw_type=msg_type)
     msg_key = msg_id or f"t:{created_raw}:{msg_type}"
     if msg_type == "text":
-        return Incoming(msg_key=msg_key, kind=TEXT, text=str(data.get("Content") or ""), **common)
+        return Incoming(channel, user, msg_key, TEXT, created, text=str(data.get("Content") or ""), raw_type=msg_type)
     if msg_type == "image":
-        return Incoming(msg_key=msg_key, kind=IMAGE, media_id=str(data.get("MediaId") or ""),
-                        pic_url=str(data.get("PicUrl") or ""), **common)
+        return Incoming(channel, user, msg_key, IMAGE, created, media_id=str(data.get("MediaId") or ""),
+                        pic_url=str(data.get("PicUrl") or ""), raw_type=msg_type)
     if msg_type == "location":
         loc = Location(float(data.get("Location_X") or 0), float(data.get("Location_Y") or 0),
                        str(data.get("Label") or ""))
-        return Incoming(msg_key=msg_key, kind=LOCATION, location=loc, **common)
-    return Incoming(msg_key=msg_key, kind=UNSUPPORTED, **common)
+        return Incoming(channel, user, msg_key, LOCATION, created, location=loc, raw_type=msg_type)
+    return Incoming(channel, user, msg_key, UNSUPPORTED, created, raw_type=msg_type)
 
 
 @dataclass
@@ -119,7 +120,7 @@ class Responder:
         assert job.future is not None
         if new:
             # Outside self._lock: a job already finished runs the callback right here, and it takes that lock.
-            job.future.add_done_callback(lambda f, m=msg, j=job, k=key: self._done(m, j, k))
+            job.future.add_done_callback(functools.partial(self._done, msg, job, key))
         try:
             job.future.result(timeout=self._timeout)
         except Exception:  # timeout; engine errors are answered inside the engine
@@ -131,7 +132,7 @@ class Responder:
                 return job.future.result()
         return None
 
-    def _done(self, msg: Incoming, job: _Job, key: tuple[str, str, str]) -> None:
+    def _done(self, msg: Incoming, job: _Job, key: tuple[str, str, str], _future: object = None) -> None:
         with self._lock:
             self._finished.append((time.monotonic(), key))
         with job.lock:

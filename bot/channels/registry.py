@@ -7,8 +7,9 @@ invalidates the old one after a few minutes — two clients in one process would
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint
 

@@ -20,7 +20,7 @@ def page() -> Response:
 
 
 @bp.post("/simulator/api/send")
-def send():  # type: ignore[no-untyped-def]
+def send():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify(error="请求体应为 JSON：{\"user\": \"...\", \"text\": \"...\"}"), 400
@@ -39,7 +39,7 @@ def send():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/simulator/api/poll")
-def poll():  # type: ignore[no-untyped-def]
+def poll():
     user = request.args.get("user", "").strip()
     if not user:
         return jsonify(error="缺少 user"), 400

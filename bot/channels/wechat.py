@@ -32,7 +32,7 @@ def _verify_plain_signature(token: str) -> None:
         abort(403, "invalid signature")
 
 
-def _config():  # type: ignore[no-untyped-def]
+def _config():
     cfg = current_app.extensions["hazardbot"].services.config.wechat
     if not cfg.token:
         abort(404, "WeChat channel not configured")
@@ -92,7 +92,8 @@ OUTSIDE_WINDOW = {45015, KF_QUOTA}  # no customer-service message possible now: 
 class WeChatPushes:
     """Sends outbox rows through the Official Account's APIs."""
 
-    resend_window = None  # WeChat has no duplicate check: an interrupted push is never sent again
+    # WeChat has no duplicate check: an interrupted push is never sent again.
+    resend_window: timedelta | None = None
 
     def __init__(self, client: Any, templates: dict[str, str]) -> None:
         self.client = client

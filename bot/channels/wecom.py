@@ -79,7 +79,7 @@ DUPLICATE_CHECK = 1800
 class WeComPushes:
     """Sends outbox rows as messages of the self-built app."""
 
-    resend_window = timedelta(seconds=DUPLICATE_CHECK)
+    resend_window: timedelta | None = timedelta(seconds=DUPLICATE_CHECK)
 
     def __init__(self, client: Any, agent_id: str) -> None:
         self.client = client

@@ -270,7 +270,7 @@ def _parse(path: Path) -> tuple[FormDef | None, list[Problem]]:
     if not isinstance(raw_items, list) or not raw_items:
         out.add("form", "a form needs at least one [[items]] entry")
         raw_items = []
-    all_ids = {r.get("id") for r in raw_items if isinstance(r, dict) and isinstance(r.get("id"), str)}
+    all_ids: set[str] = {r["id"] for r in raw_items if isinstance(r, dict) and isinstance(r.get("id"), str)}
     items: list[Item] = []
     earlier: set[str] = set()
     seen: set[str] = set()

@@ -7,8 +7,9 @@ An unanswered or skipped item is None: it equals '' and every ordering compariso
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -83,10 +84,16 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         return False
     na, nb = _num(a), _num(b)
     if na is not None and nb is not None:
-        x, y = na, nb
-    else:
-        x, y = str(a), str(b)
-    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]  # type: ignore[operator]
+        return _order(op, na, nb)
+    return _order(op, str(a), str(b))
+
+
+def _order(op: str, x: Any, y: Any) -> bool:
+    return bool({"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op])
+
+
+def _contains(answer: Any, value: str) -> bool:
+    return isinstance(answer, (list, tuple)) and value in answer
 
 
 class _Parser:
@@ -123,14 +130,14 @@ class _Parser:
         left = self.and_()
         while self.word("or"):
             right = self.and_()
-            left = (lambda l, r: lambda a, c: bool(l(a, c)) or bool(r(a, c)))(left, right)
+            left = (lambda lhs, r: lambda a, c: bool(lhs(a, c)) or bool(r(a, c)))(left, right)
         return left
 
     def and_(self) -> Node:
         left = self.cmp()
         while self.word("and"):
             right = self.cmp()
-            left = (lambda l, r: lambda a, c: bool(l(a, c)) and bool(r(a, c)))(left, right)
+            left = (lambda lhs, r: lambda a, c: bool(lhs(a, c)) and bool(r(a, c)))(left, right)
         return left
 
     def cmp(self) -> Node:
@@ -139,7 +146,7 @@ class _Parser:
         if tok is not None and tok.kind == "op":
             self.i += 1
             right = self.value()
-            return (lambda l, r, op: lambda a, c: _compare(op, l(a, c), r(a, c)))(left, right, tok.value)
+            return (lambda lhs, r, op: lambda a, c: _compare(op, lhs(a, c), r(a, c)))(left, right, tok.value)
         return left
 
     def value(self) -> Node:
@@ -149,9 +156,11 @@ class _Parser:
         self.i += 1
         if tok.kind == "ref":
             self.refs.add(tok.value)
-            return lambda a, c, name=tok.value: a.get(name)
+            name: str = tok.value
+            return lambda a, c: a.get(name)
         if tok.kind in ("str", "num"):
-            return lambda a, c, v=tok.value: v
+            literal = tok.value
+            return lambda a, c: literal
         if tok.kind == "dot":
             return lambda a, c: c
         if tok.kind == "(":
@@ -175,11 +184,12 @@ class _Parser:
             self.take(",")
             value = self.take("str").value
             self.take(")")
-            return lambda a, c: isinstance(a.get(ref), (list, tuple)) and value in a.get(ref)
+            return lambda a, c: _contains(a.get(ref), value)
         if name in ("true", "false"):
             self.take("(")
             self.take(")")
-            return lambda a, c, v=(name == "true"): v
+            truth = name == "true"
+            return lambda a, c: truth
         raise ExprError(f"unknown function or word {name!r}")
 
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from .names import NameIndex
 from .recognizer import Recognizer

@@ -11,9 +11,9 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 with warnings.catch_warnings():  # jieba's _compat imports pkg_resources, which warns on new setuptools
     warnings.simplefilter("ignore")

@@ -7,7 +7,7 @@ the full name and its short forms.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -50,7 +50,7 @@ def aliases(name: str, kind: str) -> list[str]:
 def _scorer(alias: str, text: str, **kwargs: object) -> float:
     # Inside a message the alias should appear (fuzzily) as a substring; a message shorter than the alias
     # is compared whole, so "好的" cannot match a long name that happens to contain 好的.
-    cutoff = kwargs.get("score_cutoff") or 0
+    cutoff = float(kwargs.get("score_cutoff") or 0)  # type: ignore[arg-type]
     if len(alias) <= len(text):
         return fuzz.partial_ratio(alias, text, score_cutoff=cutoff)
     return fuzz.ratio(alias, text, score_cutoff=cutoff)

@@ -1,15 +1,15 @@
 """foundation: units, enterprises, people, invite codes, conversations, dedup records, outbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 18:21:09.033940
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import storage.models
+from alembic import op
 
+import storage.models
 
 revision = '0001'
 down_revision = None

@@ -6,10 +6,10 @@ Create Date: 2026-11-22 19:15:54.388022
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import storage.models
+from alembic import op
 
+import storage.models
 
 revision = '0002'
 down_revision = '0001'

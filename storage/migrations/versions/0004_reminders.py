@@ -6,10 +6,10 @@ Create Date: 2026-11-22 20:02:28.330174
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import storage.models
+from alembic import op
 
+import storage.models
 
 revision = '0004'
 down_revision = '0003'

@@ -5,10 +5,10 @@ Revises: 0004
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import storage.models
+from alembic import op
 
+import storage.models
 
 revision = '0005'
 down_revision = '0004'
