@@ -24,7 +24,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
 from handlers.conversation import asked, command_word, go_back, number_in
-from handlers.intents import BY_NAME, Intent, command_intent, help_text, menu_intent, menu_items, render_menu
+from handlers.intents import (
+    BY_NAME,
+    Intent,
+    command_intent,
+    help_text,
+    menu_intent,
+    menu_items,
+    menu_label_intent,
+    render_menu,
+)
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
@@ -48,8 +57,9 @@ BUSY_TEXT = "系统正忙，请稍后再发一次。"
 CHOICES_KEY = "choices"
 SUSPENDED_KEY = "suspended"
 MAX_ATTEMPTS = 3
-# A reply a numbered list cannot use is taken as a new request only when the recogniser is this sure.
-STRONG = 0.6
+# A reply a numbered list cannot use is taken as a new request when it names one (a command, a menu label)
+# or the recogniser is this sure of it: leaving a list loses nothing, so the bar is moderate.
+STRONG = 0.5
 NOT_A_NEW_REQUEST = frozenset({"unknown", "reminder_ack", "menu"})
 # WeChat's 48-hour customer-service window is what last_inbound_at is for: a minute's staleness does not
 # matter, and writing the person's row on every message would.
@@ -165,7 +175,7 @@ class Engine:
         return [f"「{intent.label}」先放一放，回复「继续」接着办。\n" + help_text(ctx)]
 
     def _strong_request(self, ctx: Context, text: str) -> Intent | None:
-        command = command_intent(text, ctx.role)
+        command = command_intent(text, ctx.role) or menu_label_intent(ctx.role, text)
         if command is not None:
             return command if command.allows(ctx.role) else None
         result = self.services.nlu.recognize(text, today=ctx.today)

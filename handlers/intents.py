@@ -146,6 +146,17 @@ def menu_intent(role: str | None, text: str) -> Intent | None:
     return items[n - 1] if n is not None else None
 
 
+def menu_label_intent(role: str | None, text: str) -> Intent | None:
+    """The menu item whose label (or the intent's own label) is exactly what was typed ("逾期隐患")."""
+    from .conversation import clean
+
+    word = clean(text)
+    for intent in menu_items(role):
+        if word in (clean(menu_label(intent, role)), clean(intent.label)):
+            return intent
+    return None
+
+
 _SPACES = re.compile(r"\s+")
 
 

@@ -254,7 +254,7 @@ class FormRunner:
         if text in ("2", "继续", "继续填写", "否", "不", "不取消"):
             state["mode"] = state.pop("prev_mode", "ask")
             return self.current_prompt(state)
-        return FormResult(state, ["请回复 1 确定取消，或 2 继续填写。\n" + CONFIRM_CANCEL.split("\n", 1)[1]])
+        return FormResult(state, ["请回复 1 或 2。" + CONFIRM_CANCEL])
 
     # -- walking ------------------------------------------------------------------------------
 
