@@ -49,14 +49,15 @@ SILENT_EVENTS = frozenset({"location", "view", "unsubscribe", "view_miniprogram"
 UNSUPPORTED_TEXT = ("暂不支持{kind}消息。请发送文字；上报隐患或举报时也可以发送图片和位置。\n"
                     "发送「菜单」查看可以办理的事项。")
 KIND_NAMES = {"voice": "语音", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件"}
-REDACTED_TEXT = "（这条回复含举报查询码，为保护举报人不再重复显示。）"
+REDACTED_TEXT = "（这条回复含只显示一次的查询码或邀请码，为安全不再重复显示，请看之前收到的那条消息。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
-BUSY_TEXT = "系统正忙，请稍后再发一次。"
+# When even the record of what was done cannot be read, nobody can say whether it was: say only that.
+UNAVAILABLE_TEXT = "系统维护中，请稍后再发。"
 # Outside any flow the conversation keeps, for the next message only: the numbered choices just shown
 # (CHOICES_KEY) or a pager; and, until it is picked up or replaced, a flow the person left for the menu.
 CHOICES_KEY = "choices"
 SUSPENDED_KEY = "suspended"
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5  # conflicts are one person's messages racing each other: a few retries settle them
 # A reply a numbered list cannot use is taken as a new request when it names one (a command, a menu label)
 # or the recogniser is this sure of it: leaving a list loses nothing, so the bar is moderate.
 STRONG = 0.5
@@ -97,10 +98,16 @@ class Engine:
             except Exception:
                 # Never the text: it may be a tip. The kind and channel are enough to find the bug.
                 log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
-                return [ERROR_TEXT]
-        with self.services.engine.connect() as conn:
-            stored = self.dedup.lookup(conn, key)
-        return stored if stored is not None else [BUSY_TEXT]
+                break
+        # Nothing of this attempt was written. A twin of this message (WeChat's retry on another worker) may
+        # have been: then its reply is the answer, never "not processed".
+        try:
+            with self.services.engine.connect() as conn:
+                stored = self.dedup.lookup(conn, key)
+        except Exception:
+            log.warning("dedup record unreadable after a failed message from channel %s", msg.channel)
+            return [UNAVAILABLE_TEXT]
+        return stored if stored is not None else [ERROR_TEXT]
 
     # -- one message ---------------------------------------------------------------------------
 
@@ -159,9 +166,9 @@ class Engine:
     def _fallback(self, word: str, intent: Intent, state: dict[str, Any], question: dict[str, Any]) -> Step | None:
         """取消, 返回, 帮助 and 继续 in a flow's list or free-text question: the same in every flow."""
         if word == "cancel":
-            return Step([f"已退出「{intent.label}」。"], menu=True)
+            return Step([f"已取消「{intent.label}」。"], menu=True)
         if word == "back":
-            return go_back(state) or Step([f"已退出「{intent.label}」。"], menu=True)
+            return go_back(state) or Step([f"已取消「{intent.label}」。"], menu=True)
         if word in ("help", "resume"):
             footer = LIST_HELP if question["kind"] == "choice" else TEXT_HELP
             return Step.stay(state, question["prompt"] + ("\n" + footer if word == "help" else ""))
@@ -198,7 +205,11 @@ class Engine:
         choices: list[str] = list(memo.get(CHOICES_KEY, []))
         n = number_in(text, len(choices)) if choices else None
         intent = BY_NAME.get(choices[n - 1]) if n is not None else None
-        intent = intent or menu_intent(ctx.role, text) or command_intent(text, ctx.role)
+        intent = intent or menu_intent(ctx.role, text)
+        if intent is not None:
+            # Picked by its number: the number is not an argument (a "2" is no invite code).
+            return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": memo})
+        intent = command_intent(text, ctx.role)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:
             result = self.services.nlu.recognize(text, today=ctx.today)

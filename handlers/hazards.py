@@ -6,19 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from storage.domain import CLAIMED, ENTERPRISE_ROLES, MAJOR, OPEN_STATES, record_number_in
 from storage.hazards import FiveMeasures, FixedOnSpot, apply, describe, register
 from storage.ledger import LedgerError, allowed_from, may
-from storage.models import Enterprise, Hazard, Person
+from storage.models import Enterprise, Hazard, Person, bound
 from storage.outbox import enqueue
 from storage.scope import scope_of
 
 from .base import Context, Step
 from .conversation import Option, ask, numbered, pick
 from .forms.runtime import FormRunner
+from .lookup import find_enterprise
 from .messages import IMAGE, TEXT, Incoming
 
 
@@ -101,19 +101,15 @@ class HazardReportFlow:
         return Step.done(self._record(ctx, state["enterprise"], result.answers))
 
     def _pick_enterprise(self, ctx: Context, text: str, state: dict[str, Any]) -> Step:
-        scope = scope_of(ctx.me())
-        rows = ctx.session.execute(select(Enterprise.id, Enterprise.name).where(scope.enterprises())).all()
-        names = {name: eid for eid, name in rows}
-        if text in names:
-            return self._begin(ctx, names[text])
-        hits = process.extract(text, list(names), scorer=fuzz.partial_ratio, score_cutoff=80, limit=5)
-        if not hits:
+        found = find_enterprise(ctx, scope_of(ctx.me()), text)
+        if found.chosen is not None:
+            eid, name = found.chosen
+            return self._begin(ctx, eid, f"企业：{name}" if name != text else "")
+        if not found.similar:
             return Step([f"您负责的企业里没有找到「{text}」。请核对名称后重新输入，或发送「取消」。"],
                         {**state, "at": state.get("at", "enterprise")}, unmatched=True)
-        if len(hits) == 1 or hits[0][1] - hits[1][1] >= 15:
-            return self._begin(ctx, names[hits[0][0]], f"企业：{hits[0][0]}")
-        choices = [(names[h[0]], h[0]) for h in hits]
-        options = [Option(str(eid), name) for eid, name in choices]
+        choices = [list(c) for c in found.similar]
+        options = [Option(str(eid), name) for eid, name in found.similar]
         return ask({"at": "choose", "names": choices}, "找到几家相近的企业，请回复序号：\n" + numbered(options),
                    before=state)
 
@@ -277,7 +273,7 @@ class VerifyFlow:
             return Step.done(str(exc))
         if action == "销号":
             return Step.done(f"{hz.number} 已销号。" + (f"已按“双报告”告知监管部门（{told} 人）。" if told else ""))
-        ent_people = ctx.session.scalars(select(Person).where(Person.enterprise_id == hz.enterprise_id)).all()
+        ent_people = ctx.session.scalars(select(Person).where(Person.enterprise_id == hz.enterprise_id, bound())).all()
         for person in ent_people:
             enqueue(ctx.session, channel=person.channel, recipient=person.external_id, now=ctx.services.clock(),
                     text=f"{hz.number} 的整改被退回：{note}\n请继续整改后发送「整改进展」。")

@@ -15,8 +15,9 @@ from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
 from . import hazards, pushes, reminders, reports, selfcheck, staff, tip, tips_staff
 from .base import Context, Flow, OneShot, Step
-from .bind import BindFlow
+from .bind import BindFlow, UnbindFlow
 from .hazards import HazardReportFlow, ProgressFlow, VerifyFlow
+from .invites import InviteFlow
 from .menu import EXAMPLES, who
 from .messages import Incoming
 from .selfcheck import SelfCheckFlow
@@ -65,8 +66,11 @@ STAFF_MENU = frozenset({"staff", "admin"})
 INTENTS: tuple[Intent, ...] = (
     Intent("menu", "菜单和帮助", ANYONE, answer=show_menu, nlu=True,
            menu=(on(VISITOR, 3, "帮助"), on(ENTERPRISE_MENU, 6, "帮助"), on("staff", 9, "帮助"), on("admin", 10, "帮助"))),
-    Intent("bind", "绑定身份", ANYONE, flow=BindFlow(), commands=("绑定", "綁定", "邀请码", "bind"), nlu=True,
-           menu=(on(VISITOR, 2, "绑定身份（企业或工作人员，需邀请码）"),)),
+    Intent("bind", "绑定身份", ANYONE, flow=BindFlow(), commands=("绑定", "綁定", "邀请码", "bind", "换绑", "重新绑定"),
+           nlu=True, menu=(on(VISITOR, 2, "绑定身份（企业或工作人员，需邀请码）"),)),
+    Intent("unbind", "解除绑定", BOUND, flow=UnbindFlow(), commands=("解绑", "解除绑定", "取消绑定")),
+    Intent("invite_create", "生成邀请码", STAFF_ROLES, flow=InviteFlow(),
+           commands=("生成邀请码", "邀请码生成", "发邀请码", "要邀请码", "新邀请码", "给我邀请码", "邀请")),
     Intent("tip_submit", "匿名举报", ANYONE, flow=TipFlow(), nlu=True,
            menu=(on(VISITOR, 1, "匿名举报安全隐患"), on(ENTERPRISE_MENU, 5, "匿名举报"))),
     Intent("tip_query", "查询举报进展", ANYONE, answer=tip.query, commands=("查询举报",), nlu=True),
@@ -104,6 +108,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent("tip_detail", "举报详情", STAFF_ROLES, answer=tips_staff.detail, commands=("举报详情",)),
     Intent("tip_ask", "向举报人提问", STAFF_ROLES, answer=tips_staff.ask, commands=("提问 jb", "提问jb")),
     Intent("tip_handle", "处理举报", STAFF_ROLES, answer=tips_staff.handle, commands=("处理举报",)),
+    Intent("tip_transfer", "转办举报", STAFF_ROLES, answer=tips_staff.transfer, commands=("转办",)),
     Intent("reminder_optout", "退订提醒", BOUND, answer=reminders.opt_out, commands=("退订提醒",)),
     Intent("broadcast", "发布提醒", STAFF_ROLES, answer=reminders.broadcast, commands=("发布提醒",)),
     Intent("push_failures", "发送失败的消息", ADMINS, answer=pushes.failures, commands=("发送失败", "推送失败"),

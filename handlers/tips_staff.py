@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.domain import record_number_in
 from storage.hazards import register
-from storage.models import Hazard, Tip, TipMessage, TipPhoto
+from storage.models import Hazard, Tip, TipMessage, TipPhoto, Unit
 from storage.scope import scope_of
 from storage.tips import OPEN_TIP_STATES, TipError, may_handle, tip_transition
 
@@ -83,6 +83,24 @@ def ask(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
                                staff_id=ctx.me().id))
     ctx.session.flush()
     return Step.done(f"已留言给 {tip.number} 的举报人。举报人用查询码查询时会看到，并可以回复。")
+
+
+def transfer(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+    """转办 JB-… 单位名称 [说明]: hand a tip to the unit that should handle it, with the history kept."""
+    tip, error = _tip(ctx, msg.text)
+    if tip is None:
+        return Step.done(error)
+    rest = _without_number(msg.text.strip(), "转办")
+    units = ctx.session.scalars(select(Unit)).all()
+    target = max((u for u in units if u.name and u.name in rest), key=lambda u: len(u.name), default=None)
+    if target is None:
+        return Step.done("请写明转给哪个单位，例如：转办 JB-202606-0001 应急管理局 属危化品经营，请核查。")
+    note = rest.replace(target.name, "", 1).strip(" ：:，,")
+    try:
+        tip_transition(ctx.session, tip, "转办", by=ctx.me(), now=ctx.now, note=note, to_unit=target)
+    except TipError as exc:
+        return Step.done(str(exc))
+    return Step.done(f"{tip.number} 已转办{target.name}，对方单位的工作人员会在「待处理举报」里看到。")
 
 
 def handle(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.config import Config
-from storage.models import Outbox, Person
+from storage.models import Outbox, Person, bound
 from storage.outbox import FAILURE_NOTICE, enqueue
 
 from .quiet import in_quiet_hours, next_allowed
@@ -228,7 +228,7 @@ class OutboxSender:
                      f"{counts['unsure']} 条状态不明（发送中断，对方可能已收到）" if counts.get("unsure") else ""]
             text = (f"【推送异常】有 {sum(counts.values())} 条消息没有确认送达：{'，'.join(p for p in parts if p)}。\n"
                     "发送「发送失败」查看明细，「重发 编号」补发。")
-            admins = session.execute(select(Person.channel, Person.external_id).where(Person.role == "admin")).all()
+            admins = session.execute(select(Person.channel, Person.external_id).where(Person.role == "admin", bound())).all()
             for channel, recipient in admins:
                 enqueue(session, channel=channel, recipient=recipient, text=text, now=now, rule=FAILURE_NOTICE,
                         dedup_key=f"{FAILURE_NOTICE}:{max(row_ids)}:{channel}:{recipient}")

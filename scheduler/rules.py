@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.config import Config
 from storage.domain import ENTERPRISE_ROLES
-from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit
+from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit, bound
 from storage.outbox import OPTIONAL_RULES
 from storage.periods import period_of, selfcheck_kind
 from storage.queries import IS_OPEN
@@ -54,7 +54,7 @@ class Audience:
         self.by_unit: dict[int, list[Recipient]] = {}
         self.opted_out = {(pid, rule) for pid, rule in session.execute(select(ReminderOptOut.person_id, ReminderOptOut.rule))}
         rows = session.execute(select(Person.id, Person.channel, Person.external_id, Person.role, Person.enterprise_id,
-                                      Person.unit_id))
+                                      Person.unit_id).where(bound()))
         for pid, channel, external_id, role, enterprise_id, unit_id in rows:
             who = Recipient(pid, channel, external_id)
             if role in ENTERPRISE_ROLES and enterprise_id is not None:

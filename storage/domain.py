@@ -49,17 +49,27 @@ INDUSTRIES = (
     "城镇燃气", "特种设备", "文化旅游", "非煤矿山", "农业机械", "农业有限空间", "能源", "校园", "体育项目",
     "城市运行", "其他",
 )
+# What people call the industries, in chat and in the registry files alike (one list for both).
 INDUSTRY_ALIASES = {
     "建设施工": "房屋市政工程", "建筑施工": "房屋市政工程", "建筑": "房屋市政工程", "房屋市政": "房屋市政工程",
-    "危化": "危险化学品", "危化品": "危险化学品", "化工": "危险化学品", "燃气": "城镇燃气",
-    "旅游": "文化旅游", "文旅": "文化旅游", "学校": "校园", "矿山": "非煤矿山", "交通": "道路交通",
-    "运输": "道路运输", "工矿商贸": "工贸",
+    "工地": "房屋市政工程", "建筑工地": "房屋市政工程", "施工工地": "房屋市政工程", "市政工程": "房屋市政工程",
+    "住建": "房屋市政工程",
+    "危化": "危险化学品", "危化品": "危险化学品", "化工": "危险化学品", "加油站": "危险化学品", "化工厂": "危险化学品",
+    "燃气": "城镇燃气", "加气站": "城镇燃气", "液化气站": "城镇燃气", "煤气": "城镇燃气", "天然气": "城镇燃气",
+    "旅游": "文化旅游", "文旅": "文化旅游", "景区": "文化旅游", "学校": "校园", "矿山": "非煤矿山",
+    "交通": "道路交通", "运输": "道路运输", "物流": "道路运输", "工矿商贸": "工贸", "工厂": "工贸", "商贸": "工贸",
+    "鞭炮": "烟花爆竹", "电梯": "特种设备", "锅炉": "特种设备", "起重机": "特种设备",
 }
 
 
 def cn_day(day: date) -> str:
     """A day as the official documents write it: 2026年6月10日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def industry_words(industry: str) -> tuple[str, ...]:
+    """Every alias of one industry."""
+    return tuple(word for word, target in INDUSTRY_ALIASES.items() if target == industry)
 
 
 def canonical_industry(word: str) -> str | None:

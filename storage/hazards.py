@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .config import LedgerConfig
 from .domain import CLOSED, FIXED_AT_ONCE, MAJOR, OPEN
 from .ledger import transition
-from .models import Hazard, HazardEvent, Person
+from .models import Hazard, HazardEvent, Person, bound
 from .numbers import hazard_number
 from .outbox import enqueue
 
@@ -102,7 +102,7 @@ def double_report(session: Session, hazard: Hazard, event: HazardEvent, *, by: P
     unit_id = hazard.department_id or hazard.town_id
     if unit_id is None:
         return 0
-    staff = session.scalars(select(Person).where(Person.unit_id == unit_id, Person.role == "staff")).all()
+    staff = session.scalars(select(Person).where(Person.unit_id == unit_id, Person.role == "staff", bound())).all()
     told = 0
     for person in staff:
         if by is not None and person.id == by.id:

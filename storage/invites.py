@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .domain import ENTERPRISE_ROLES, ROLES
-from .models import Enterprise, InviteCode, Person, Unit
+from .domain import ENTERPRISE_ROLES, ROLE_LABELS, ROLES
+from .models import Enterprise, InviteCode, Outbox, Person, Unit
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 CODE_LENGTH = 10
@@ -93,9 +93,8 @@ class RedeemError(Exception):
         self.counts = counts
 
 
-def redeem_invite(
-    session: Session, secret: bytes, *, text: str, channel: str, external_id: str, now: datetime
-) -> Redeemed:
+def check_invite(session: Session, secret: bytes, text: str, now: datetime) -> InviteCode:
+    """The unused, unexpired invite a typed code names, without using it; RedeemError says why not."""
     normalized = normalize_code(text)
     if normalized is None:
         raise RedeemError("邀请码格式不对：应为 10 位字母数字，例如 7KQ2M-9XD4T。")
@@ -104,10 +103,28 @@ def redeem_invite(
     ).one_or_none()
     if invite is None:
         raise RedeemError("邀请码无效，请核对后重新发送。")
+    _usable(invite, now)
+    return invite
+
+
+def _usable(invite: InviteCode, now: datetime) -> None:
     if invite.used_at is not None:
         raise RedeemError("该邀请码已被使用过。邀请码只能用一次，请联系工作人员重新生成。")
     if invite.expires_at <= now:
         raise RedeemError("该邀请码已过期，请联系工作人员重新生成。")
+
+
+def redeem_invite(
+    session: Session, secret: bytes, *, text: str, channel: str, external_id: str, now: datetime
+) -> Redeemed:
+    return redeem(session, check_invite(session, secret, text, now), channel=channel, external_id=external_id,
+                  now=now)
+
+
+def redeem(session: Session, invite: InviteCode, *, channel: str, external_id: str, now: datetime) -> Redeemed:
+    """Use the invite for this person: single-use even when two messages redeem it at once."""
+    session.refresh(invite)
+    _usable(invite, now)
     claimed = session.execute(
         update(InviteCode)
         .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
@@ -129,3 +146,23 @@ def redeem_invite(
     session.flush()
     session.execute(update(InviteCode).where(InviteCode.id == invite.id).values(used_by=person.id))
     return Redeemed(person, rebound)
+
+
+def bound_as(person: Person | InviteCode) -> str:
+    """Whom a person (or an invite) binds to, as people read it: 青山化工有限公司 企业主要负责人."""
+    place = person.enterprise.name if person.enterprise else (person.unit.name if person.unit else "")
+    return f"{place + ' ' if place else ''}{ROLE_LABELS.get(person.role, person.role)}"
+
+
+def unbind(session: Session, person: Person, now: datetime) -> int:
+    """End a binding. The person's row stays, for the history that names it, but no longer carries their
+    WeChat id, so nothing more reaches them and their next message comes from an unbound visitor. Their
+    pushes still waiting are dropped; returns how many."""
+    waiting = session.execute(
+        update(Outbox).where(Outbox.channel == person.channel, Outbox.recipient == person.external_id,
+                             Outbox.status == "pending")
+        .values(status="dropped", last_error="已解绑"))
+    person.external_id = f"unbound:{person.id}"
+    person.unbound_at = now
+    session.flush()
+    return int(getattr(waiting, "rowcount", 0) or 0)

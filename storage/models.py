@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -119,9 +120,16 @@ class Person(Base):
     bound_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When this person last wrote: WeChat allows customer-service messages only within 48 hours of it.
     last_inbound_at: Mapped[datetime | None] = mapped_column()
+    # 解绑: the row stays for the history that names it, without the WeChat id (storage.invites.unbind).
+    unbound_at: Mapped[datetime | None] = mapped_column()
 
     unit: Mapped[Unit | None] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()
+
+
+def bound() -> ColumnElement[bool]:
+    """People still bound: who may receive pushes and notices."""
+    return Person.unbound_at.is_(None)
 
 
 class InviteCode(Base):

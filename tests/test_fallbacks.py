@@ -63,7 +63,7 @@ def test_help_back_and_cancel_inside_a_list(say, services):
     back = say("o_boss", "返回")
     assert "要更新哪一条" in back
     assert "补充整改进展" in say("o_boss", "2")
-    assert "已退出「整改进展」" in say("o_boss", "算了")
+    assert "已取消「整改进展」" in say("o_boss", "算了")
     assert flow_of(services, "o_boss") is None
     with services.sessions() as s:
         assert [e.status for e in s.scalars(select(Hazard))] == ["待整改", "待整改"]

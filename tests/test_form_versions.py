@@ -3,6 +3,7 @@ answers, the person is told, and the next question is the first relevant one sti
 self-check paused and continued, and for a hazard report and a tip whose form changed between two messages."""
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -127,7 +128,7 @@ def flow_forms_with(tmp_path: Path, name: str, edit) -> Path:  # noqa: ANN001
     folder = tmp_path / "defs-v2"
     shutil.copytree(FLOW_FORMS, folder)
     path = folder / f"{name}.toml"
-    text = path.read_text(encoding="utf-8").replace('version = "2026.1"', 'version = "2026.2"', 1)
+    text = re.sub(r'version = "([^"]+)"', r'version = "\1-edited"', path.read_text(encoding="utf-8"), count=1)
     path.write_text(edit(text), encoding="utf-8")
     return folder
 

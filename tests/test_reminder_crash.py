@@ -108,13 +108,13 @@ def statuses(db_url: str) -> dict[str, str]:
     return out
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
+def wait_for(predicate, timeout: float, what: str, detail=None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f": {detail()}" if detail else ""))
 
 
 class Hold:
@@ -190,7 +190,9 @@ def run_crashes(tmp_path: Path, db_url: str, api: FakeWeChatAPI, processes: int,
         # Settled, and the admins told of every unsure push (with two processes, in one notice or two).
         wait_for(lambda: set(statuses(db_url).values()) <= {"sent", "unsure"}
                  and 0 < list(statuses(db_url).values()).count("unsure") <= unsure_told(api),
-                 LEASE + 60, "every reminder settled and the admins told")
+                 LEASE + 60, "every reminder settled and the admins told",
+                 lambda: (sorted(set(statuses(db_url).items()), key=lambda kv: kv[1]), unsure_told(api),
+                          log.read_text()[-3000:]))
     finally:
         for p in survivors:
             assert p.terminate() == 0

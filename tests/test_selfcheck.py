@@ -56,8 +56,8 @@ def say(peer, text):
 
 def test_full_run_with_numbers_text_synonyms_edit_and_followup(boss, sc_app):
     first = say(boss, "1")  # menu: 开始本期自查
-    assert "2026年6月" in first and "（1/5）主要负责人是否带队" in first and "1. 是" in first
-    assert "（2/5）" in say(boss, "没有")  # synonym of 否 → a hazard
+    assert "2026年6月" in first and "（1/6）主要负责人是否带队" in first and "1. 是" in first
+    assert "（2/6）" in say(boss, "没有")  # synonym of 否 → a hazard
     q3 = say(boss, "是")  # option text; makes the outsourcing follow-up relevant
     assert "（3/6）外包外租是否签订" in q3
     assert "（4/6）" in say(boss, "2")  # number → 否, a major hazard
@@ -116,10 +116,10 @@ def test_back_at_first_question_and_required_cannot_be_skipped(boss):
     say(boss, "1")
     assert "已经是第一题了" in say(boss, "上一题")
     refused = say(boss, "跳过")
-    assert "必须回答，不能跳过" in refused and "（1/5）" in refused
+    assert "必须回答，不能跳过" in refused and "（1/6）" in refused
     say(boss, "是")
     back = say(boss, "上一题")
-    assert "上一题原来的回答：是" in back and "（1/5）" in back
+    assert "上一题原来的回答：是" in back and "（1/6）" in back
 
 
 def test_three_bad_answers_explain_instead_of_repeating(boss):
@@ -144,7 +144,7 @@ def test_pause_restart_continue(boss, sc_config, clock, recognizer, sc_app):
     peer = WeChatPeer(app2.test_client())
     resumed = peer.send_text("o_boss", "继续").text
     assert "未完成的2026年6月自查" in resumed and "1. 继续" in resumed
-    assert "（2/5）是否有外包外租" in peer.send_text("o_boss", "1").text
+    assert "（2/6）是否有外包外租" in peer.send_text("o_boss", "1").text
     app2.extensions["hazardbot"].services.close()
 
 
@@ -153,7 +153,7 @@ def test_cancel_needs_confirmation_and_submits_nothing(boss, sc_app):
     say(boss, "是")
     ask = say(boss, "取消")
     assert "确定取消吗" in ask
-    assert "（2/5）" in say(boss, "2")  # changed their mind: back to the same question
+    assert "（2/6）" in say(boss, "2")  # changed their mind: back to the same question
     say(boss, "取消")
     assert "没有提交任何内容" in say(boss, "1")
     with sc_app.extensions["hazardbot"].services.sessions() as s:

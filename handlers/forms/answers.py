@@ -1,4 +1,11 @@
-"""Turning what a person sent into an answer of an item's type, or a one-line reason why not."""
+"""Turning what a person sent into an answer of an item's type, or a one-line reason why not.
+
+Nothing is recorded that the person did not say: a reply that matches no option is refused; an answer of
+uncertainty (不知道, 说不好 …) is recognised as such (the engine then explains the item and offers to skip it or
+mark it 待核实) and never read as 否; 不涉及 is accepted only where the item offers it; amounts written as people
+write them (3千, 两千块, 0.5万) are converted into the field's unit and echoed; a value outside the plausible
+range, or a month-day that has just passed (moved to next year), is kept only once the person confirms it.
+"""
 from __future__ import annotations
 
 import re
@@ -6,47 +13,69 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from handlers.messages import IMAGE, LOCATION, TEXT, Incoming
+import cn2an
 
-from .definition import Item, Option
+from ..conversation import clean
+from ..messages import IMAGE, LOCATION, TEXT, Incoming
+from ..nlu import parse_date
+from .definition import NA_WORDS, UNSURE, Item, Option
 
 _SEPARATORS = re.compile(r"[\s,，、;；和及+]+")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 MAX_TEXT = 500
 DONE_WORDS = frozenset({"完成", "好了", "好", "没有了", "就这些", "发完了", "ok", "OK"})
+# The whole reply says the person does not know; a longer reply that merely contains 不清楚 is an answer.
+_UNSURE = re.compile(r"^(?:我|这个|这|那个|暂时|目前|现在)?(?:也|还|真|确实)?(?:不知道|不清楚|不确定|说不好|说不准|不太清楚|"
+                     r"不太确定|不太懂|没注意|没注意过|记不清|记不得|不记得|不好说|搞不清|搞不清楚|拿不准|不了解|不晓得|"
+                     r"不大清楚|不懂|没数|心里没底|要问问|得问问|问一下|再看看|待核实|需要核实|不是很清楚)"
+                     r"(?:了|啊|呀|哦|呢|吧|诶|哎|嘛|，.*)?$")
+# A one-character option word ("是", "否", "有") only counts when the reply stops or pauses after it.
+_PAUSE = re.compile(r"^[，,。.!！\s的了啊呀呢]")
 
 
 @dataclass(frozen=True)
 class Parsed:
     value: Any = None
     error: str = ""
-    echo: str = ""  # what the bot understood, when it is worth saying (dates)
+    echo: str = ""  # what the bot understood, when it is worth saying (dates, converted amounts)
+    unsure: bool = False  # the person said they do not know: nothing is recorded
+    confirm: str = ""  # a value to keep only once the person confirms it: the question to ask
 
     @property
     def ok(self) -> bool:
-        return not self.error
+        return not self.error and not self.unsure and not self.confirm
 
 
-def _norm(text: str) -> str:
-    table = str.maketrans("０１２３４５６７８９．，：", "0123456789.,:")
-    return text.strip().translate(table).rstrip("。.!！")
+def is_unsure(text: str) -> bool:
+    return bool(_UNSURE.match(clean(text)))
 
 
 def match_option(options: tuple[Option, ...], text: str) -> Option | None:
-    t = _norm(text)
+    """The one option a reply names: its number, its label, value or a synonym, a reply beginning with one of
+    those words, or the one label that contains the reply (即查即改 for 已当场整改（即查即改）)."""
+    t = clean(text).rstrip("、")
     if t.isdecimal() and 1 <= int(t) <= len(options):
         return options[int(t) - 1]
-    lowered = t.lower()
     for opt in options:
-        if lowered == opt.label.lower() or lowered == opt.value.lower():
+        if t == opt.label.lower() or t == opt.value.lower() or t in (s.lower() for s in opt.synonyms):
             return opt
+    starts: list[Option] = []
     for opt in options:
-        if any(lowered == s.lower() for s in opt.synonyms):
-            return opt
-    # "是的，已经做了" → 是: a reply that starts with exactly one option's label or synonym.
-    hits = [opt for opt in options
-            if any(lowered.startswith(w.lower()) for w in (opt.label, *opt.synonyms) if len(w) >= 1)]
-    return hits[0] if len(hits) == 1 else None
+        for word in (w.lower() for w in (opt.label, *opt.synonyms)):
+            rest = t[len(word):]
+            if word and t.startswith(word) and rest and (len(word) >= 2 or _PAUSE.match(rest)):
+                starts.append(opt)
+                break
+    if len(starts) == 1:
+        return starts[0]
+    if len(t) >= 2 and not starts:
+        inside = [o for o in options if t in o.label.lower() or any(t in s.lower() for s in o.synonyms if len(s) >= 2)]
+        if len(inside) == 1:
+            return inside[0]
+    return None
+
+
+def _options_hint(item: Item) -> str:
+    return "、".join(f"{i} {o.label}" for i, o in enumerate(item.options, 1))
 
 
 def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) -> Parsed:
@@ -64,6 +93,8 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) ->
             loc = msg.location
             return Parsed({"latitude": loc.latitude, "longitude": loc.longitude, "label": loc.label})
         if msg.kind == TEXT and msg.text.strip():
+            if is_unsure(msg.text):
+                return Parsed(unsure=True)
             return Parsed({"label": msg.text.strip()[:200]})
         return Parsed(error="请发送位置（微信输入框“+”→位置），或直接写地址。")
     if msg.kind != TEXT:
@@ -71,28 +102,17 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) ->
     text = msg.text.strip()
     if not text:
         return Parsed(error="回答不能为空。")
-    if kind in ("yes_no", "choice"):
+    if is_unsure(text):
+        return Parsed(unsure=True)
+    if kind in ("yes_no", "choice", "situation"):
         opt = match_option(item.options, text)
-        if opt is None:
-            return Parsed(error=f"请回复序号 1–{len(item.options)} 或选项文字。")
-        return Parsed(opt.value)
+        if opt is not None:
+            return Parsed(opt.value)
+        if clean(text) in NA_WORDS:
+            return Parsed(error=f"这一题没有「不涉及」选项，请回复 {_options_hint(item)}。")
+        return Parsed(error=f"没看懂这个回答。请回复 {_options_hint(item)}。")
     if kind == "multi":
-        if _norm(text) in ("都没有", "无", "都不是", "没有"):
-            return Parsed([])
-        chosen: list[str] = []
-        for part in _SEPARATORS.split(_norm(text)):
-            if not part:
-                continue
-            opt = match_option(item.options, part)
-            if opt is None:
-                # "135" typed without separators means 1, 3 and 5 when there are fewer than 10 options.
-                if part.isdecimal() and len(item.options) < 10 and all(1 <= int(c) <= len(item.options) for c in part):
-                    chosen += [item.options[int(c) - 1].value for c in part if item.options[int(c) - 1].value not in chosen]
-                    continue
-                return Parsed(error=f"「{part}」不是选项。可多选，序号用空格或逗号隔开，如：1 3")
-            if opt.value not in chosen:
-                chosen.append(opt.value)
-        return Parsed(chosen)
+        return _multi(item, text)
     if kind == "number":
         return _number(item, text)
     if kind == "text":
@@ -100,46 +120,130 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) ->
             return Parsed(error=f"太长了（{len(text)} 字），请控制在 {MAX_TEXT} 字以内。")
         return Parsed(text)
     if kind == "date":
-        from handlers.nlu import parse_date
-
-        day = parse_date(text, today)
-        if day is None:
-            return Parsed(error="没看懂这个日期。可以写 6月30日、2026-06-30、月底、30天内、下周五。")
-        # For dates, min and max are days from today: min = 0 refuses a deadline in the past.
-        if item.min is not None and (day - today).days < item.min:
-            return Parsed(error=f"{day.isoformat()} 已经过去了，请填今天或以后的日期。" if item.min == 0
-                          else f"日期不能早于 {(today + timedelta(days=int(item.min))).isoformat()}。")
-        if item.max is not None and (day - today).days > item.max:
-            return Parsed(error=f"日期不能晚于 {(today + timedelta(days=int(item.max))).isoformat()}。")
-        return Parsed(day.isoformat(), echo=f"日期：{day.isoformat()}")
+        return _date(item, text, today)
     return Parsed(error="无法回答这一题。")
 
 
-def _number(item: Item, text: str) -> Parsed:
-    t = _norm(text).replace(",", "")
-    t = re.sub(r"(万元|元|万|人|个|台|次|天)$", "", t)
-    if not _NUMBER.match(t):
-        try:
-            import cn2an
+def _multi(item: Item, text: str) -> Parsed:
+    if clean(text) in ("都没有", "无", "都不是", "没有", "都不涉及", "以上都没有"):
+        return Parsed([])
+    chosen: list[str] = []
+    for part in _SEPARATORS.split(clean(text)):
+        if not part:
+            continue
+        opt = match_option(item.options, part)
+        if opt is None:
+            # "135" typed without separators means 1, 3 and 5 when there are fewer than 10 options.
+            if part.isdecimal() and len(item.options) < 10 and all(1 <= int(c) <= len(item.options) for c in part):
+                chosen += [item.options[int(c) - 1].value for c in part if item.options[int(c) - 1].value not in chosen]
+                continue
+            return Parsed(error=f"「{part}」不是选项。可多选，序号用空格或逗号隔开，如：1 3")
+        if opt.value not in chosen:
+            chosen.append(opt.value)
+    return Parsed(chosen)
 
-            t = str(cn2an.cn2an(t, "smart"))
-        except (ValueError, KeyError, IndexError):
-            return Parsed(error="请填写数字，例如 3 或 2.5。")
-    value = float(t)
-    if value.is_integer():
-        value = int(value)
-    if item.min is not None and value < item.min:
+
+# -- amounts --------------------------------------------------------------------------------------
+
+_APPROX = re.compile(r"^(?:约|大约|大概|差不多|预计|估计|共|一共|总共)|(?:左右|上下|以内|以下|多)$")
+_AMOUNT = re.compile(r"^(?P<sign>[-－负])?(?P<num>[\d.]+|[零〇一二两三四五六七八九十百千万亿点\d.]+)"
+                     r"(?P<unit>万元|万块钱|万块|万|千元|千块钱|千块|千|百元|百块钱|百块|元|块钱|块|人|个|台|次|天|名|家)?$")
+_MONEY_UNITS = {"万元": 10000, "万块钱": 10000, "万块": 10000, "万": 10000, "千元": 1000, "千块钱": 1000, "千块": 1000,
+                "千": 1000, "百元": 100, "百块钱": 100, "百块": 100, "元": 1, "块钱": 1, "块": 1}
+_MAGNITUDE = re.compile(r"[十百千万亿]")
+
+
+def _to_number(raw: str) -> float | None:
+    if re.fullmatch(r"\d+(\.\d+)?", raw):
+        return float(raw)
+    try:
+        return float(cn2an.cn2an(raw, "smart"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".").replace(",", "")
+
+
+def _number(item: Item, text: str) -> Parsed:
+    t = _APPROX.sub("", clean(text).replace(",", "").replace("，", "")).strip()
+    m = _AMOUNT.match(t)
+    value = _to_number(m.group("num")) if m else None
+    if m is None or value is None:
+        return Parsed(error=f"请填写数字，例如 3 或 2.5{'（单位：' + item.unit + '）' if item.unit else ''}。")
+    said = m.group("unit") or ""
+    echo = ""
+    if item.unit == "万元":
+        # A money field in 万元: an amount with its own unit, or with 千/百 in it ("三千"), is in 元.
+        if said in _MONEY_UNITS:
+            yuan = _to_number(m.group("num"))
+            yuan = (yuan or 0) * _MONEY_UNITS[said]
+            value = yuan / 10000
+        elif _MAGNITUDE.search(m.group("num")):
+            value /= 10000
+            said = "元"
+        if said and said not in ("万元", "万", "万块", "万块钱"):
+            echo = f"{m.group('num')}{said} = {_plain(value)} 万元"
+    elif said in _MONEY_UNITS:
+        return Parsed(error=f"这一题填数字{'（单位：' + item.unit + '）' if item.unit else ''}，不是金额。")
+    if m.group("sign"):
+        value = -value
+    value = round(value, 6)
+    number: float | int = int(value) if float(value).is_integer() else value
+    if item.min is not None and number < item.min:
         return Parsed(error=f"不能小于 {item.min:g}。")
-    if item.max is not None and value > item.max:
-        return Parsed(error=f"不能大于 {item.max:g}。")
-    return Parsed(value)
+    if item.max is not None and number > item.max:
+        return Parsed(error=f"不能大于 {item.max:g}{item.unit}。")
+    if item.plausible_max is not None and number > item.plausible_max:
+        return Parsed(number, echo=echo, confirm=f"您填的是 {_plain(number)}{' ' + item.unit if item.unit else ''}，"
+                                                 f"比较少见。确认吗？\n1. 确认\n2. 重新填写")
+    return Parsed(number, echo=echo)
+
+
+# -- dates ----------------------------------------------------------------------------------------
+
+_PAST_DAYS = {"大前天": 3, "前天": 2, "昨天": 1, "昨日": 1}
+_HAS_YEAR = re.compile(r"20\d{2}|明年|今年|后年|年底|年末|年内")
+# A month named outright (6月1日, 六月底, 6/1), not counted from this one (下个月15号): it may have just passed.
+_BARE_MONTH = re.compile(r"(?<![下上本这个次当])(?:\d{1,2}|[一二三四五六七八九十]{1,2})月|(?<!\d)\d{1,2}[/.]\d{1,2}(?!\d)")
+
+
+def _date(item: Item, text: str, today: date) -> Parsed:
+    word = clean(text)
+    past = next((n for w, n in _PAST_DAYS.items() if w in word), None)
+    day = today - timedelta(days=past) if past is not None else parse_date(text, today)
+    if day is None:
+        return Parsed(error="没看懂这个日期。可以写 6月30日、2026-06-30、月底、30天内、下周五。")
+    # For dates, min and max are days from today: min = 0 refuses a deadline in the past.
+    if item.min is not None and (day - today).days < item.min:
+        return Parsed(error=f"{day.isoformat()} 已经过去了，请填今天或以后的日期。" if item.min == 0
+                      else f"日期不能早于 {(today + timedelta(days=int(item.min))).isoformat()}。")
+    if item.max is not None and (day - today).days > item.max:
+        return Parsed(error=f"日期不能晚于 {(today + timedelta(days=int(item.max))).isoformat()}。")
+    this_year = _safe_replace(day, today.year)
+    rolled = (day.year == today.year + 1 and _BARE_MONTH.search(word) is not None and not _HAS_YEAR.search(word)
+              and this_year is not None and this_year < today)
+    if rolled:
+        return Parsed(day.isoformat(), confirm=f"{day.month}月{day.day}日今年已经过了，是指 {day.year}年{day.month}月{day.day}日 吗？"
+                                                 "\n1. 是\n2. 不是，重新填写")
+    return Parsed(day.isoformat(), echo=f"日期：{day.isoformat()}")
+
+
+def _safe_replace(day: date, year: int) -> date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return None
 
 
 def display(item: Item, value: Any) -> str:
     """An answer as the summary shows it."""
     if value is None:
         return "（跳过）"
-    if item.type in ("yes_no", "choice"):
+    if value == UNSURE:
+        return "待核实"
+    if item.type in ("yes_no", "choice", "situation"):
         return next((o.label for o in item.options if o.value == value), str(value))
     if item.type == "multi":
         labels = [o.label for o in item.options if o.value in value]
@@ -147,7 +251,7 @@ def display(item: Item, value: Any) -> str:
     if item.type == "photo":
         return f"{len(value)} 张照片"
     if item.type == "location":
-        return value.get("label") or f"{value.get('latitude')}, {value.get('longitude')}"
+        return str(value.get("label") or f"{value.get('latitude')}, {value.get('longitude')}")
     if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+        return f"{value:g}{item.unit}" if item.unit else f"{value:g}"
+    return f"{value}{item.unit}" if item.unit and isinstance(value, int) else str(value)

@@ -12,14 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storage.domain import industry_words
+
 from .expr import Expr, ExprError
 
 ITEM_TYPES = ("yes_no", "choice", "multi", "number", "text", "date", "photo", "location")
+# The value of an answer the person could not give now: marked 待核实, never a hazard, listed on submission.
+UNSURE = "unsure"
 FORM_KINDS = ("selfcheck", "hazard", "tip", "progress")
 LEVELS = ("重大", "一般")
-FORM_KEYS = {"id", "version", "title", "kind", "source", "note", "context"}
+FORM_KEYS = {"id", "version", "title", "kind", "source", "note", "context", "allow_unsure"}
 ITEM_KEYS = {"id", "type", "text", "required", "options", "relevant", "constraint", "constraint_message", "hint",
-             "hazard_when", "level", "clause", "min", "max", "max_photos", "allow_na"}
+             "hazard_when", "level", "clause", "min", "max", "max_photos", "allow_na", "unit", "plausible_max",
+             "synonyms_from"}
+# Sources of synonyms kept elsewhere, so a word people use means the same in chat and in the import.
+SYNONYM_SOURCES = ("industries",)
 OPTION_KEYS = {"value", "label", "synonyms"}
 
 
@@ -30,10 +37,13 @@ class Option:
     synonyms: tuple[str, ...] = ()
 
 
+NA_WORDS = frozenset({"不涉及", "不适用", "无此项", "没有这个", "不涉及此项", "na", "本单位不涉及", "没有这项", "我们没有这个"})
 YES_NO_OPTIONS = (
-    Option("yes", "是", ("有", "对", "已", "已经", "已做", "是的", "有的", "做了", "✅", "👌", "👍", "y", "yes", "好", "符合")),
-    Option("no", "否", ("没有", "没", "未", "无", "不是", "没做", "还没", "不", "❌", "n", "no", "不符合")),
-    Option("na", "不涉及", ("不适用", "无此项", "没有这个", "不涉及此项", "na")),
+    Option("yes", "是", ("有", "对", "已", "已经", "已做", "是的", "有的", "做了", "✅", "👌", "👍", "y", "yes", "好", "符合",
+                         "对的", "是滴", "嗯是的", "有的有的")),
+    Option("no", "否", ("没有", "没", "未", "无", "不是", "没做", "还没", "不", "❌", "n", "no", "不符合", "没呢",
+                        "还没有", "没有的", "没得")),
+    Option("na", "不涉及", tuple(sorted(NA_WORDS - {"不涉及"}))),
 )
 
 
@@ -56,6 +66,9 @@ class Item:
     min: float | None = None
     max: float | None = None
     max_photos: int = 9
+    unit: str = ""  # what a number is counted in (万元, 人): amounts in other units are converted to it
+    plausible_max: float | None = None  # above this a number is confirmed before it is kept
+    synonyms_from: str = ""  # options take their synonyms from this source (SYNONYM_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,9 @@ class FormDef:
     items: tuple[Item, ...]
     path: Path | None
     context: tuple[str, ...] = ()
+    # 不知道 may be marked 待核实 and come back later (self-checks): a hazard question left open is better
+    # than a wrong answer.
+    allow_unsure: bool = False
 
     def item(self, item_id: str) -> Item:
         return self.items[self.index(item_id)]
@@ -227,6 +243,21 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
     if not isinstance(max_photos, int) or max_photos < 1:
         out.add(item_id, "max_photos must be a positive whole number")
         max_photos = 9
+    unit = raw.get("unit", "")
+    if not isinstance(unit, str) or (unit and kind != "number"):
+        out.add(item_id, "unit is a string, for number items only")
+        unit = ""
+    plausible = raw.get("plausible_max")
+    if plausible is not None and (isinstance(plausible, bool) or not isinstance(plausible, (int, float))
+                                  or kind != "number"):
+        out.add(item_id, "plausible_max is a number, for number items only")
+        plausible = None
+    source = raw.get("synonyms_from", "")
+    if source and (source not in SYNONYM_SOURCES or kind not in ("choice", "multi")):
+        out.add(item_id, f"synonyms_from must be one of {', '.join(SYNONYM_SOURCES)}, for choice items")
+        source = ""
+    if source == "industries":
+        options = tuple(Option(o.value, o.label, o.synonyms + industry_words(o.value)) for o in options)
     return Item(
         id=item_id, type=kind, text=text, required=required, options=options,
         relevant=relevant, relevant_src=raw.get("relevant", ""), constraint=constraint,
@@ -235,7 +266,8 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         clause=clause if isinstance(clause, str) else "",
         min=float(lo) if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None,
         max=float(hi) if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None,
-        max_photos=max_photos,
+        max_photos=max_photos, unit=unit, plausible_max=float(plausible) if plausible is not None else None,
+        synonyms_from=source,
     )
 
 
@@ -285,9 +317,13 @@ def _parse(path: Path) -> tuple[FormDef | None, list[Problem]]:
         items.append(item)
     if out.problems:
         return None, out.problems
+    allow_unsure = head.get("allow_unsure", head.get("kind") == "selfcheck")
+    if not isinstance(allow_unsure, bool):
+        out.add("form", "allow_unsure must be true or false")
+        return None, out.problems
     return FormDef(id=head["id"], version=head["version"], title=head["title"], kind=head["kind"],
                    source=str(head.get("source", "")), note=str(head.get("note", "")), items=tuple(items),
-                   path=path, context=tuple(context)), []
+                   path=path, context=tuple(context), allow_unsure=allow_unsure), []
 
 
 def load_form(path: Path) -> FormDef:

@@ -5,8 +5,10 @@ in it names items by id, and it records the definition's version: when a checkli
 继续, answers stay with their items, answers to items that were removed are dropped, the person is told, and
 the next question is the first relevant one still unanswered.
 
-Modes: ask (a question is open), stuck (three bad answers in a row), summary (confirm before submit),
-edit_pick (which item to change), confirm_cancel.
+Modes: ask (a question is open), stuck (three bad answers in a row), confirm_value (a value to keep only once
+confirmed: an unusual amount, a date moved to next year), summary (confirm before submit), edit_pick (which
+item to change), confirm_cancel. Nothing is recorded that the person did not say: an answer of uncertainty
+gets the question explained and the choice to skip it or mark it 待核实 (where the form allows it).
 """
 from __future__ import annotations
 
@@ -16,21 +18,27 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import cn2an
+
 from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
 from .answers import DONE_WORDS, display, parse_answer
-from .definition import FormDef, Item
+from .definition import UNSURE, FormDef, Item
 
 COMMANDS: dict[str, str] = {
     **{w: "back" for w in BACK}, **{w: "cancel" for w in CANCEL}, **{w: "help" for w in HELP | MENU},
     **{w: "resume" for w in RESUME},
     "跳过": "skip", "跳过这题": "skip", "暂停": "pause", "稍后": "pause", "稍后再填": "pause", "先暂停": "pause",
     "进度": "progress",
+    "待核实": "unsure", "标记待核实": "unsure", "先标记待核实": "unsure", "稍后再答": "unsure", "先标记": "unsure",
 }
 ACCEPT_WORDS = frozenset({"是", "对", "确认", "好", "可以", "采用", "是的"})
 FULL_SUMMARY_MAX = 12  # longer forms list only the answers that flag a hazard, plus counts
 MAX_BAD = 3
 UPDATED = "（清单已更新：已答的题目都保留了，接着问还没答的题。）"
+CONFIRM_YES = frozenset({"1", "确认", "是", "是的", "对", "对的", "没错", "确定"})
+CONFIRM_NO = frozenset({"2", "不是", "不对", "重新填写", "重填", "重新填", "否", "改一下"})
+_EDIT = re.compile(r"^(?:修改|改一下|改|更改|重填|重新填)?\s*第?\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[题项]?\s*(?:改一下|要改|修改|改)?$")
 CONFIRM_CANCEL = "确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"
 
 
@@ -100,6 +108,8 @@ class FormRunner:
         if cmd == "cancel":
             state["prev_mode"], state["mode"] = mode, "confirm_cancel"
             return FormResult(state, [CONFIRM_CANCEL])
+        if mode == "confirm_value":
+            return self._on_confirm_value(state, msg, cmd, today)
         if mode == "summary":
             return self._on_summary(state, msg, cmd)
         if mode == "edit_pick":
@@ -188,6 +198,12 @@ class FormRunner:
             return FormResult(state, [self._join(lead, self._question(state))])
         if cmd == "help":
             return FormResult(state, [self._help(item) + "\n" + self._question(state)])
+        if cmd == "unsure":
+            if not self.form.allow_unsure or item.type not in ("yes_no", "choice", "situation", "number", "date"):
+                return FormResult(state, ["这一题不能标记待核实，请回答或发送「暂停」稍后再填。\n" + self._question(state)])
+            answers[item.id] = UNSURE
+            state["trail"].append(item.id)
+            return self._advance(state, [f"已标记待核实：{_short(item.text, 24)}"])
         if item.type == "photo" and msg.kind == TEXT and msg.text.strip() in DONE_WORDS:
             photos = answers.get(item.id) or []
             if not photos and item.required:
@@ -204,6 +220,11 @@ class FormRunner:
             scope = {**answers, **state.get("context", {}), item.id: parsed.value}
             if not item.constraint.evaluate(scope, current=parsed.value):
                 parsed = type(parsed)(error=item.constraint_message or "这个回答不符合要求。")
+        if parsed.unsure:
+            return FormResult(state, [self._unsure(item) + "\n" + self._question(state)])
+        if parsed.confirm:
+            state.update(mode="confirm_value", pending={"value": parsed.value, "echo": parsed.echo})
+            return FormResult(state, [parsed.confirm])
         if not parsed.ok:
             state["bad"] = state.get("bad", 0) + 1
             if state["bad"] >= MAX_BAD:
@@ -219,13 +240,36 @@ class FormRunner:
         state["trail"].append(item.id)
         return self._advance(state, [parsed.echo] if parsed.echo else [])
 
+    def _on_confirm_value(self, state: dict[str, Any], msg: Incoming, cmd: str | None, today: date) -> FormResult:
+        """Kept until answered: 1 keeps the value, 2 asks again, a new answer replaces it; nothing else does."""
+        text = clean(msg.text) if msg.kind == TEXT else ""
+        pending = state.get("pending") or {}
+        if text in CONFIRM_YES:
+            item = self._item(state)
+            state.pop("pending", None)
+            state["mode"] = "ask"
+            state["answers"][item.id] = pending.get("value")
+            state["trail"].append(item.id)
+            return self._advance(state, [pending["echo"]] if pending.get("echo") else [])
+        if text in CONFIRM_NO or cmd in ("back", "resume"):
+            state.pop("pending", None)
+            state["mode"] = "ask"
+            return FormResult(state, ["好的，请重新回答。\n" + self._question(state)])
+        retry = parse_answer(self._item(state), msg, today)
+        if retry.ok or retry.confirm:
+            state.pop("pending", None)
+            state["mode"] = "ask"
+            return self._on_question(state, msg, None, today)
+        return FormResult(state, ["请回复 1 确认，或 2 重新填写。"])
+
     def _on_summary(self, state: dict[str, Any], msg: Incoming, cmd: str | None) -> FormResult:
         text = clean(msg.text) if msg.kind == TEXT else ""
         if text in ("1", self.submit_label, "确认", "提交", "确认提交"):
             return FormResult(state, [], "submitted")
-        if text.startswith("修改") and text[2:].strip():
-            return self._on_edit_pick(state, Incoming(**{**msg.__dict__, "text": text[2:].strip()}), None)
-        if text in ("2", "修改"):
+        edit = _EDIT.match(text)
+        if edit and text not in ("2", "3"):
+            return self._on_edit_pick(state, Incoming(**{**msg.__dict__, "text": edit.group(1)}), None)
+        if text in ("2", "修改", "改", "改一下"):
             state["mode"] = "edit_pick"
             return FormResult(state, ["要修改第几题？请回复题号。"])
         if text == "3":
@@ -237,7 +281,10 @@ class FormRunner:
         return FormResult(state, [self._summary(state)])
 
     def _on_edit_pick(self, state: dict[str, Any], msg: Incoming, cmd: str | None) -> FormResult:
-        text = msg.text.strip().lstrip("第").rstrip("题项") if msg.kind == TEXT else ""
+        edit = _EDIT.match(clean(msg.text)) if msg.kind == TEXT else None
+        text = edit.group(1) if edit else ""
+        if text and not text.isdecimal():
+            text = str(int(cn2an.cn2an(text, "smart")))
         relevant = self._relevant(state["answers"], state.get("context"))
         if not (text.isdecimal() and 1 <= int(text) <= len(relevant)):
             state["mode"] = "edit_pick"
@@ -291,11 +338,28 @@ class FormRunner:
 
     # -- texts --------------------------------------------------------------------------------
 
+    def _countable(self, answers: dict[str, Any], context: dict[str, Any] | None) -> list[int]:
+        """Items asked or that may still be asked: relevant now, or depending on an answer still to come. Counted
+        this way a form's total never grows as it is answered (no "1/1" followed by "2/6")."""
+        scope = {**answers, **(context or {})}
+        possible: set[str] = set()
+        out: list[int] = []
+        for i, item in enumerate(self.form.items):
+            if item.relevant is None:
+                counted = True
+            else:
+                waiting = any(ref not in scope and ref in possible for ref in item.relevant.references)
+                counted = waiting or item.relevant.evaluate(scope)
+            if counted:
+                possible.add(item.id)
+                out.append(i)
+        return out
+
     def _number(self, state: dict[str, Any]) -> tuple[int, int]:
-        relevant = self._relevant(state["answers"], state.get("context"))
+        countable = self._countable(state["answers"], state.get("context"))
         here = self._ids.get(state.get("at") or "", -1)
-        n = relevant.index(here) + 1 if here in relevant else len(relevant)
-        return n, len(relevant)
+        n = countable.index(here) + 1 if here in countable else len(countable)
+        return n, len(countable)
 
     def _question(self, state: dict[str, Any]) -> str:
         item = self._item(state)
@@ -326,6 +390,21 @@ class FormRunner:
         parts.append("可用命令：上一题、跳过（选填题）、暂停、取消、进度。")
         return "\n".join(parts)
 
+    def _unsure(self, item: Item) -> str:
+        lines = ["没关系，说说这一题在问什么："]
+        if item.hint:
+            lines.append(item.hint)
+        if item.clause:
+            lines.append(f"依据：{item.clause}")
+        ways = ["可以直接回答"]
+        if self.form.allow_unsure and item.type in ("yes_no", "choice", "situation", "number", "date"):
+            ways.append("回复「待核实」先标记，核实后再答")
+        if not item.required:
+            ways.append("回复「跳过」")
+        ways.append("或回复「暂停」先去核实")
+        lines.append("，".join(ways) + "。")
+        return "\n".join(lines)
+
     def _stuck(self, item: Item) -> str:
         example = {
             "yes_no": "回复 1 表示“是”，2 表示“否”。", "choice": "回复选项前的序号，如 1。",
@@ -352,13 +431,13 @@ class FormRunner:
             value = answers.get(item.id)
             hazard = item.hazard_when and value in item.hazard_when
             flagged += bool(hazard)
-            if len(relevant) <= FULL_SUMMARY_MAX or hazard:
+            if len(relevant) <= FULL_SUMMARY_MAX or hazard or value == UNSURE:
                 mark = "⚠" if hazard else ""
-                rows.append(f"{n}. {_short(item.text)}：{display(item, value)}{mark}")
+                rows.append(f"第{n}题 {_short(item.text)}：{display(item, value)}{mark}")
         head = f"请核对（共 {len(relevant)} 题" + (f"，发现问题 {flagged} 项）：" if self.form.kind == "selfcheck" else "）：")
         if len(relevant) > FULL_SUMMARY_MAX and not rows:
             rows.append("各项均符合要求。")
-        tail = [f"1. {self.submit_label}", "2. 修改（或直接回复「修改 题号」）", "3. 取消"]
+        tail = [f"1. {self.submit_label}", "2. 修改（或直接回复「修改 题号」，如「修改 3」）", "3. 取消"]
         return "\n".join([head, *rows, *tail])
 
     def _progress_line(self, state: dict[str, Any]) -> str:
