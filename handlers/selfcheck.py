@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 
 from storage.domain import DRAFT, ENTERPRISE_ROLES
 from storage.hazards import register
-from storage.models import Enterprise, Hazard, SelfCheckRun
+from storage.invites import bound_as
+from storage.models import Enterprise, Hazard, Person, SelfCheckRun
 from storage.periods import Period, next_period, period_of, selfcheck_kind
 
 from .base import Context, Step
 from .conversation import Option, ask, numbered, pick
 from .forms.answers import display
+from .forms.definition import UNSURE
 from .forms.runtime import FormResult, FormRunner
 from .hazards import five_measures, registered_text
 from .messages import TEXT, Incoming
@@ -83,8 +85,13 @@ class SelfCheckFlow:
                        + numbered(SUBMITTED_ACTIONS))
         if run is not None:
             where = _runner(ctx, run).where(run.form_state)
+            starter = ctx.session.get(Person, run.started_by) if run.started_by else None
+            who = ""
+            if starter is not None and starter.id != person.id:
+                # The head and the safety officer share one draft per period: say whose work this is.
+                who = f"（由{bound_as(starter)}于 {run.started_at.astimezone(ctx.services.tz):%m月%d日 %H:%M} 开始）"
             return ask({"at": "draft_menu", "run": run.id},
-                       f"您有未完成的{period.label}自查，停在{where}。\n" + numbered(DRAFT_ACTIONS))
+                       f"您有未完成的{period.label}自查{who}，停在{where}。\n" + numbered(DRAFT_ACTIONS))
         return self._begin(ctx, ent, period, person.id)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
@@ -162,9 +169,12 @@ class SelfCheckFlow:
         flagged = _hazard_count(ctx, run)
         head = (f"已{'重新' if amend else ''}提交{period.label}自查：发现问题 {flagged} 项。"
                 f"下次自查：{nxt.label}（{nxt.end:%m月%d日}前）。")
+        unsure = sum(1 for value in run.answers.values() if value == UNSURE)
+        if unsure:
+            head += f"\n另有 {unsure} 项标记为待核实：核实后发送「开始自查」，选「修改」补答。"
         if not new:
             return Step.done(head + "\n发送「菜单」查看其他事项。")
-        return self._next_followup(ctx, {"at": "followup", "run": run.id},
+        return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": len(new)},
                                    [head, f"接下来逐项安排整改（共 {len(new)} 项）："])
 
     def _create_hazards(self, ctx: Context, run: SelfCheckRun) -> list[Hazard]:
@@ -192,8 +202,10 @@ class SelfCheckFlow:
         if not pending:
             return Step.done(*lead, "整改安排都已记录。发送「菜单」查看其他事项。")
         hz = pending[0]
+        total = max(int(state.get("of") or 0), len(pending))
+        place = f"整改安排 第{total - len(pending) + 1}/{total}项：" if total > 1 else ""
         result = FormRunner(ctx.services.forms.form("hazard_followup")).begin(
-            f"【{hz.level}隐患】{hz.description}" + (f"\n依据：{hz.clause}" if hz.clause else ""),
+            f"{place}【{hz.level}隐患】{hz.description}" + (f"\n依据：{hz.clause}" if hz.clause else ""),
             context={"_level": hz.level})
         state = {**state, "hazard": hz.id, "form": result.state}
         return Step.stay(state, "\n".join([*lead, *result.replies]))
@@ -211,7 +223,8 @@ class SelfCheckFlow:
             return Step.stay({**state, "form": result.state}, *result.replies)
         done = register(ctx.session, hz, five_measures(result.answers), by=ctx.me(), now=ctx.now,
                         ledger=ctx.services.config.ledger)
-        return self._next_followup(ctx, {"at": "followup", "run": run.id}, [registered_text(hz, done.reported_to, followup=True)])
+        return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": state.get("of")},
+                                   [registered_text(hz, done.reported_to, followup=True)])
 
     def _view(self, ctx: Context, run: SelfCheckRun) -> str:
         questionnaire = ctx.services.forms.compose(list(run.form_ids))

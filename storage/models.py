@@ -340,7 +340,9 @@ def _hazard_takes_the_enterprise_scope(mapper, connection, target: Hazard) -> No
     if target.town_id is None:
         row = connection.execute(select(Enterprise.town_id, Enterprise.department_id, Enterprise.industry)
                                  .where(Enterprise.id == target.enterprise_id)).one()
-        target.town_id, target.department_id, target.industry = row
+        # The industry the report named stays (a staff member may file it under another); else the registry's.
+        target.town_id, target.department_id = row[0], row[1]
+        target.industry = target.industry or row[2]
 
 
 @event.listens_for(Enterprise, "after_update")

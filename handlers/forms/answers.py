@@ -184,7 +184,8 @@ def _number(item: Item, text: str) -> Parsed:
             value /= 10000
             said = "元"
         if said and said not in ("万元", "万", "万块", "万块钱"):
-            echo = f"{m.group('num')}{said} = {_plain(value)} 万元"
+            written = said + "元" if said in ("千", "百") else said
+            echo = f"{m.group('num')}{written} = {_plain(value)} 万元"
     elif said in _MONEY_UNITS:
         return Parsed(error=f"这一题填数字{'（单位：' + item.unit + '）' if item.unit else ''}，不是金额。")
     if m.group("sign"):

@@ -1,0 +1,182 @@
+"""What an answer means: uncertainty is never a 否, 不涉及 only where offered, amounts as people write them,
+dates that passed, and the confirmations that keep an unusual value only when the person says so."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from handlers.forms.answers import is_unsure, match_option, parse_answer
+from handlers.forms.definition import UNSURE, YES_NO_OPTIONS, Item, load_forms
+from handlers.forms.runtime import FormRunner
+from handlers.messages import TEXT, Incoming
+
+TODAY = date(2026, 6, 10)
+DEFS = load_forms(Path(__file__).resolve().parents[2] / "handlers" / "forms" / "defs")
+BANKS = load_forms(Path(__file__).resolve().parents[1] / "data" / "checklists")
+
+
+def msg(text: str) -> Incoming:
+    return Incoming(channel="sim", user_id="p", msg_key=text, kind=TEXT, created_at=datetime.now(timezone.utc),
+                    text=text)
+
+
+@pytest.mark.parametrize("text", ["不知道", "不知道啊", "我也不清楚", "说不好", "这个不太确定", "没注意", "不晓得",
+                                  "记不清了", "要问问"])
+def test_uncertainty_is_recognised(text):
+    assert is_unsure(text)
+
+
+@pytest.mark.parametrize("text", ["不是", "没有", "不清楚原因，但是配电箱门坏了", "否"])
+def test_answers_are_not_uncertainty(text):
+    assert not is_unsure(text)
+
+
+def test_uncertainty_is_never_an_answer():
+    item = Item(id="x", type="yes_no", text="？", options=YES_NO_OPTIONS, hazard_when=("no",), level="一般")
+    parsed = parse_answer(item, msg("不知道啊"), TODAY)
+    assert parsed.unsure and not parsed.ok and parsed.value is None
+
+
+@pytest.mark.parametrize("text,value", [("是的，已经做了", "yes"), ("没有，还没弄", "no"), ("不是", "no"), ("是", "yes"),
+                                        ("2", "no"), ("有的", "yes"), ("不，没做", "no")])
+def test_yes_no_replies(text, value):
+    assert match_option(YES_NO_OPTIONS[:2], text).value == value  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text", ["不知道啊", "不好说", "不涉及", "嗯", "啊是吗"])
+def test_replies_that_name_no_option(text):
+    assert match_option(YES_NO_OPTIONS[:2], text) is None
+
+
+def test_not_applicable_only_where_offered():
+    without = Item(id="x", type="yes_no", text="？", options=YES_NO_OPTIONS[:2])
+    refused = parse_answer(without, msg("不涉及"), TODAY)
+    assert not refused.ok and "没有「不涉及」选项" in refused.error
+    assert parse_answer(Item(id="y", type="yes_no", text="？", options=YES_NO_OPTIONS), msg("不涉及"), TODAY).value == "na"
+
+
+def test_visible_option_texts_and_short_forms():
+    fix = DEFS["hazard_report"].item("fix")
+    for text in ("已当场整改", "即查即改", "已整改完成", "当场整改了", "1"):
+        assert match_option(fix.options, text).value == "now", text  # type: ignore[union-attr]
+    assert match_option(fix.options, "需要限期整改").value == "later"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("word", ["建筑", "工地", "建筑施工", "房屋市政"])
+def test_industry_words_from_the_registry_vocabulary(word):
+    industry = DEFS["hazard_report"].item("industry")
+    assert match_option(industry.options, word).value == "房屋市政工程"  # type: ignore[union-attr]
+    assert match_option(industry.options, "加油站").value == "危险化学品"  # type: ignore[union-attr]
+
+
+FUNDS = DEFS["hazard_report"].item("funds")
+
+
+@pytest.mark.parametrize("text,wan,echo", [("3千", 0.3, "3千元 = 0.3 万元"), ("三千元", 0.3, "三千元 = 0.3 万元"),
+                                           ("两千块", 0.2, "两千块 = 0.2 万元"), ("五百块", 0.05, "五百块 = 0.05 万元"),
+                                           ("2万", 2, ""), ("0.5万", 0.5, ""), ("1.2", 1.2, ""), ("0", 0, ""),
+                                           ("大约3000元", 0.3, "3000元 = 0.3 万元"), ("三千", 0.3, "三千元 = 0.3 万元")])
+def test_amounts_as_people_write_them(text, wan, echo):
+    parsed = parse_answer(FUNDS, msg(text), TODAY)
+    assert parsed.ok and parsed.value == pytest.approx(wan)
+    assert parsed.echo == echo
+
+
+def test_an_implausible_amount_is_confirmed_not_kept():
+    parsed = parse_answer(FUNDS, msg("3000"), TODAY)
+    assert not parsed.ok and parsed.confirm and parsed.value == 3000
+
+
+def test_a_deadline_in_the_past_is_refused_with_the_day_understood():
+    deadline = DEFS["hazard_report"].item("deadline")
+    for text, day in (("昨天", "2026-06-09"), ("前天", "2026-06-08"), ("2026-06-01", "2026-06-01")):
+        parsed = parse_answer(deadline, msg(text), TODAY)
+        assert not parsed.ok and day in parsed.error and "已经过去了" in parsed.error
+
+
+def test_a_month_day_just_passed_is_confirmed_as_next_year():
+    deadline = DEFS["hazard_report"].item("deadline")
+    parsed = parse_answer(deadline, msg("12月1日"), date(2026, 12, 2))
+    assert not parsed.ok and parsed.value == "2027-12-01" and "是指 2027年12月1日 吗" in parsed.confirm
+    relative = parse_answer(deadline, msg("下个月15号"), date(2026, 12, 2))
+    assert relative.ok and relative.value == "2027-01-15"
+
+
+def walk_to_funds(runner: FormRunner) -> dict:
+    state = runner.begin("").state
+    for text in ("仓库消防栓没水", "工贸", "一般", "完成", "2", "张三", "维修消防栓"):
+        state = runner.handle(state, msg(text), TODAY).state
+    assert state["at"] == "funds"
+    return state
+
+
+def test_declining_a_confirmation_records_nothing_and_asks_again():
+    runner = FormRunner(DEFS["hazard_report"])
+    state = walk_to_funds(runner)
+    asked = runner.handle(state, msg("3000"), TODAY)
+    assert asked.state["mode"] == "confirm_value" and "funds" not in asked.state["answers"]
+    stray = runner.handle(asked.state, msg("嗯？"), TODAY)
+    assert stray.state["mode"] == "confirm_value" and "funds" not in stray.state["answers"]
+    again = runner.handle(stray.state, msg("2"), TODAY)
+    assert again.state["at"] == "funds" and "funds" not in again.state["answers"] and "重新回答" in again.replies[0]
+    fixed = runner.handle(again.state, msg("3000元"), TODAY)
+    assert fixed.state["answers"]["funds"] == pytest.approx(0.3) and "3000元 = 0.3 万元" in fixed.replies[0]
+
+
+def test_confirming_keeps_the_value():
+    runner = FormRunner(DEFS["hazard_report"])
+    asked = runner.handle(walk_to_funds(runner), msg("3000"), TODAY)
+    kept = runner.handle(asked.state, msg("1"), TODAY)
+    assert kept.state["answers"]["funds"] == 3000 and kept.state["at"] == "deadline"
+
+
+def test_a_new_value_typed_at_a_confirmation_replaces_it():
+    runner = FormRunner(DEFS["hazard_report"])
+    asked = runner.handle(walk_to_funds(runner), msg("3000"), TODAY)
+    assert runner.handle(asked.state, msg("0.5万"), TODAY).state["answers"]["funds"] == 0.5
+
+
+def test_not_knowing_explains_and_marks_unsure_where_allowed():
+    runner = FormRunner(BANKS["campaign"])
+    state = runner.begin("").state
+    explained = runner.handle(state, msg("不知道啊"), TODAY)
+    assert explained.state["answers"] == {} and "待核实" in explained.replies[0] and "本月由主要负责人" in explained.replies[0]
+    marked = runner.handle(explained.state, msg("待核实"), TODAY)
+    assert marked.state["answers"] == {"c_lead": UNSURE}
+    report = FormRunner(DEFS["hazard_report"])
+    refused = report.handle(report.begin("").state, msg("待核实"), TODAY)
+    assert "不能标记待核实" in refused.replies[0] and refused.state["answers"] == {}
+
+
+def test_cancel_confirmation_survives_a_stray_reply():
+    runner = FormRunner(DEFS["hazard_report"])
+    state = runner.handle(runner.begin("").state, msg("仓库消防栓没水"), TODAY).state
+    asking = runner.handle(state, msg("取消"), TODAY)
+    stray = runner.handle(asking.state, msg("工贸"), TODAY)
+    assert stray.state["mode"] == "confirm_cancel" and "industry" not in stray.state["answers"]
+    done = runner.handle(stray.state, msg("1"), TODAY)
+    assert done.outcome == "cancelled" and "industry" not in done.state["answers"]
+
+
+def test_summary_edit_phrasings():
+    runner = FormRunner(BANKS["campaign"])
+    state = runner.begin("").state
+    for text in ("是", "否", "3", "跳过", "完成"):
+        state = runner.handle(state, msg(text), TODAY).state
+    assert state["mode"] == "summary"
+    for text in ("改一下第2题", "修改2", "修改 第2题", "第2题改一下", "改第二题"):
+        edited = runner.handle(state, msg(text), TODAY)
+        assert edited.state["at"] == "c_outsource", text
+
+
+def test_summary_numbers_items_and_actions_differently():
+    runner = FormRunner(BANKS["campaign"])
+    state = runner.begin("").state
+    for text in ("否", "否", "3", "跳过", "完成"):
+        result = runner.handle(state, msg(text), TODAY)
+        state = result.state
+    summary = result.replies[0]
+    assert "第1题 " in summary and "1. 确认提交" in summary
+    assert not any(line.startswith("1. 主要") for line in summary.splitlines())
