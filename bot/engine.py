@@ -198,10 +198,14 @@ class Engine:
         text = msg.text.strip()
         memo: dict[str, Any] = deepcopy(conv.state) if conv.state else {}
         suspended = memo.get(SUSPENDED_KEY)
-        if suspended and command_word(text) == "resume":
+        word = command_word(text)
+        if suspended and word == "resume":
             return self._resume_suspended(ctx, conv, suspended, msg)
         if not text:
             return [help_text(ctx)]
+        if word in ("cancel", "back"):
+            self._keep_memo(ctx, conv, memo)
+            return ["好的，现在没有正在办理的事项。\n" + render_menu(ctx.role)]
         choices: list[str] = list(memo.get(CHOICES_KEY, []))
         n = number_in(text, len(choices)) if choices else None
         intent = BY_NAME.get(choices[n - 1]) if n is not None else None
