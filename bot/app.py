@@ -16,7 +16,7 @@ from storage.config import Config, ConfigError, load_config
 from storage.outbox import enqueue
 
 from .channels.common import Responder
-from .engine import Engine
+from .engine import Engine, Outcome
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,15 @@ class HazardBot:
 
     services: Services
     engine: Engine
-    responder: Responder
+    responder: Responder[Outcome]
     pushes: PushWorker
 
-    def push(self, incoming: Incoming, texts: list[str]) -> None:
-        """Queue replies that could not go out passively, and wake the sender."""
+    def push(self, incoming: Incoming, outcome: Outcome) -> None:
+        """Queue replies that could not go out passively, and wake the sender. A private answer (an anonymous
+        tip's) never goes into the outbox: it waits in the private store and the push says how to fetch it."""
+        texts = [self.engine.hold_late(incoming, outcome.replies)] if outcome.private else outcome.replies
+        if not texts:
+            return
         now = self.services.clock()
         with self.services.sessions.begin() as session:
             for text in texts:
@@ -80,7 +84,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     engine = Engine(services)
     sender = OutboxSender(services.sessions, services.channels.senders(), config, services.clock)
     pushes = PushWorker(sender)
-    hb = HazardBot(services, engine, Responder(engine.handle, lambda m, t: hb.push(m, t),
+    hb = HazardBot(services, engine, Responder(engine.answer, lambda m, t: hb.push(m, t),
                                                 config.server.reply_timeout), pushes)
     app.extensions["hazardbot"] = hb
 

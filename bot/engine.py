@@ -9,12 +9,17 @@ What works the same everywhere lives here, so that a person learns it once:
 - A reply a numbered list cannot use may be a new request ("逾期隐患" inside a picker): it is answered.
 - Outside a flow: a number picks from the numbered choices just shown (or the menu), then commands with
   arguments, then the recogniser.
+
+Anonymous tips are private (the intent table says which intents are): a message that starts, continues or
+follows up a tip leaves nothing in the database that names its sender — its draft, its dedup record and any
+late reply live in the private store (storage.ephemeral: memory, or Redis without persistence), its sender's
+"last seen" is not updated, and a late reply goes out as a pointer without content.
 """
 from __future__ import annotations
 
 import logging
 from copy import deepcopy
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -24,35 +29,37 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
 from handlers.conversation import asked, command_word, go_back, number_in
-from handlers.intents import (
-    BY_NAME,
-    Intent,
-    command_intent,
-    help_text,
-    menu_intent,
-    menu_items,
-    menu_label_intent,
-    render_menu,
-)
+from handlers.intents import (BY_NAME, Intent, command_intent, help_text, menu_intent, menu_items, menu_label_intent,
+                              render_menu)
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
 from storage.domain import ROLE_LABELS
+from storage.ephemeral import Writes, private_key, version_of
+from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
 
 from .services import Services
 
 log = logging.getLogger(__name__)
 
-# Events that never get an answer and are too frequent to record (WeCom reports location every 5 s).
+# Events that never get an answer and are too frequent to record (WeCom reports location every 5 s); the
+# menu's photo, scan and location buttons are followed by the message itself.
 SILENT_EVENTS = frozenset({"location", "view", "unsubscribe", "view_miniprogram", "enter_agent",
-                           "templatesendjobfinish", "masssendjobfinish"})
+                           "templatesendjobfinish", "masssendjobfinish", "scancode_push", "scancode_waitmsg",
+                           "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select"})
+WELCOME_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan"})
 UNSUPPORTED_TEXT = ("暂不支持{kind}消息。请发送文字；上报隐患或举报时也可以发送图片和位置。\n"
                     "发送「菜单」查看可以办理的事项。")
-KIND_NAMES = {"voice": "语音", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件"}
+KIND_NAMES = {"voice": "语音（没能识别出文字）", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件",
+              "miniprogrampage": "小程序卡片"}
 REDACTED_TEXT = "（这条回复含只显示一次的查询码或邀请码，为安全不再重复显示，请看之前收到的那条消息。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
 # When even the record of what was done cannot be read, nobody can say whether it was: say only that.
 UNAVAILABLE_TEXT = "系统维护中，请稍后再发。"
+# A late reply of a private message is never queued with its content: the person fetches it.
+LATE_POINTER = "您刚才发送的内容已处理完毕。回复「取回」查看结果（10 分钟内有效）。"
+FETCH_WORDS = frozenset({"取回", "取回结果", "查看结果"})
+LATE_TTL = 600.0
 # Outside any flow the conversation keeps, for the next message only: the numbered choices just shown
 # (CHOICES_KEY) or a pager; and, until it is picked up or replaced, a flow the person left for the menu.
 CHOICES_KEY = "choices"
@@ -69,6 +76,22 @@ LIST_HELP = "回复序号选择；发送「返回」回到上一步，「取消�
 TEXT_HELP = "请直接回复文字；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    replies: list[str]
+    private: bool = False  # of an anonymous tip: a late reply is a pointer, never the content
+
+
+@dataclass
+class Turn:
+    """One message's private side: whether it is private, and what it writes to the private store."""
+
+    draft_key: str
+    draft: dict[str, Any] | None  # the private flow it continues ({"flow", "state", "v"}), if any
+    private: bool = False
+    writes: Writes = field(default_factory=dict)
+
+
 class Engine:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -76,21 +99,42 @@ class Engine:
         self.dedup = DedupStore(services.engine.dialect)
 
     def handle(self, msg: Incoming) -> list[str]:
+        return self.answer(msg).replies
+
+    def answer(self, msg: Incoming) -> Outcome:
         if msg.kind == EVENT and msg.event in SILENT_EVENTS:
-            return []
-        key = message_key(self.services.secret, msg.channel, msg.user_id, msg.msg_key)
+            return Outcome([])
+        secret, private = self.services.secret, self.services.private
+        key = message_key(secret, msg.channel, msg.user_id, msg.msg_key)
+        kept = private.get("dedup:" + key)
+        if kept is not None:
+            return Outcome(list(kept), private=True)
+        if msg.kind == TEXT and msg.text.strip() in FETCH_WORDS:
+            late = private.pop(private_key(secret, "late", msg.channel, msg.user_id))
+            if late is not None:
+                return Outcome(list(late), private=True)
+        draft_key = private_key(secret, "draft", msg.channel, msg.user_id)
         for _ in range(MAX_ATTEMPTS):
             try:
                 # A Core connection, not a Session: most messages need no ORM object (Context.session).
                 with self.services.engine.begin() as conn:
                     arrival = self.conversations.arrive(conn, key, msg.channel, msg.user_id)
                     if arrival.stored is not None:
-                        return arrival.stored
-                    replies, sensitive = self._dispatch(conn, msg, arrival)
-                    # A retry of a sensitive answer (a receipt code) gets a redacted copy from the database;
-                    # a retry within this process is answered from memory by the Responder.
-                    self.dedup.record(conn, key, [REDACTED_TEXT] if sensitive else replies, self.services.clock())
-                return replies
+                        return Outcome(arrival.stored)
+                    turn = Turn(draft_key, private.get(draft_key))
+                    replies, sensitive = self._dispatch(conn, msg, arrival, turn)
+                    kept_replies = [REDACTED_TEXT] if sensitive else replies
+                    if turn.private:
+                        # Nothing of this message in the database: its dedup record goes with the draft, at
+                        # once, and only if no copy of it moved the draft on meanwhile (then start over).
+                        turn.writes["dedup:" + key] = (kept_replies, DEDUP_RETENTION.total_seconds())
+                        if not private.swap(draft_key, version_of(turn.draft), turn.writes):
+                            raise StaleDataError("a copy of this private message was handled meanwhile")
+                    else:
+                        # A retry of a sensitive answer (an invite code) gets a redacted copy from the database;
+                        # a retry within this process is answered from memory by the Responder.
+                        self.dedup.record(conn, key, kept_replies, self.services.clock())
+                return Outcome(replies, private=turn.private)
             except (IntegrityError, StaleDataError):
                 # A retry of this message, or another message of the same person, committed first:
                 # start over from the committed state.
@@ -101,67 +145,83 @@ class Engine:
                 break
         # Nothing of this attempt was written. A twin of this message (WeChat's retry on another worker) may
         # have been: then its reply is the answer, never "not processed".
+        kept = private.get("dedup:" + key)
+        if kept is not None:
+            return Outcome(list(kept), private=True)
         try:
             with self.services.engine.connect() as conn:
                 stored = self.dedup.lookup(conn, key)
         except Exception:
             log.warning("dedup record unreadable after a failed message from channel %s", msg.channel)
-            return [UNAVAILABLE_TEXT]
-        return stored if stored is not None else [ERROR_TEXT]
+            return Outcome([UNAVAILABLE_TEXT])
+        return Outcome(stored if stored is not None else [ERROR_TEXT])
+
+    def hold_late(self, msg: Incoming, replies: list[str]) -> str:
+        """A private message's replies that missed WeChat's 5 seconds: kept for 取回; the push is a pointer."""
+        self.services.private.put(private_key(self.services.secret, "late", msg.channel, msg.user_id), replies,
+                                  LATE_TTL)
+        return LATE_POINTER
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival) -> tuple[list[str], bool]:
+    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival, turn: Turn) -> tuple[list[str], bool]:
         ctx = Context(conn, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
         try:
-            replies = self._route(ctx, arrival.conversation, msg)
+            replies = self._route(ctx, arrival.conversation, msg, turn)
             ctx.flush()
         finally:
             ctx.close()
-        # Written last: on SQLite the first write takes the database's write lock until the commit.
-        if arrival.sender is not None and msg.kind != EVENT:
+        # Written last: on SQLite the first write takes the database's write lock until the commit. Not for a
+        # private message: when a person last wrote would date their tip.
+        if arrival.sender is not None and msg.kind != EVENT and not turn.private:
             now = self.services.clock()
             if arrival.last_inbound_at is None or now - arrival.last_inbound_at >= INBOUND_RESOLUTION:
                 self.conversations.mark_seen(conn, arrival.sender.person_id, now)
         return replies, ctx.sensitive
 
-    def _route(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
+    def _route(self, ctx: Context, conv: Slot, msg: Incoming, turn: Turn) -> list[str]:
         if msg.kind == EVENT:
-            return self._event(ctx, conv, msg)
+            return self._event(ctx, conv, msg, turn)
         if msg.kind == UNSUPPORTED:
             return [UNSUPPORTED_TEXT.format(kind=KIND_NAMES.get(msg.raw_type, "这类"))]
+        if turn.draft is not None:
+            intent = BY_NAME.get(str(turn.draft.get("flow")))
+            if intent is not None and intent.flow is not None:
+                turn.private = True
+                draft = Slot(msg.channel, msg.user_id, None, intent.name, dict(turn.draft.get("state") or {}))
+                return self._in_flow(ctx, draft, intent, msg, turn)
         if conv.flow:
             intent = BY_NAME.get(conv.flow)
             if intent is not None and intent.flow is not None:
-                return self._in_flow(ctx, conv, intent, msg)
-            self._save(ctx, conv, None, Step.done())  # a flow this version no longer has
+                return self._in_flow(ctx, conv, intent, msg, turn)
+            self._save(ctx, conv, None, Step.done(), turn)  # a flow this version no longer has
         if msg.kind in (IMAGE, LOCATION):
             what = "图片" if msg.kind == IMAGE else "位置"
             return [f"收到{what}。{what}需要在上报隐患、整改进展或举报的过程中发送，才会附到记录上。\n"
                     + render_menu(ctx.role)]
-        return self._new_request(ctx, conv, msg)
+        return self._new_request(ctx, conv, msg, turn)
 
     # -- inside a flow -------------------------------------------------------------------------
 
-    def _in_flow(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming) -> list[str]:
+    def _in_flow(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, turn: Turn) -> list[str]:
         assert intent.flow is not None
         state = deepcopy(conv.state)
         word = command_word(msg.text) if msg.kind == TEXT else None
-        if word == "menu":
-            return self._suspend(ctx, conv, intent, state)
+        if word == "menu" and not intent.private:
+            return self._suspend(ctx, conv, intent, state, turn)
         question = asked(state)
         kind = question.get("kind", "form")
         if kind != "form" and word is not None:
             fallback = self._fallback(word, intent, state, question)
             if fallback is not None:
-                return self._save(ctx, conv, intent.name, fallback)
+                return self._save(ctx, conv, intent.name, fallback, turn)
         step = intent.flow.resume(ctx, state, msg)
         if step.unmatched and kind == "choice" and msg.kind == TEXT:
             new = self._strong_request(ctx, msg.text)
             if new is not None and new.name != intent.name:
-                self._save(ctx, conv, None, Step.done())
-                return self._start(ctx, conv, new, msg, {"memo": {}})
-        return self._save(ctx, conv, intent.name, step)
+                self._save(ctx, conv, None, Step.done(), turn)
+                return self._start(ctx, conv, new, msg, {"memo": {}}, turn)
+        return self._save(ctx, conv, intent.name, step, turn)
 
     def _fallback(self, word: str, intent: Intent, state: dict[str, Any], question: dict[str, Any]) -> Step | None:
         """取消, 返回, 帮助 and 继续 in a flow's list or free-text question: the same in every flow."""
@@ -174,11 +234,11 @@ class Engine:
             return Step.stay(state, question["prompt"] + ("\n" + footer if word == "help" else ""))
         return None
 
-    def _suspend(self, ctx: Context, conv: Slot, intent: Intent, state: dict[str, Any]) -> list[str]:
+    def _suspend(self, ctx: Context, conv: Slot, intent: Intent, state: dict[str, Any], turn: Turn) -> list[str]:
         """菜单 inside a flow: the menu, with the flow kept for 继续."""
         memo = {SUSPENDED_KEY: {"flow": intent.name, "state": state},
                 CHOICES_KEY: [it.name for it in menu_items(ctx.role)]}
-        self._save(ctx, conv, None, Step.stay(memo))
+        self._save(ctx, conv, None, Step.stay(memo), turn)
         return [f"「{intent.label}」先放一放，回复「继续」接着办。\n" + help_text(ctx)]
 
     def _strong_request(self, ctx: Context, text: str) -> Intent | None:
@@ -194,17 +254,17 @@ class Engine:
 
     # -- a new request -------------------------------------------------------------------------
 
-    def _new_request(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
+    def _new_request(self, ctx: Context, conv: Slot, msg: Incoming, turn: Turn) -> list[str]:
         text = msg.text.strip()
         memo: dict[str, Any] = deepcopy(conv.state) if conv.state else {}
         suspended = memo.get(SUSPENDED_KEY)
         word = command_word(text)
         if suspended and word == "resume":
-            return self._resume_suspended(ctx, conv, suspended, msg)
+            return self._resume_suspended(ctx, conv, suspended, msg, turn)
         if not text:
             return [help_text(ctx)]
         if word in ("cancel", "back"):
-            self._keep_memo(ctx, conv, memo)
+            self._keep_memo(ctx, conv, memo, turn)
             return ["好的，现在没有正在办理的事项。\n" + render_menu(ctx.role)]
         choices: list[str] = list(memo.get(CHOICES_KEY, []))
         n = number_in(text, len(choices)) if choices else None
@@ -212,7 +272,7 @@ class Engine:
         intent = intent or menu_intent(ctx.role, text)
         if intent is not None:
             # Picked by its number: the number is not an argument (a "2" is no invite code).
-            return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": memo})
+            return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": memo}, turn)
         intent = command_intent(text, ctx.role)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:
@@ -221,44 +281,48 @@ class Engine:
             allowed = [name for name, _ in result.candidates if name in BY_NAME and BY_NAME[name].allows(ctx.role)]
             if result.ambiguous and len(allowed) >= 2:
                 options = allowed[:3]
-                self._save(ctx, conv, None, Step.stay({**_kept(memo), CHOICES_KEY: options}))
+                self._save(ctx, conv, None, Step.stay({**_kept(memo), CHOICES_KEY: options}), turn)
                 lines = ["您是想办哪一件？请回复序号："]
                 lines += [f"{i}. {BY_NAME[name].label}" for i, name in enumerate(options, 1)]
                 return ["\n".join(lines)]
             intent = BY_NAME.get(result.intent)
         if intent is None:
-            self._keep_memo(ctx, conv, memo)
+            self._keep_memo(ctx, conv, memo, turn)
             return ["没太明白您的意思。\n" + render_menu(ctx.role)]
-        return self._start(ctx, conv, intent, msg, args)
+        return self._start(ctx, conv, intent, msg, args, turn)
 
-    def _resume_suspended(self, ctx: Context, conv: Slot, suspended: dict[str, Any], msg: Incoming) -> list[str]:
+    def _resume_suspended(self, ctx: Context, conv: Slot, suspended: dict[str, Any], msg: Incoming,
+                          turn: Turn) -> list[str]:
         intent = BY_NAME.get(suspended["flow"])
         if intent is None or intent.flow is None:
-            self._save(ctx, conv, None, Step.done())
+            self._save(ctx, conv, None, Step.done(), turn)
             return [help_text(ctx)]
         state = suspended["state"]
         question = asked(state)
         if question.get("kind", "form") != "form":
-            return self._save(ctx, conv, intent.name, Step.stay(state, question["prompt"]))
-        return self._save(ctx, conv, intent.name, intent.flow.resume(ctx, state, msg))
+            return self._save(ctx, conv, intent.name, Step.stay(state, question["prompt"]), turn)
+        return self._save(ctx, conv, intent.name, intent.flow.resume(ctx, state, msg), turn)
 
-    def _event(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
-        if msg.event == "subscribe":
+    def _event(self, ctx: Context, conv: Slot, msg: Incoming, turn: Turn) -> list[str]:
+        if msg.event in WELCOME_EVENTS:
             return ["欢迎使用隐患排查整治助手。\n" + help_text(ctx)]
         if msg.event == "click":
             intent = BY_NAME.get(msg.event_key.lower().removeprefix("hb_"))
             if intent is not None:
-                return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": {}})
+                return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": {}}, turn)
             return [help_text(ctx)]
         return []
 
-    def _start(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, args: dict[str, Any]) -> list[str]:
+    def _start(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, args: dict[str, Any],
+               turn: Turn) -> list[str]:
         if not intent.allows(ctx.role):
-            self._keep_memo(ctx, conv, args.get("memo") or {})
+            self._keep_memo(ctx, conv, args.get("memo") or {}, turn)
             if ctx.sender is None:
                 return [f"「{intent.label}」需要先绑定身份。请发送「绑定 邀请码」，邀请码向镇街或部门工作人员索取。\n"
                         + render_menu(None)]
             return [f"「{intent.label}」不是{ROLE_LABELS[ctx.role or '']}可以办理的事项。\n" + render_menu(ctx.role)]
+        if intent.private:
+            turn.private = True
         if intent.answer is not None:
             step = intent.answer(ctx, msg, args)
             kept = _kept(args.get("memo") or {})
@@ -266,28 +330,45 @@ class Engine:
                 step = replace(step, state=kept)
             elif kept and step.state is not None:
                 step = replace(step, state={**kept, **step.state})
-            return self._save(ctx, conv, None, step)
+            return self._save(ctx, conv, None, step, turn)
         assert intent.flow is not None
         step = intent.flow.start(ctx, msg if msg.kind == TEXT else replace(msg, text=""), args)
-        return self._save(ctx, conv, intent.name, step)
+        return self._save(ctx, conv, intent.name, step, turn)
 
-    def _keep_memo(self, ctx: Context, conv: Slot, memo: dict[str, Any]) -> None:
+    def _keep_memo(self, ctx: Context, conv: Slot, memo: dict[str, Any], turn: Turn) -> None:
         """The numbered choices were good for one message; a suspended flow stays until picked up or replaced."""
         kept = _kept(memo)
-        self._save(ctx, conv, None, Step.stay(kept) if kept else Step.done())
+        self._save(ctx, conv, None, Step.stay(kept) if kept else Step.done(), turn)
 
-    def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step) -> list[str]:
-        state = step.state
-        if step.forget or (state is None and not conv.exists):
+    def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step, turn: Turn) -> list[str]:
+        intent = BY_NAME.get(flow) if flow else None
+        if turn.private and intent is not None and not intent.private and step.state is not None:
+            # Left a private flow for an ordinary one: the draft goes, the new flow is kept as any other.
+            if turn.draft is not None:
+                turn.writes[turn.draft_key] = (None, 0.0)
+            turn.private = False
+        if turn.private:
+            self._save_private(ctx, conv, intent, step, turn)
+        elif step.forget or (step.state is None and not conv.exists):
             self.conversations.forget(ctx.connection, conv)
         else:
-            self.conversations.save(ctx.connection, conv, flow if state is not None else None, state or {},
-                                    self.services.clock())
+            self.conversations.save(ctx.connection, conv, flow if step.state is not None else None,
+                                    step.state or {}, self.services.clock())
         replies = list(step.replies)
         if step.menu:
             menu = render_menu(ctx.role)
             replies = replies[:-1] + [replies[-1] + "\n" + menu] if replies else [menu]
         return replies
+
+    def _save_private(self, ctx: Context, conv: Slot, intent: Intent | None, step: Step, turn: Turn) -> None:
+        """A private flow's state goes to the private store; the database keeps no conversation for it."""
+        if conv.exists:
+            self.conversations.forget(ctx.connection, conv)
+        if intent is not None and intent.private and step.state is not None and not step.forget:
+            draft = {"flow": intent.name, "state": step.state, "v": version_of(turn.draft) + 1}
+            turn.writes[turn.draft_key] = (draft, TIP_DRAFT_RETENTION.total_seconds())
+        elif turn.draft is not None:
+            turn.writes[turn.draft_key] = (None, 0.0)
 
 
 def _kept(memo: dict[str, Any]) -> dict[str, Any]:

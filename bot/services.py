@@ -16,6 +16,7 @@ from handlers.forms.catalog import SHIPPED_CHECKLISTS, FormCatalog
 from handlers.nlu import Recognizer
 from storage.config import Config, ConfigError
 from storage.db import WalCheckpointer, make_engine, make_session_factory
+from storage.ephemeral import Ephemeral, MemoryEphemeral, RedisEphemeral
 from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 from .channels.registry import ChannelRegistry, Download
@@ -40,6 +41,8 @@ class Services:
     nlu: Recognizer
     forms: FormCatalog
     channels: ChannelRegistry
+    # What must never reach a file (anonymous tips' drafts, their dedup records and late replies).
+    private: Ephemeral = field(default_factory=MemoryEphemeral)
     redis: Any | None = None  # a redis.Redis client when configured
     clock: Callable[[], datetime] = utc_now
     checkpointer: WalCheckpointer | None = None
@@ -83,15 +86,19 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
         checkpointer = WalCheckpointer(engine).start()
     redis_client = None
     limiter: RateLimiter
+    private: Ephemeral
     if config.redis.url:
         import redis
 
         redis_client = redis.Redis.from_url(config.redis.url)
         limiter = RedisRateLimiter(redis_client)
+        private = RedisEphemeral(redis_client)
     else:
         limiter = MemoryRateLimiter()
+        private = MemoryEphemeral()
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
         limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms,
-        channels=ChannelRegistry(config, redis_client), redis=redis_client, clock=clock, checkpointer=checkpointer,
+        channels=ChannelRegistry(config, redis_client), private=private, redis=redis_client, clock=clock,
+        checkpointer=checkpointer,
     )

@@ -47,6 +47,8 @@ class Intent:
     words: tuple[str, ...] = ()  # whole messages that mean it, for the roles that may use it ("继续")
     menu: tuple[MenuEntry, ...] = ()
     nlu: bool = False  # the recogniser may pick it from free text
+    # An anonymous tip's: nothing of such a message may name its sender in the database (see bot.engine).
+    private: bool = False
 
     def allows(self, role: str | None) -> bool:
         return self.roles is None or role in self.roles
@@ -71,11 +73,11 @@ INTENTS: tuple[Intent, ...] = (
     Intent("unbind", "解除绑定", BOUND, flow=UnbindFlow(), commands=("解绑", "解除绑定", "取消绑定")),
     Intent("invite_create", "生成邀请码", STAFF_ROLES, flow=InviteFlow(),
            commands=("生成邀请码", "邀请码生成", "发邀请码", "要邀请码", "新邀请码", "给我邀请码", "邀请")),
-    Intent("tip_submit", "匿名举报", ANYONE, flow=TipFlow(), nlu=True,
+    Intent("tip_submit", "匿名举报", ANYONE, flow=TipFlow(), nlu=True, private=True,
            menu=(on(VISITOR, 1, "匿名举报安全隐患"), on(ENTERPRISE_MENU, 5, "匿名举报"))),
-    Intent("tip_query", "查询举报进展", ANYONE, answer=tip.query, commands=("查询举报",), nlu=True),
-    Intent("tip_add", "补充举报", ANYONE, answer=tip.add_info, commands=("补充举报",)),
-    Intent("tip_saved", "保存查询码", ANYONE, answer=tip.saved, words=("已保存", "保存了", "已截图")),
+    Intent("tip_query", "查询举报进展", ANYONE, answer=tip.query, commands=("查询举报",), nlu=True, private=True),
+    Intent("tip_add", "补充举报", ANYONE, answer=tip.add_info, commands=("补充举报",), private=True),
+    Intent("tip_saved", "保存查询码", ANYONE, answer=tip.saved, words=("已保存", "保存了", "已截图"), private=True),
     Intent("reminder_ack", "确认收到提醒", ANYONE, answer=reminders.acknowledge, words=("收到", "已收到", "收到了"),
            nlu=True),
     Intent("selfcheck_start", "企业自查", ENTERPRISE_ROLES, flow=SelfCheckFlow(), words=("继续", "继续填", "接着填"),

@@ -28,10 +28,12 @@ def test_web_simulator_rejects_bad_requests_with_a_reason(client):
 
 
 def test_web_simulator_collects_pushes(client, app):
+    from bot.engine import Outcome
     from handlers.messages import TEXT, Incoming
 
     hb = app.extensions["hazardbot"]
-    hb.push(Incoming(channel="sim", user_id="web2", msg_key="k", kind=TEXT, created_at=hb.services.clock()), ["稍后的回复"])
+    hb.push(Incoming(channel="sim", user_id="web2", msg_key="k", kind=TEXT, created_at=hb.services.clock()),
+            Outcome(["稍后的回复"]))
     assert client.get("/simulator/api/poll?user=web2").get_json()["replies"] == ["稍后的回复"]
     assert client.get("/simulator/api/poll?user=web2").get_json()["replies"] == []
 

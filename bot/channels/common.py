@@ -11,9 +11,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Callable, Generic, TypeVar
 from xml.parsers.expat import ExpatError
 
 from flask import Response, abort
@@ -21,6 +21,7 @@ from flask import Response, abort
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming, Location
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # Errors wechatpy raises on bodies it cannot read; any of them means the caller sent garbage.
@@ -72,20 +73,21 @@ def to_incoming(channel: str, message: Any) -> Incoming:
 class _Job:
     """One message being handled; retries of it wait on the same job instead of running it again."""
 
-    future: Future[list[str]] | None = None
+    future: Future[Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     waiters: int = 0
     settled: str = ""  # "passive" or "push": how the replies went out
     finished_at: float = 0.0
 
 
-class Responder:
+class Responder(Generic[T]):
     """Runs the engine under WeChat's 5-second limit: answer passively when it is done in time,
-    otherwise answer "success" (which stops WeChat's retries) and push the replies when ready."""
+    otherwise answer "success" (which stops WeChat's retries) and push the answer when ready. T is what the
+    engine answers (its replies, and whether they are private)."""
 
     KEEP_SETTLED = 60.0  # seconds a finished job still answers retries
 
-    def __init__(self, handle: Callable[[Incoming], list[str]], push: Callable[[Incoming, list[str]], None],
+    def __init__(self, handle: Callable[[Incoming], T], push: Callable[[Incoming, T], None],
                  timeout: float, workers: int = 16) -> None:
         self._handle = handle
         self._push = push
@@ -95,7 +97,7 @@ class Responder:
         self._finished: deque[tuple[float, tuple[str, str, str]]] = deque()  # in order of finishing
         self._lock = threading.Lock()
 
-    def respond(self, msg: Incoming) -> list[str] | None:
+    def respond(self, msg: Incoming) -> T | None:
         """The replies to send passively, or None when the answer will be pushed (or already was)."""
         key = (msg.channel, msg.user_id, msg.msg_key)
         new = False
@@ -176,12 +178,12 @@ def split_for_passive(replies: list[str]) -> tuple[str, list[str]]:
 
 def answer(hb: Any, incoming: Incoming, render: Callable[[str], str]) -> Response:
     """Run the message through the engine and answer passively, or with "success" when it will be pushed."""
-    replies = hb.responder.respond(incoming)
-    if not replies:
+    outcome = hb.responder.respond(incoming)
+    if outcome is None or not outcome.replies:
         return text_response("success")  # stops WeChat's retries; anything late is pushed
-    first, rest = split_for_passive(replies)
+    first, rest = split_for_passive(outcome.replies)
     if rest:
-        hb.push(incoming, rest)
+        hb.push(incoming, replace(outcome, replies=rest))
     return xml_response(render(cdata_safe(first)))
 
 

@@ -34,8 +34,8 @@ def send():
         msg = parse_line(user, text, hb.services.clock(), msg_key=str(data.get("id") or "") or None)
     except ValueError as exc:
         return jsonify(replies=[str(exc)])
-    replies = hb.responder.respond(msg) or []
-    return jsonify(replies=replies)
+    outcome = hb.responder.respond(msg)
+    return jsonify(replies=outcome.replies if outcome is not None else [])
 
 
 @bp.get("/simulator/api/poll")
