@@ -29,8 +29,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
 from handlers.conversation import asked, command_word, go_back, number_in
-from handlers.intents import (BY_NAME, Intent, command_intent, help_text, menu_intent, menu_items, menu_label_intent,
-                              render_menu)
+from handlers.intents import (
+    BY_NAME,
+    Intent,
+    command_intent,
+    help_text,
+    menu_intent,
+    menu_items,
+    menu_label_intent,
+    render_menu,
+)
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key

@@ -14,7 +14,8 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 
 def private_key(secret: bytes, purpose: str, *parts: str) -> str:
