@@ -49,7 +49,8 @@ SILENT_EVENTS = frozenset({"location", "view", "unsubscribe", "view_miniprogram"
 UNSUPPORTED_TEXT = ("暂不支持{kind}消息。请发送文字；上报隐患或举报时也可以发送图片和位置。\n"
                     "发送「菜单」查看可以办理的事项。")
 KIND_NAMES = {"voice": "语音", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件"}
-REDACTED_TEXT = "（这条回复含举报查询码，为保护举报人不再重复显示。）"
+# The stored copy of a reply that held a one-time secret: a tip's receipt code or a back-office login link.
+REDACTED_TEXT = "（这条回复含举报查询码或登录链接，为安全起见不再重复显示；登录链接可重新发送「登录后台」获取。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
 BUSY_TEXT = "系统正忙，请稍后再发一次。"
 # Outside any flow the conversation keeps, for the next message only: the numbered choices just shown
