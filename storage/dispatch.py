@@ -77,9 +77,9 @@ def _one(key: str, kind: str = COUNT, measure: str | None = None, adjustable: bo
 
 
 def _with(key: str, kind: str, other: str, other_kind: str, measure: str | None = None,
-          adjustable: bool = False, other_measure: str | None = None) -> tuple[Part, ...]:
-    """A figure and its "其中" or amount: 行政处罚（次，万元）, 公布典型执法案例（个），其中危险作业罪案例（个）."""
-    prefix = "其中 " if "其中" in other else ""
+          adjustable: bool = False, other_measure: str | None = None, of_which: bool = False) -> tuple[Part, ...]:
+    """A figure and its amount (行政处罚（次，万元）) or its "其中" (of_which: 公布典型执法案例（个），其中危险作业罪案例（个）)."""
+    prefix = "其中 " if of_which else ""
     return (Part(key, kind, measure, adjustable),
             Part(other, other_kind, other_measure, adjustable and other_measure is not None, prefix))
 
@@ -139,7 +139,7 @@ def _enforcement(first: str, extra: tuple[tuple[str, tuple[Part, ...]], ...] = (
         ("责令停产整顿（家）", _one("enf.shutdowns")),
         ("曝光、约谈、联合惩戒企业（家）", _one("enf.exposed")),
         ("公布典型执法案例（个），其中危险作业罪案例（个）",
-         _with("enf.cases", COUNT, "enf.cases_crime", COUNT, measure="enforcement_cases", adjustable=True)),
+         _with("enf.cases", COUNT, "enf.cases_crime", COUNT, measure="enforcement_cases", adjustable=True, of_which=True)),
         ("责任倒查追责问责（人）", _one("enf.accountability")),
         ("约谈通报有关地区及部门（次）", _one("enf.talks")),
         *extra,
@@ -158,7 +158,7 @@ def _leadership(level: str, each: str) -> tuple[Indicator, ...]:
         (f"{local}安委会成员单位负责同志{each}到企业宣讲（次）", _one("gov.briefings")),
         ("举报奖励（万元），其中匿名举报查实奖励（万元）",
          _with("gov.rewards_wan", WAN, "gov.rewards_anonymous_wan", WAN, measure="tip_rewards",
-               other_measure="tip_rewards")),
+               other_measure="tip_rewards", of_which=True)),
         ("是否在主流媒体设置安全生产专题栏目" if level == "乡镇" else "是否在县级主流媒体开设安全生产专题栏目",
          _one("gov.media_column", YESNO)),
         (f"{level}配备专兼职技术检查员数量（人）", _one("gov.inspectors")),
