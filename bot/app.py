@@ -89,10 +89,12 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.extensions["hazardbot"] = hb
 
     from . import downloads
+    from .dashboard import bp as dashboard
 
     for blueprint in services.channels.blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(dashboard)
     if config.server.simulator:
         from .channels import web
 

@@ -65,7 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--month", help="只导出该月（YYYY-MM；季度自查按所在季度算）")
     exp.add_argument("--unit", help="只导出该乡镇或部门的企业")
     exp.add_argument("--level", choices=["重大", "一般"], help="只导出该等级的隐患（hazards）")
-    exp.add_argument("--date", help="调度表的截止日期 YYYY-MM-DD（默认今天）")
+    exp.add_argument("--date", help="调度表的截止日期 YYYY-MM-DD（默认今天）；统计该日所在月份")
+    exp.add_argument("--layout", choices=["district", "county", "department"],
+                     help="调度表的样式：district 区县方案附件1，county 市方案附件3，department 市直部门附件4"
+                          "（默认取 campaign.layout）")
+    exp.add_argument("--detailed", action="store_true", help="隐患台账带上五落实等全部字段（hazards，不加 --level 重大时）")
     exp.add_argument("--output", "-o", type=Path, help="输出文件（XLSX 必填；JSON/CSV 不填则打印）")
 
     cl = sub.add_parser("checklists", help="自查清单")
@@ -133,6 +137,11 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     print(f"微信回调：{', '.join(channels) if channels else '未配置（见 config.example.toml）'}")
     if config.server.simulator:
         print(f"网页模拟器：http://{host}:{port}/simulator")
+    print(f"网页后台：http://{host}:{port}/dashboard（在微信里发送「登录后台」获取登录链接）")
+    if not config.server.public_url:
+        print("警告：没有设置 server.public_url。聊天里发出的登录链接和下载链接会指向 "
+              f"http://{config.server.host}:{config.server.port}，只能在本机打开；请设为手机能访问的地址。",
+              file=sys.stderr)
     _stop_on_sigterm()
     freeze_startup_objects()
     try:
@@ -359,7 +368,8 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from .downloads import dispatch_title
+    from storage.dispatch import form_notes, form_title
+
     from .exports import (
         ExportError,
         Filters,
@@ -389,12 +399,14 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             elif args.what == "dispatch":
                 table = _dispatch_table(session, services, args)
                 records = dispatch_rows(table)  # type: ignore[assignment]
-                text = write_dispatch(table, args.format, args.output, dispatch_title(services))
+                text = write_dispatch(table, args.format, args.output, form_title(config, table),
+                                      form_notes(config, table))
             else:
                 records = hazard_records(session, HazardFilters(args.month, args.unit, args.level), services.tz)
-                title = f"{args.level or ''}{'事故' if args.level == '重大' else ''}隐患清单{scope}"
+                major = args.level == "重大"
+                title = "重大隐患（重点隐患）清单" if major else f"{args.level or ''}隐患台账{scope}"
                 text = write_hazards(records, args.format, args.output, title, args.unit or "",
-                                     services.now().date())
+                                     services.now().date(), major=major, detailed=args.detailed)
     except ExportError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -409,21 +421,25 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
 def _dispatch_table(session: Any, services: Any, args: argparse.Namespace) -> Any:
     from datetime import date
 
+    from storage.dispatch import table_for
+    from storage.periods import period_of
     from storage.scope import Scope
 
-    from .downloads import table_for
     from .exports import ExportError
     from .registry_lookup import LookupError_, find_unit
 
     try:
-        as_of = date.fromisoformat(args.date) if args.date else services.now().date()
+        as_of = date.fromisoformat(args.date) if args.date else None
     except ValueError:
         raise ExportError(f"日期应为 YYYY-MM-DD（收到：{args.date}）") from None
     try:
         scope = Scope(find_unit(session, args.unit)) if args.unit else Scope(None, everything=True)
     except LookupError_ as exc:
         raise ExportError(str(exc)) from None
-    return table_for(session, services, scope, as_of)
+    # An explicit day: that day's month, counted up to that day. Otherwise the month a report made today is about.
+    month = period_of("month", as_of) if as_of else None
+    return table_for(session, services.config, scope, today=as_of or services.now().date(), month=month,
+                     layout=args.layout)
 
 
 COMMANDS = {

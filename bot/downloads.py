@@ -5,11 +5,11 @@ import io
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, Response, abort, current_app, send_file
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.orm import Session
 
-from storage.dispatch import DispatchTable, dispatch_table
+from storage.dispatch import form_notes, form_title, table_for
 from storage.links import KINDS, Download, read_download
 from storage.models import Unit
 from storage.scope import Scope
@@ -21,13 +21,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 bp = Blueprint("downloads", __name__)
 
 
-def dispatch_title(services: Any) -> str:
-    campaign = services.config.campaign
-    return f"{campaign.region}{campaign.name}进展情况调度表"
+def dispatch_workbook(session: Session, services: Any, scope: Scope, as_of: date) -> Any:
+    table = table_for(session, services.config, scope, today=as_of)
+    return dispatch_sheet(table, form_title(services.config, table), form_notes(services.config, table))
 
 
-def table_for(session: Session, services: Any, scope: Scope, as_of: date) -> DispatchTable:
-    return dispatch_table(session, scope, services.config.campaign.start_day, as_of, services.tz)
+def major_list_workbook(session: Session, services: Any, scope: Scope, as_of: date, *, filler: str = "",
+                        phone: str = "") -> Any:
+    """The 重大隐患（重点隐患）清单 of a unit (or everything) since the campaign began."""
+    records = hazard_records(session, HazardFilters(unit=scope.unit.name if scope.unit else None, level="重大",
+                                                    since=services.config.campaign.start_day, until=as_of),
+                             services.tz)
+    return hazard_sheet(records, "重大隐患（重点隐患）清单", scope.label, as_of, major=True, filler=filler, phone=phone)
 
 
 def build(session: Session, services: Any, download: Download) -> tuple[str, bytes]:
@@ -37,15 +42,23 @@ def build(session: Session, services: Any, download: Download) -> tuple[str, byt
         raise LookupError("the unit no longer exists")
     scope = Scope(unit) if unit is not None else Scope(None, everything=True)
     if download.kind == "dispatch":
-        workbook = dispatch_sheet(table_for(session, services, scope, download.as_of), dispatch_title(services))
+        workbook = dispatch_workbook(session, services, scope, download.as_of)
     else:
-        records = hazard_records(session, HazardFilters(unit=unit.name if unit else None, level="重大",
-                                                        since=services.config.campaign.start_day, until=download.as_of),
-                                 services.tz)
-        workbook = hazard_sheet(records, "重大隐患（重点隐患）清单", scope.label, download.as_of)
+        workbook = major_list_workbook(session, services, scope, download.as_of)
     buf = io.BytesIO()
     workbook.save(buf)
     return f"{KINDS[download.kind]}-{scope.label}-{download.as_of.isoformat()}.xlsx", buf.getvalue()
+
+
+@bp.after_request
+def private(resp: Response) -> Response:
+    """A file of records: for nobody's cache, and the link (its token) sent to nobody as a referrer."""
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    return resp
 
 
 @bp.get("/files/<token>")

@@ -60,7 +60,8 @@ UNSUPPORTED_TEXT = ("暂不支持{kind}消息。请发送文字；上报隐患�
                     "发送「菜单」查看可以办理的事项。")
 KIND_NAMES = {"voice": "语音（没能识别出文字）", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件",
               "miniprogrampage": "小程序卡片"}
-REDACTED_TEXT = "（这条回复含只显示一次的查询码或邀请码，为安全不再重复显示，请看之前收到的那条消息。）"
+# The stored copy of a reply that held a one-time secret: a receipt code, an invite code, a login link.
+REDACTED_TEXT = "（这条回复含只显示一次的查询码、邀请码或登录链接，为安全不再重复显示；登录链接可重新发送「登录后台」获取。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
 # When even the record of what was done cannot be read, nobody can say whether it was: say only that.
 UNAVAILABLE_TEXT = "系统维护中，请稍后再发。"

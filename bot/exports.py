@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from handlers.forms.answers import display
 from handlers.forms.catalog import FormCatalog
-from storage.dispatch import FORM_NOTES, DispatchTable
+from storage.dispatch import DispatchTable
 from storage.domain import cn_day
 from storage.models import Enterprise, SelfCheckRun, Unit
 
@@ -117,30 +117,34 @@ def write(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str)
         return _text(records, fmt, out, SELFCHECK_COLUMNS, _flat(records))
     out = _need_file(out)
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+
+    from .sheets import as_day, body_row, header_row, print_setup, set_widths, title_row
 
     wb = Workbook()
     ws = _sheet(wb)
     ws.title = "自查记录"
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SELFCHECK_COLUMNS))
-    ws["A1"].font, ws["A1"].alignment = Font(bold=True, size=14), Alignment(horizontal="center")
-    ws.append(list(SELFCHECK_COLUMNS))
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
+    set_widths(ws, (8, 10, 24, 20, 11, 12, 8, 17, 6, 44, 14, 8, 8, 30))
+    title_row(ws, title, len(SELFCHECK_COLUMNS))
+    header_row(ws, SELFCHECK_COLUMNS)
     for row in _flat(records):
-        ws.append(row)
-    for col, width in zip("ABCDEFGHIJKLMN", (8, 10, 28, 22, 12, 14, 8, 18, 6, 48, 16, 8, 8, 40), strict=True):
-        ws.column_dimensions[col].width = width
+        row[7] = as_day(row[7][:10]) if row[7] else None  # 提交时间: the day, as a date
+        body_row(ws, row, centred=frozenset({1, 2, 7, 9, 12, 13}))
+    print_setup(ws, landscape=True, title_rows="2:2")
     ws.freeze_panes = "A3"
     wb.save(out)
     return None
 
 
-# -- the hazard list (隐患清单) ---------------------------------------------------------------------
+# -- the hazard list (隐患清单) and the ledger ----------------------------------------------------------
 
-HAZARD_COLUMNS = ("序号", "乡镇/部门", "企业（项目）", "所属行业领域", "隐患描述", "整改措施", "挂牌督办文件名称及文号",
-                  "整改期限", "整改进展")
+# The official 重大隐患（重点隐患）清单 (000 附件2, 002 附件2): nine columns, as the forms print them.
+HAZARD_COLUMNS = ("序号", "乡镇/部门", "企业（项目）", "所属行业领域", "重大隐患（重点隐患）描述", "整改措施",
+                  "挂牌督办文件名称及文号", "整改期限", "整改进展")
+# The general list of any level: the same, with the number staff look a hazard up by and its level.
+LEDGER_COLUMNS = ("序号", "隐患编号", "乡镇/部门", "企业（项目）", "所属行业领域", "隐患等级", "隐患描述", "整改措施",
+                  "挂牌督办文件名称及文号", "整改期限", "整改进展")
+# The detailed export adds the rest of the 五落实 and the record's dates.
+DETAIL_COLUMNS = ("来源", "状态", "责任人", "资金（万元）", "应急预案", "停用设备/区域", "发现日期", "销号日期")
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ class HazardFilters:
 
 def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> list[dict[str, Any]]:
     from storage.ledger import DRAFT
-    from storage.models import Hazard, HazardEvent
+    from storage.models import Hazard
     from storage.periods import local_range
 
     query = select(Hazard).join(Enterprise, Hazard.enterprise_id == Enterprise.id).where(Hazard.status != DRAFT)
@@ -177,7 +181,13 @@ def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> li
         if unit is None:
             raise ExportError(f"没有名为「{filters.unit}」的单位")
         query = query.where(or_(Hazard.town_id == unit.id, Hazard.department_id == unit.id))
-    hazards = list(session.scalars(query.order_by(Hazard.found_at, Hazard.id)))
+    return as_records(session, list(session.scalars(query.order_by(Hazard.found_at, Hazard.id))), tz)
+
+
+def as_records(session: Session, hazards: list[Any], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Hazards as the lists print them, with each one's latest progress note."""
+    from storage.models import HazardEvent
+
     last_notes: dict[int, str] = {}
     if hazards:
         for hazard_id, note in session.execute(
@@ -197,63 +207,73 @@ def hazard_records(session: Session, filters: HazardFilters, tz: ZoneInfo) -> li
             "deadline": hz.deadline or ("即查即改" if hz.fixed_on_spot else ""), "progress": progress,
             "level": hz.level, "source": hz.source, "status": hz.status, "responsible": hz.responsible,
             "funds_wan": hz.funds_wan, "plan": hz.plan, "clause": hz.clause,
+            "equipment_stopped": hz.equipment_stopped,
             "found_at": hz.found_at.astimezone(tz).isoformat(timespec="minutes"),
             "closed_at": hz.closed_at.astimezone(tz).isoformat(timespec="minutes") if hz.closed_at else None,
         })
     return out
 
 
-def _hazard_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[n, r["unit"], r["enterprise"], r["industry"], r["description"], r["measures"], r["supervision"],
-             r["deadline"], r["progress"]] for n, r in enumerate(records, 1)]
+def _hazard_row(n: int, r: dict[str, Any], *, major: bool, detailed: bool) -> list[Any]:
+    from .sheets import as_day
+
+    deadline = as_day(r["deadline"])
+    if major:
+        return [n, r["unit"], r["enterprise"], r["industry"], r["description"], r["measures"], r["supervision"],
+                deadline, r["progress"]]
+    row = [n, r["number"], r["unit"], r["enterprise"], r["industry"], r["level"], r["description"], r["measures"],
+           r["supervision"], deadline, r["progress"]]
+    if detailed:
+        stopped = {True: "已停用", False: "未停用"}.get(r["equipment_stopped"], "")
+        row += [r["source"], r["status"], r["responsible"], r["funds_wan"], r["plan"], stopped,
+                as_day(r["found_at"][:10]), as_day((r["closed_at"] or "")[:10])]
+    return row
 
 
 def write_hazards(records: list[dict[str, Any]], fmt: str, out: Path | None, title: str, filled_by: str,
-                  filled_on: date) -> str | None:
+                  filled_on: date, *, major: bool = False, detailed: bool = False) -> str | None:
     if fmt == "xlsx":
-        hazard_sheet(records, title, filled_by, filled_on).save(_need_file(out))
+        hazard_sheet(records, title, filled_by, filled_on, major=major, detailed=detailed).save(_need_file(out))
         return None
-    rows = [[*row, r["number"], r["level"], r["source"], r["status"]] for row, r in zip(_hazard_rows(records), records, strict=True)]
-    return _text(records, fmt, out, [*HAZARD_COLUMNS, "隐患编号", "等级", "来源", "状态"], rows)
+    header = [*LEDGER_COLUMNS, *DETAIL_COLUMNS]
+    rows = [[("" if v is None else v.isoformat() if isinstance(v, date) else v)
+             for v in _hazard_row(n, r, major=False, detailed=True)] for n, r in enumerate(records, 1)]
+    return _text(records, fmt, out, header, rows)
 
 
-def hazard_sheet(records: list[dict[str, Any]], title: str, filled_by: str, filled_on: date) -> Any:
-    """The official 隐患清单 layout: title, 填报单位/时间, the nine columns, printable on landscape A4."""
+def hazard_sheet(records: list[dict[str, Any]], title: str, filled_by: str, filled_on: date, *, major: bool = True,
+                 detailed: bool = False, filler: str = "", phone: str = "") -> Any:
+    """The 隐患清单 as a clerk prints it: the title, 填报单位/填报人/联系电话/填报时间, the columns of the official
+    form (major) or of the general list (with 隐患编号 and level; detailed: the whole 五落实), rows as tall as
+    their text, 整改期限 as dates and 资金 as numbers, landscape A4 one page wide with the header on every page."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
 
+    from .sheets import body_row, header_row, print_setup, set_widths, title_row
+
+    columns = HAZARD_COLUMNS if major else (*LEDGER_COLUMNS, *(DETAIL_COLUMNS if detailed else ()))
+    widths: tuple[float, ...] = ((6, 14, 22, 12, 36, 30, 22, 13, 24) if major else
+                                 (6, 15, 14, 20, 11, 7, 32, 28, 20, 13, 22) + ((8, 11, 10, 9, 20, 9, 13, 13) if detailed else ()))
     wb = Workbook()
     ws = _sheet(wb)
-    ws.title = "隐患清单"
-    width = len(HAZARD_COLUMNS)
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws["A1"].font = Font(name="方正小标宋简体", size=18)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 36
-    ws.append([f"填报单位（盖章）：{filled_by}"] + [""] * 5 + [f"填报时间：{cn_day(filled_on)}"])
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
-    ws.merge_cells(start_row=2, start_column=7, end_row=2, end_column=width)
-    ws.append(list(HAZARD_COLUMNS))
-    for cell in ws[3]:
-        cell.font = Font(name="黑体", size=11, bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = box
-    for row in _hazard_rows(records):
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-            cell.border = box
-            cell.font = Font(name="仿宋_GB2312", size=11)
-    for col, w in zip("ABCDEFGHI", (6, 14, 22, 12, 36, 30, 22, 12, 24), strict=True):
-        ws.column_dimensions[col].width = w
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.title = "重大隐患清单" if major else "隐患台账"
+    set_widths(ws, widths)
+    width = len(columns)
+    title_row(ws, title, width)
+    labels = [f"填报单位（盖章）：{filled_by}", f"填报人：{filler}", f"联系电话：{phone}", f"填报时间：{cn_day(filled_on)}"]
+    bounds = [round(width * k / 4) for k in range(5)]
+    ws.append([])
+    for label, lo, hi in zip(labels, bounds, bounds[1:], strict=False):
+        ws.cell(2, lo + 1, label)
+        ws.merge_cells(start_row=2, start_column=lo + 1, end_row=2, end_column=hi)
+    ws.row_dimensions[2].height = 22
+    header_row(ws, columns)
+    money = columns.index("资金（万元）") + 1 if "资金（万元）" in columns else None
+    centred = frozenset({1, 2} if not major else {1}) | frozenset(
+        {columns.index("隐患等级") + 1} if "隐患等级" in columns else set())
+    for n, r in enumerate(records, 1):
+        body_row(ws, _hazard_row(n, r, major=major, detailed=detailed), centred=centred,
+                 formats={money: "0.00"} if money else None)
+    print_setup(ws, landscape=True, title_rows="3:3")
     ws.freeze_panes = "A4"
     return wb
 
@@ -300,82 +320,85 @@ def write_tips(records: list[dict[str, Any]], fmt: str, out: Path | None) -> str
 
 # -- the monthly dispatch table (调度表) -------------------------------------------------------------
 
-TO_FILL = "FFF2CC"  # the cells staff fill in by hand: a pale yellow that prints as light grey
+TO_FILL = "FFF2CC"  # parts nobody has entered yet: a pale yellow that prints as light grey
 
 
 def dispatch_rows(table: DispatchTable) -> list[list[Any]]:
-    """One row per indicator, for JSON and CSV: 项目, 序号, 指标, 数值 (empty: fill in by hand)."""
-    return [[title, c.number, c.label, c.value if c.value is not None else ""]
-            for title, cells in table.sections for c in cells]
+    """One row per indicator, for JSON and CSV: 项目, 序号, 指标, 数值 (as the form reads it; empty: not yet entered)."""
+    return [[title, c.number, c.label, c.value if c.value is not None else ""] for title, c in table.cells]
 
 
-def write_dispatch(table: DispatchTable, fmt: str, out: Path | None, title: str) -> str | None:
+def dispatch_records(table: DispatchTable) -> list[dict[str, Any]]:
+    """The rows with each part's figure as a number and where it came from (records, entered, missing)."""
+    return [{"section": title, "number": c.number, "label": c.label, "value": c.value or "",
+             "parts": [{"key": p.part.key, "value": p.value, "origin": p.origin} for p in c.parts]}
+            for title, c in table.cells]
+
+
+def write_dispatch(table: DispatchTable, fmt: str, out: Path | None, title: str, notes: list[str]) -> str | None:
     if fmt == "xlsx":
-        dispatch_sheet(table, title).save(_need_file(out))
+        dispatch_sheet(table, title, notes).save(_need_file(out))
         return None
-    rows = dispatch_rows(table)
-    records = [dict(zip(("section", "number", "label", "value"), row, strict=True)) for row in rows]
-    return _text(records, fmt, out, ("项目", "序号", "指标", "数值"), rows)
+    return _text(dispatch_records(table), fmt, out, ("项目", "序号", "指标", "数值"), dispatch_rows(table))
 
 
-def dispatch_sheet(table: DispatchTable, title: str) -> Any:
-    """The form's layout: two indicators to a row (序号, 指标, 数值 twice), the section's name merged down
-    the left, 单位 and 时间 under the title and the form's notes below; printable on portrait A4."""
+def dispatch_sheet(table: DispatchTable, title: str, notes: list[str]) -> Any:
+    """The form's layout: two indicators to a row, the section's name merged down the left, the unit and the
+    day under the title and the form's notes below. Each indicator has two value columns: one figure spans
+    both, a figure and its amount or its "其中" take one each — numbers stay numbers a clerk can add up,
+    and the number format prints the "其中". Parts nobody entered yet are yellow; a label ending in "*" is a
+    figure the system computed from the records that staff may correct (the notes say so). Portrait A4."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import PatternFill
+
+    from .sheets import BODY, BOX, CENTRE, WRAP, fit_row, print_setup, set_widths, title_row
 
     wb = Workbook()
     ws = _sheet(wb)
     ws.title = "调度表"
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    body = Font(name="仿宋_GB2312", size=11)
-    wrap = Alignment(vertical="center", wrap_text=True)
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    set_widths(ws, (9, 4.5, 27, 8, 8, 4.5, 27, 8, 8))
     to_fill = PatternFill("solid", fgColor=TO_FILL)
-
-    ws.append([title])
-    ws.merge_cells("A1:G1")
-    ws["A1"].font = Font(name="方正小标宋简体", size=18)
-    ws["A1"].alignment = centre
-    ws.row_dimensions[1].height = 40
-    day = table.as_of
-    ws.append([f"单位：{table.unit}", "", "", "", f"时间：{cn_day(day)}"])
-    ws.merge_cells("A2:D2")
-    ws.merge_cells("E2:G2")
-    for title_text, cells in table.sections:
+    title_row(ws, title, 9)
+    ws.append([f"{table.layout.unit_label}：{table.unit}", "", "", "", "", f"时间：{cn_day(table.filled_on)}"])
+    ws.merge_cells("A2:E2")
+    ws.merge_cells("F2:I2")
+    ws.row_dimensions[2].height = 22
+    for section, cells in table.sections:
         first = ws.max_row + 1
         for left, right in zip(cells[::2], [*cells[1::2], None], strict=False):
-            row = [title_text if ws.max_row + 1 == first else "", left.number, left.label, left.value]
-            row += [right.number, right.label, right.value] if right else ["", "", ""]
-            ws.append(row)
-            r = ws.max_row
-            ws.row_dimensions[r].height = 42
-            for col in range(1, 8):
-                cell = ws.cell(r, col)
-                cell.border, cell.font = box, body
-                cell.alignment = centre if col in (1, 2, 4, 5, 7) else wrap
-            for col, ind in ((4, left), (7, right)):
-                if ind is not None and ind.value is None:
-                    ws.cell(r, col).fill = to_fill
+            r = ws.max_row + 1
+            ws.cell(r, 1, section if r == first else None)
+            for start, cell in ((2, left), (6, right)):
+                for col in range(start, start + 4):
+                    ws.cell(r, col).border, ws.cell(r, col).font = BOX, BODY
+                if cell is None:
+                    continue
+                adjustable = any(p.part.adjustable for p in cell.parts)
+                ws.cell(r, start, cell.number).alignment = CENTRE
+                ws.cell(r, start + 1, cell.label + ("*" if adjustable else "")).alignment = WRAP
+                for offset, pv in enumerate(cell.parts):
+                    target = ws.cell(r, start + 2 + offset)
+                    target.value = ("是" if pv.value else "否") if pv.part.kind == "yesno" and pv.value is not None \
+                        else (int(pv.value) if pv.part.kind == "count" and pv.value is not None else pv.value)
+                    target.alignment = CENTRE
+                    if pv.part.prefix:
+                        target.number_format = f'"{pv.part.prefix.strip()} "General'
+                    if pv.origin == "missing":
+                        target.fill = to_fill
+                if len(cell.parts) == 1:
+                    ws.merge_cells(start_row=r, start_column=start + 2, end_row=r, end_column=start + 3)
+            ws.cell(r, 1).border, ws.cell(r, 1).font, ws.cell(r, 1).alignment = BOX, BODY, CENTRE
+            fit_row(ws, r, minimum=36)
         ws.merge_cells(start_row=first, start_column=1, end_row=ws.max_row, end_column=1)
     ws.append([])
-    since = cn_day(table.since) if table.since else "有记录以来"
-    notes = ["注：", *(f"{n}. {text}" for n, text in enumerate(FORM_NOTES, 1)),
-             f"本表由系统按{since}至{cn_day(day)}的记录生成；"
-             f"黄色单元格（{table.by_hand} 项）系统没有数据，请核实后手工填写，系统数值也请核对。"]
-    for text in notes:
-        ws.append([text])
-        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=7)
-        ws.cell(ws.max_row, 1).alignment = wrap
-        ws.cell(ws.max_row, 1).font = Font(name="仿宋_GB2312", size=10)
-        ws.row_dimensions[ws.max_row].height = 30 if len(text) > 50 else 18
-    for letter, width in zip("ABCDEFG", (10, 5, 30, 10, 5, 30, 10), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for n, text in enumerate(["注：", *notes]):
+        line = text if n == 0 else f"{n}. {text}"
+        ws.append([line])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=9)
+        ws.cell(ws.max_row, 1).alignment = WRAP
+        ws.cell(ws.max_row, 1).font = BODY
+        fit_row(ws, ws.max_row, minimum=18, merged_widths={1: 102})
+    print_setup(ws, landscape=False)
     return wb
 
 

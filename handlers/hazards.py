@@ -11,15 +11,16 @@ from sqlalchemy import select
 from storage.domain import CLAIMED, ENTERPRISE_ROLES, MAJOR, OPEN_STATES, record_number_in
 from storage.hazards import FiveMeasures, FixedOnSpot, apply, describe, register
 from storage.ledger import LedgerError, allowed_from, may
-from storage.models import Enterprise, Hazard, Person, bound
-from storage.outbox import enqueue
+from storage.models import Enterprise, Hazard
 from storage.scope import scope_of
 
+from .backoffice import hazard_card
 from .base import Context, Step
 from .conversation import Option, ask, numbered, pick
 from .forms.runtime import FormRunner
 from .lookup import find_enterprise
 from .messages import IMAGE, TEXT, Incoming
+from .photos import kept, with_kept_photos
 
 
 def hazard_number_in(text: str) -> str | None:
@@ -141,6 +142,7 @@ class HazardReportFlow:
     def _record(self, ctx: Context, enterprise_id: int, answers: dict[str, Any]) -> str:
         person = ctx.me()
         source = "企业自查" if person.role in ENTERPRISE_ROLES else "部门检查"
+        answers = with_kept_photos(ctx, answers, "photos", "fix_photos")
         hz = Hazard(enterprise_id=enterprise_id, level=answers["level"], source=source, status="草稿",
                     description=answers["description"], photos=answers.get("photos") or [],
                     found_by=person.id, found_at=ctx.now, industry=answers["industry"])
@@ -206,7 +208,7 @@ class ProgressFlow:
             return ask({"at": "note", "hazard": hz.id, "action": action.value, "photos": []}, prompt, kind="text",
                        before=state)
         if msg.kind == IMAGE:
-            photos = state["photos"] + [{"media_id": msg.media_id, "pic_url": msg.pic_url}]
+            photos = state["photos"] + kept(ctx, [{"media_id": msg.media_id, "pic_url": msg.pic_url}])
             return Step.stay({**state, "photos": photos}, f"已收到第 {len(photos)} 张照片，请再写一句文字说明。")
         if not text:
             return Step.stay(state, "请用文字写明情况。")
@@ -247,7 +249,8 @@ class VerifyFlow:
             return Step.done(f"没有找到您单位负责的隐患 {number}。")
         if hz.status != CLAIMED:
             return Step.done(f"{describe(hz)}\n当前不是「已整改待核查」，不能核查销号。")
-        return ask({"at": "decide", "hazard": hz.id}, f"{describe(hz)}\n{numbered(VERIFY_ACTIONS)}")
+        # The evidence before the question: staff must not approve blind.
+        return ask({"at": "decide", "hazard": hz.id}, f"{hazard_card(ctx, hz, with_link=True)}\n{numbered(VERIFY_ACTIONS)}")
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
@@ -273,10 +276,6 @@ class VerifyFlow:
             return Step.done(str(exc))
         if action == "销号":
             return Step.done(f"{hz.number} 已销号。" + (f"已按“双报告”告知监管部门（{told} 人）。" if told else ""))
-        ent_people = ctx.session.scalars(select(Person).where(Person.enterprise_id == hz.enterprise_id, bound())).all()
-        for person in ent_people:
-            enqueue(ctx.session, channel=person.channel, recipient=person.external_id, now=ctx.services.clock(),
-                    text=f"{hz.number} 的整改被退回：{note}\n请继续整改后发送「整改进展」。")
         return Step.done(f"{hz.number} 已退回整改中，企业会收到原因。")
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from storage.domain import ENTERPRISE_ROLES, STAFF_ROLES
 
-from . import hazards, pushes, reminders, reports, selfcheck, staff, tip, tips_staff
+from . import backoffice, hazards, pushes, reminders, reports, selfcheck, staff, tip, tips_staff
 from .base import Context, Flow, OneShot, Step
 from .bind import BindFlow, UnbindFlow
+from .dispatch_fill import DispatchFillFlow
 from .hazards import HazardReportFlow, ProgressFlow, VerifyFlow
 from .invites import InviteFlow
 from .menu import EXAMPLES, who
@@ -45,6 +46,7 @@ class Intent:
     answer: OneShot | None = None  # … or one reply
     commands: tuple[str, ...] = ()  # typed with arguments, matched as prefixes ("核查 yh…"), lower case
     words: tuple[str, ...] = ()  # whole messages that mean it, for the roles that may use it ("继续")
+    pattern: re.Pattern[str] | None = None  # whole messages of this shape, likewise ("YH-202606-0001")
     menu: tuple[MenuEntry, ...] = ()
     nlu: bool = False  # the recogniser may pick it from free text
     # An anonymous tip's: nothing of such a message may name its sender in the database (see bot.engine).
@@ -104,7 +106,13 @@ INTENTS: tuple[Intent, ...] = (
            commands=tuple(f"登记{word}" for word in staff.WORK_KINDS)),
     Intent("report_generate", "调度表和隐患清单", STAFF_ROLES, answer=reports.generate, nlu=True,
            menu=(on(STAFF_MENU, 7, "生成调度表/隐患清单"),)),
-    Intent("dashboard_login", "网页管理后台", STAFF_ROLES, answer=reports.on_a_computer, nlu=True),
+    Intent("dashboard_login", "网页管理后台", STAFF_ROLES, answer=backoffice.login_link, nlu=True),
+    Intent("hazard_detail", "隐患详情", BOUND, answer=backoffice.detail,
+           commands=("详情 yh", "详情yh", "查看 yh", "查看yh"), pattern=backoffice.DETAIL_PATTERN),
+    Intent("enterprise_hazards", "企业的隐患", STAFF_ROLES, answer=backoffice.enterprise_hazards,
+           pattern=backoffice.ENTERPRISE_PATTERN),
+    Intent("dispatch_fill", "填报调度表", STAFF_ROLES, flow=DispatchFillFlow(),
+           commands=("填报调度表", "填写调度表", "调度表填报", "填调度表")),
     Intent("tip_inbox", "待处理举报", STAFF_ROLES, answer=tips_staff.inbox, commands=("待处理举报",),
            menu=(on(STAFF_MENU, 8, "待处理举报"),)),
     Intent("tip_detail", "举报详情", STAFF_ROLES, answer=tips_staff.detail, commands=("举报详情",)),
@@ -172,7 +180,8 @@ def command_intent(text: str, role: str | None) -> Intent | None:
     roles that may use them; prefixes with arguments for anyone (a refusal then says who may)."""
     lowered = _SPACES.sub(" ", text.strip().lower())
     for intent in INTENTS:
-        if lowered in intent.words and intent.allows(role):
+        if (lowered in intent.words or (intent.pattern is not None and intent.pattern.match(text.strip()))) \
+                and intent.allows(role):
             return intent
     best: Intent | None = None
     length = 0

@@ -1,13 +1,13 @@
 """生成调度表: the asker's unit's dispatch-table figures in chat, with download links to the official forms
-(调度表 and 重大隐患清单) as Excel files filled in from the records."""
+(调度表 and 重大隐患清单) as Excel files filled in from the records and from what staff entered."""
 from __future__ import annotations
 
 from typing import Any
 
 from handlers.messages import Incoming
-from storage.dispatch import dispatch_table
+from storage.dispatch import MISSING, table_for
 from storage.domain import cn_day
-from storage.links import Download, download_link
+from storage.links import Download, download_link, local_only_note
 
 from .base import Context, Step
 from .staff import asker_scope
@@ -18,29 +18,22 @@ def generate(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     if not scope.everything and scope.unit is None:
         return Step.done("您的账号没有所属单位，无法生成调度表。请联系管理员重新发放工作人员邀请码。")
     services = ctx.services
-    since = services.config.campaign.start_day
-    table = dispatch_table(ctx.session, scope, since, ctx.today, services.tz)
-    lines = [note, f"{scope.label} 调度表：{cn_day(since) + '（专项整治开始）' if since else '有记录以来'}至{cn_day(ctx.today)}累计"]
+    table = table_for(ctx.session, services.config, scope, today=ctx.today)
+    since = table.since
+    lines = [note, f"{scope.label} 调度表（{table.month.label}）：{cn_day(since) + '（专项整治开始）' if since else '有记录以来'}"
+                   f"至{cn_day(table.as_of)}累计"]
     for title, cells in table.sections:
-        computed = [c for c in cells if c.value is not None]
-        if computed:
+        known = [c for c in cells if c.filled]
+        if known:
             lines.append(f"【{title}】")
-            lines += [f"{c.number}. {c.label}：{c.value}" for c in computed]
-    if not table.computed:
-        lines.append("部门只报抽查检查和执法两部分（调度表注1），这两部分本系统没有数据。")
-    lines.append(f"另有 {table.by_hand} 项系统没有数据，请在表格的黄色单元格手工填写。")
+            lines += [f"{c.number}. {c.label}：{c.value}" for c in known]
+    missing = sum(1 for _, c in table.cells if any(p.origin == MISSING for p in c.parts))
+    if missing:
+        lines.append(f"还有 {missing} 项未填报（表格中黄色）：发送「填报调度表」逐项填写，或在后台填写。")
     unit_id = None if scope.everything else scope.unit.id  # type: ignore[union-attr]
-    hours = services.config.server.download_hours
-    files = (f"下载（Excel，{hours} 小时内有效，按打开时的记录生成）：\n"
-             f"调度表：{download_link(services.secret, services.config.server, Download('dispatch', unit_id, ctx.today))}\n"
-             f"重大隐患清单：{download_link(services.secret, services.config.server, Download('hazards', unit_id, ctx.today))}")
+    server = services.config.server
+    files = (f"下载（Excel，{server.download_hours} 小时内有效，按打开时的记录生成）：\n"
+             f"调度表：{download_link(services.secret, server, Download('dispatch', unit_id, ctx.today))}\n"
+             f"重大隐患清单：{download_link(services.secret, server, Download('hazards', unit_id, ctx.today))}"
+             + local_only_note(server))
     return Step.done("\n".join(filter(None, lines)), files)
-
-
-def on_a_computer(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-    """Staff asking for a web back office: there is none; say what works from a computer instead."""
-    return Step.done(
-        "本系统没有网页管理后台，在电脑上可以这样用：\n"
-        "1. 电脑版微信或企业微信里同样和我对话，功能与手机相同；\n"
-        "2. 发送「生成调度表」，把回复里的调度表、重大隐患清单链接在电脑浏览器中打开，即可下载 Excel；\n"
-        "3. 自查记录、隐患台账、举报的完整导出，请管理员在服务器上用 hazardbot export 命令生成。")

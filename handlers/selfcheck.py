@@ -23,6 +23,7 @@ from .forms.definition import UNSURE
 from .forms.runtime import FormResult, FormRunner
 from .hazards import five_measures, registered_text
 from .messages import TEXT, Incoming
+from .photos import with_kept_photos
 
 INTRO = "随时可以发送「上一题」「跳过」「暂停」「进度」「帮助」。"
 SUBMITTED_ACTIONS = [Option("view", "查看提交的内容", ("查看", "看看")), Option("amend", "修改后重新提交", ("修改", "重新提交"))]
@@ -221,7 +222,7 @@ class SelfCheckFlow:
             return Step.done("已暂停整改安排，问题已记录在本期自查里。发送「开始自查」可以接着填。")
         if result.outcome != "submitted":
             return Step.stay({**state, "form": result.state}, *result.replies)
-        done = register(ctx.session, hz, five_measures(result.answers), by=ctx.me(), now=ctx.now,
+        done = register(ctx.session, hz, five_measures(with_kept_photos(ctx, result.answers, "fix_photos")), by=ctx.me(), now=ctx.now,
                         ledger=ctx.services.config.ledger)
         return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": state.get("of")},
                                    [registered_text(hz, done.reported_to, followup=True)])

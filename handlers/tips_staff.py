@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.domain import record_number_in
-from storage.hazards import register
-from storage.models import Hazard, Tip, TipMessage, TipPhoto, Unit
+from storage.models import Tip, TipMessage, TipPhoto, Unit
 from storage.scope import scope_of
-from storage.tips import OPEN_TIP_STATES, TipError, may_handle, tip_transition
+from storage.tips import OPEN_TIP_STATES, Handled, TipError, ask_reporter, handle_tip, may_handle, tip_transition
 
 from .base import Context, Step
 from .messages import Incoming
@@ -76,12 +75,9 @@ def ask(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     if not question:
         return Step.done("请在编号后面写上要问举报人的问题。")
     try:
-        tip_transition(ctx.session, tip, "提问", by=ctx.me(), now=ctx.now, note=question[:500])
+        ask_reporter(ctx.session, tip, question, by=ctx.me(), now=ctx.now)
     except TipError as exc:
         return Step.done(str(exc))
-    ctx.session.add(TipMessage(tip_id=tip.id, sender="工作人员", text=question[:500], on=ctx.today.isoformat(),
-                               staff_id=ctx.me().id))
-    ctx.session.flush()
     return Step.done(f"已留言给 {tip.number} 的举报人。举报人用查询码查询时会看到，并可以回复。")
 
 
@@ -116,36 +112,28 @@ def handle(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
         return Step.done("用法：处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额")
     if action == "奖励" and (not note.isdecimal() or int(note) <= 0):
         return Step.done("请写奖励金额（元，整数），例如：处理举报 JB-202606-0001 奖励 3000")
+    major = action == "属实" and note.startswith("重大")
     try:
-        tip_transition(ctx.session, tip, action, by=ctx.me(), now=ctx.now, note=note)
+        done = handle_tip(ctx.session, tip, action, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
+                          note=note.removeprefix("重大").strip() if action == "属实" else note, major=major,
+                          reward_yuan=int(note) if action == "奖励" else None)
     except TipError as exc:
         return Step.done(str(exc))
     if action == "核查中":
         return Step.done(f"{tip.number} 已标记为核查中。")
     if action == "不属实":
-        tip.outcome_note = note
         return Step.done(f"{tip.number} 已认定不属实。")
     if action == "奖励":
-        tip.reward_yuan = int(note)
         return Step.done(f"{tip.number} 已登记奖励 {int(note)} 元。")
-    tip.major = note.startswith("重大")
-    tip.outcome_note = note.removeprefix("重大").strip()
-    extra = _hazard_from_tip(ctx, tip)
     reward = "，可按规定奖励（举报人凭查询码领取）" if tip.major else ""
-    return Step.done(f"{tip.number} 已认定查证属实{reward}。{extra}")
+    return Step.done(f"{tip.number} 已认定查证属实{reward}。{ledger_line(done)}")
 
 
-def _hazard_from_tip(ctx: Context, tip: Tip) -> str:
-    """A verified tip about a known enterprise enters the ledger with source 举报, like any other hazard."""
-    if tip.hazard_id is not None:
+def ledger_line(done: Handled) -> str:
+    """What became of a verified tip in the ledger, in one line."""
+    if done.hazard is None:
+        if done.tip.enterprise_id is None:
+            return "举报未关联企业，如需列入隐患台账请用「上报隐患」登记。"
         return ""
-    if tip.enterprise_id is None:
-        return "举报未关联企业，如需列入隐患台账请用「上报隐患」登记。"
-    person = ctx.me()
-    hz = Hazard(enterprise_id=tip.enterprise_id, level="重大" if tip.major else "一般", source="举报", status="草稿",
-                description=f"举报查实：{tip.what}", found_by=person.id, found_at=ctx.now)
-    done = register(ctx.session, hz, None, by=person, now=ctx.now, ledger=ctx.services.config.ledger,
-                    note=f"来自举报 {tip.number}")
-    tip.hazard_id = hz.id
     told = f"已按“双报告”告知监管部门（{done.reported_to} 人）。" if done.reported_to else ""
-    return f"已列入隐患台账 {hz.number}（待整改）。{told}"
+    return f"已列入隐患台账 {done.hazard.number}（待整改）。{told}"

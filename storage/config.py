@@ -105,6 +105,9 @@ class CampaignConfig:
     # The campaign's first day (YYYY-MM-DD): "since the campaign began" figures count from here. Empty: all records.
     start_date: str = ""
     timezone: str = "Asia/Shanghai"
+    # The dispatch table's forms (调度表): district (000 附件1; departments fill two of its sections), county
+    # (002: towns and the jurisdiction on 附件3, departments on 附件4) or department (002 附件4 only).
+    layout: str = "district"
     phases: list[CampaignPhase] = field(default_factory=_default_phases)
 
     @property
@@ -328,6 +331,8 @@ def _check(config: Config) -> None:
         _ = config.campaign.start_day
     except ValueError:
         raise ConfigError(f"campaign.start_date must be YYYY-MM-DD, not {config.campaign.start_date!r}") from None
+    if config.campaign.layout not in ("district", "county", "department"):
+        raise ConfigError(f"campaign.layout must be district, county or department, not {config.campaign.layout!r}")
     for i, phase in enumerate(config.campaign.phases):
         full = phase.start if len(phase.start) == 10 else f"2024-{phase.start}"  # a leap year admits 02-29
         try:

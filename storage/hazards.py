@@ -1,6 +1,7 @@
 """Putting hazards into the ledger, whatever found them (企业自查, 部门检查, 举报), and what follows from their
-transitions: the one place that numbers a hazard, applies 即查即改 or the five essentials (五落实), and sends
-双报告 — a major hazard is reported to its supervising department when it is found and when it is fixed.
+transitions: the one place that numbers a hazard, applies 即查即改 or the five essentials (五落实), sends
+双报告 — a major hazard is reported to its supervising department when it is found and when it is fixed —
+and tells the enterprise why a rectification was sent back (退回), from chat or from the back office alike.
 """
 from __future__ import annotations
 
@@ -89,7 +90,18 @@ def apply(session: Session, hazard: Hazard, action: str, *, by: Person | None, n
           ledger: LedgerConfig, note: str = "", photos: list[Any] | None = None) -> int:
     """One ledger transition and what follows from it; returns how many staff 双报告 told."""
     event = transition(session, hazard, action, person=by, now=now, note=note, photos=photos)
+    if action == "退回":
+        send_back_notice(session, hazard, note, now)
     return double_report(session, hazard, event, by=by, now=now, ledger=ledger)
+
+
+def send_back_notice(session: Session, hazard: Hazard, reason: str, now: datetime) -> int:
+    """The enterprise's bound people learn that the rectification was sent back, and why."""
+    people = session.scalars(select(Person).where(Person.enterprise_id == hazard.enterprise_id, bound())).all()
+    for person in people:
+        enqueue(session, channel=person.channel, recipient=person.external_id, now=now,
+                text=f"{hazard.number} 的整改被退回：{reason}\n请继续整改后发送「整改进展」。")
+    return len(people)
 
 
 def double_report(session: Session, hazard: Hazard, event: HazardEvent, *, by: Person | None, now: datetime,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from .logins import purge_logins
 from .models import Conversation, ProcessedMessage, table_of
 from .outbox import purge_settled
 
@@ -24,9 +25,10 @@ class Swept:
     dedup_records: int
     tip_drafts: int
     settled_pushes: int
+    logins: int = 0  # back-office links and sessions past their time (storage.logins)
 
     def __bool__(self) -> bool:
-        return bool(self.dedup_records or self.tip_drafts or self.settled_pushes)
+        return bool(self.dedup_records or self.tip_drafts or self.settled_pushes or self.logins)
 
 
 def purge_dedup_records(session: Session, now: datetime) -> int:
@@ -44,4 +46,4 @@ def purge_abandoned_tip_drafts(session: Session, now: datetime) -> int:
 
 def housekeeping(session: Session, now: datetime, outbox_keep_days: int) -> Swept:
     return Swept(purge_dedup_records(session, now), purge_abandoned_tip_drafts(session, now),
-                 purge_settled(session, now, outbox_keep_days))
+                 purge_settled(session, now, outbox_keep_days), purge_logins(session, now))

@@ -1,7 +1,8 @@
 """The hazard ledger's closed loop (闭环销号): which transitions exist and who may make them.
 
 草稿 → 即查即改 (closed at once) | 待整改 → 整改中 → 已整改待核查 → 已销号, and 退回 from 已整改待核查 back to
-整改中. Every transition writes a HazardEvent with who, when, note and photos: this module is the only place that
+整改中. Staff who verified a hazard on site may close it even though the enterprise never claimed it
+(现场核查销号, from 待整改 or 整改中, with a note saying what they saw). Every transition writes a HazardEvent with who, when, note and photos: this module is the only place that
 changes a hazard's status. What follows from a transition (双报告) is storage.hazards'.
 """
 from __future__ import annotations
@@ -23,9 +24,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "申请销号": (frozenset({OPEN, IN_PROGRESS}), CLAIMED),
     "销号": (frozenset({CLAIMED}), CLOSED),
     "退回": (frozenset({CLAIMED}), IN_PROGRESS),
+    "现场核查销号": (frozenset({OPEN, IN_PROGRESS}), CLOSED),
     "挂牌督办": (frozenset(OPEN_STATES), None),
 }
-STAFF_ONLY_ACTIONS = frozenset({"销号", "退回", "挂牌督办"})
+STAFF_ONLY_ACTIONS = frozenset({"销号", "退回", "现场核查销号", "挂牌督办"})
+# Actions whose note is the reason the history must show.
+NOTE_REQUIRED = {"退回": "退回需要写明原因。", "现场核查销号": "现场核查销号需要写明现场核查的情况。"}
 
 
 class LedgerError(ValueError):
@@ -54,8 +58,8 @@ def transition(session: Session, hazard: Hazard, action: str, *, person: Person 
                           else "这条隐患不在您单位的负责范围内。")
     if hazard.status not in allowed:
         raise LedgerError(f"{hazard.number or '该隐患'} 当前是「{hazard.status}」，不能{action}。")
-    if action == "退回" and not note.strip():
-        raise LedgerError("退回需要写明原因。")
+    if action in NOTE_REQUIRED and not note.strip():
+        raise LedgerError(NOTE_REQUIRED[action])
     event = HazardEvent(hazard_id=hazard.id, at=now, person_id=person.id if person else None, action=action,
                         from_status=hazard.status, to_status=to or hazard.status, note=note, photos=photos or [])
     session.add(event)

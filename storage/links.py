@@ -43,3 +43,15 @@ def read_download(secret: bytes, server: ServerConfig, token: str) -> Download:
     if kind not in KINDS:
         raise BadSignature("unknown kind")
     return Download(kind, unit_id, date.fromisoformat(day))
+
+
+def local_only_note(server: ServerConfig) -> str:
+    """What a link sent in chat must say when people's phones cannot reach it."""
+    if server.public_url:
+        return ""
+    return "（服务器未设置 server.public_url：以上链接只能在服务器本机上打开。）"
+
+
+def page_link(server: ServerConfig, path: str) -> str:
+    """A back-office page (path starts with /dashboard)."""
+    return base_url(server) + path

@@ -461,3 +461,46 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+# -- the back office (web pages for staff) ----------------------------------------------------------
+
+class LoginToken(Base):
+    """A one-time link sent in chat ("登录后台"). Only a keyed hash is kept: the link itself is the secret."""
+
+    __tablename__ = "login_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random id; the table holds only its keyed hash."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column()  # logged out
+
+    person: Mapped[Person] = relationship()
+
+
+class DispatchEntry(Base):
+    """One hand-entered figure of the dispatch table (调度表): for a unit, a reporting month and one part of an
+    indicator (storage.dispatch names them). Cumulative since the campaign began, as the form asks."""
+
+    __tablename__ = "dispatch_entries"
+    __table_args__ = (UniqueConstraint("unit_id", "month", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM: the month the figures are for
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float] = mapped_column()  # counts, 万元, or 1/0 for 是/否
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .config import LedgerConfig
+from .hazards import register
 from .invites import ALPHABET
-from .models import Person, Tip, TipEvent, Unit
+from .models import Hazard, Person, Tip, TipEvent, TipMessage, Unit
 from .scope import scope_of
 
 RECEIPT_LENGTH = 20
@@ -102,3 +105,53 @@ def tip_transition(session: Session, tip: Tip, action: str, *, by: Person, now: 
         tip.decided_on = now.date().isoformat()
     session.flush()
     return event
+
+
+# -- what staff do with a tip, from chat or from the back office -------------------------------------
+
+@dataclass(frozen=True)
+class Handled:
+    tip: Tip
+    hazard: Hazard | None = None  # the ledger entry a verified tip became
+    reported_to: int = 0  # staff told by 双报告 of that hazard
+
+
+def ask_reporter(session: Session, tip: Tip, question: str, *, by: Person, now: datetime) -> TipEvent:
+    """A question the reporter sees the next time they look the tip up with their code."""
+    question = question.strip()[:500]
+    if not question:
+        raise TipError("请写上要问举报人的问题。")
+    event = tip_transition(session, tip, "提问", by=by, now=now, note=question)
+    session.add(TipMessage(tip_id=tip.id, sender="工作人员", text=question, on=now.date().isoformat(), staff_id=by.id))
+    session.flush()
+    return event
+
+
+def handle_tip(session: Session, tip: Tip, action: str, *, by: Person, now: datetime, ledger: LedgerConfig,
+               note: str = "", major: bool = False, reward_yuan: int | None = None,
+               to_unit: Unit | None = None) -> Handled:
+    """核查中 · 属实 (major: a 重大事故隐患, eligible for a reward) · 不属实 (note: the reason the reporter reads) ·
+    奖励 (reward_yuan) · 转办 (to_unit). A verified tip naming a known enterprise enters the ledger with
+    source 举报, like any other hazard."""
+    if action == "奖励" and (reward_yuan is None or reward_yuan <= 0):
+        raise TipError("请写奖励金额（元，整数）。")
+    tip_transition(session, tip, action, by=by, now=now, note=note if action != "奖励" else str(reward_yuan),
+                   to_unit=to_unit)
+    if action == "不属实":
+        tip.outcome_note = note
+    elif action == "奖励":
+        tip.reward_yuan = reward_yuan
+    elif action == "属实":
+        tip.major, tip.outcome_note = major, note
+        return _into_ledger(session, tip, by=by, now=now, ledger=ledger)
+    return Handled(tip)
+
+
+def _into_ledger(session: Session, tip: Tip, *, by: Person, now: datetime, ledger: LedgerConfig) -> Handled:
+    if tip.hazard_id is not None or tip.enterprise_id is None:
+        return Handled(tip)
+    hz = Hazard(enterprise_id=tip.enterprise_id, level="重大" if tip.major else "一般", source="举报", status="草稿",
+                description=f"举报查实：{tip.what}", found_by=by.id, found_at=now)
+    done = register(session, hz, None, by=by, now=now, ledger=ledger, note=f"来自举报 {tip.number}")
+    tip.hazard_id = hz.id
+    return Handled(tip, hz, done.reported_to)

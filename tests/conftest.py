@@ -170,3 +170,12 @@ def redis_url() -> Iterator[str]:
     client.flushdb()
     yield REDIS
     client.flushdb()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item, so a fixture can tell that its test failed (the browser tests
+    keep a screenshot then)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

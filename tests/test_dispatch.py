@@ -12,7 +12,7 @@ from bot.engine import Engine
 from handlers.messages import TEXT, Incoming
 from conftest import make_config
 from test_staff_queries import utc
-from storage.dispatch import SECTIONS
+from storage.dispatch import DISTRICT
 from storage.models import Enterprise, Hazard, Person, Tip, Unit, WorkRecord
 
 LINK = re.compile(r"https://aq\.example\.gov\.cn(/files/\S+)")
@@ -86,19 +86,20 @@ ask.n = 0
 
 
 def values(ws) -> dict[str, object]:
-    """Indicator label -> the value cell beside it, read from the sheet's two-per-row layout."""
+    """Indicator label -> its first value cell (value, fill colour), read from the sheet's two-per-row layout:
+    序号, 指标, two value columns, twice."""
     out = {}
     for row in ws.iter_rows(min_row=3):
-        for number_col in (1, 4):
-            if isinstance(row[number_col].value, int):
+        for number_col in (1, 5):
+            if isinstance(row[number_col].value, int) and isinstance(row[number_col + 1].value, str):
                 value = row[number_col + 2]
-                out[row[number_col + 1].value] = (value.value, value.fill.fgColor.rgb)
+                out[row[number_col + 1].value.rstrip("*")] = (value.value, value.fill.fgColor.rgb)
     return out
 
 
 def test_a_town_gets_its_figures_in_chat_and_the_filled_form_from_the_link(engine, client):
     text, files = ask(engine, "clerk_a", "生成本月调度表")
-    assert "青山湖镇 调度表：2026年5月1日（专项整治开始）至2026年6月10日累计" in text
+    assert "青山湖镇 调度表（2026年6月）：2026年5月1日（专项整治开始）至2026年6月10日累计" in text
     # Self-check: YH-1, 2, 3, 4 (YH-7 predates the campaign); rectified: closed or fixed on the spot, not merely claimed.
     assert "1. 企业自查发现的重大事故隐患（个）：4" in text
     assert "2. 企业自查发现重大事故隐患中已完成整改的（个）：2" in text
@@ -108,7 +109,7 @@ def test_a_town_gets_its_figures_in_chat_and_the_filled_form_from_the_link(engin
     assert "6. 挂牌督办重大事故隐患中已完成整改的（个）：1" in text
     assert "3. 乡镇政府负责同志分别现场督导检查（次）：2" in text
     assert "5. 举报奖励（万元），其中匿名举报查实奖励（万元）：0.35，其中 0.35" in text
-    assert "另有 24 项系统没有数据" in text
+    assert "还有 16 项未填报" in text and "填报调度表" in text
     assert "24 小时内有效" in files
     dispatch, hazards = LINK.findall(files)
 
@@ -117,15 +118,16 @@ def test_a_town_gets_its_figures_in_chat_and_the_filled_form_from_the_link(engin
     assert "attachment" in resp.headers["Content-Disposition"]
     ws = load_workbook(io.BytesIO(resp.data)).active
     assert ws["A1"].value == "全县重大事故隐患专项排查整治进展情况调度表"
-    assert ws["A2"].value == "单位：青山湖镇" and ws["E2"].value == "时间：2026年6月10日"
+    assert ws["A2"].value == "单位：青山湖镇" and ws["F2"].value == "时间：2026年6月10日"
     cells = values(ws)
-    assert len(cells) == sum(len(s.indicators) for s in SECTIONS)
-    assert cells["企业自查发现的重大事故隐患（个）"][0] == "4"
-    assert cells["挂牌督办重大事故隐患中已完成整改的（个）"][0] == "1"
+    assert len(cells) == sum(len(s.indicators) for s in DISTRICT.sections)
+    assert cells["企业自查发现的重大事故隐患（个）"][0] == 4  # a number a clerk can add up
+    assert cells["挂牌督办重大事故隐患中已完成整改的（个）"][0] == 1
     blank, colour = cells["行政处罚（次，万元）"]
     assert blank is None and colour.endswith("FFF2CC")  # left for staff, marked
     assert not cells["企业自查发现的重大事故隐患（个）"][1].endswith("FFF2CC")
     assert any("专项整治开展以来的累计数据" in str(c.value) for c in ws["A"])
+    assert any("每月16日前报送县安委办" in str(c.value) for c in ws["A"])  # the report day, as the form writes it
 
     resp = client.get(hazards)
     ws = load_workbook(io.BytesIO(resp.data)).active
@@ -140,7 +142,7 @@ def test_a_town_gets_its_figures_in_chat_and_the_filled_form_from_the_link(engin
 
 def test_a_department_reports_only_spot_checks_and_enforcement(engine, client):
     text, files = ask(engine, "dept", "调度表怎么报")
-    assert "部门只报抽查检查和执法两部分" in text and "另有 18 项" in text
+    assert "【对企业自查自改进行抽查检查情况】" in text and "还有 10 项未填报" in text
     ws = load_workbook(io.BytesIO(client.get(LINK.findall(files)[0]).data)).active
     sections = {row[0] for row in ws.iter_rows(min_row=3, values_only=True) if isinstance(row[1], int) and row[0]}
     assert sections == {"对企业自查自改进行抽查检查情况", "部门精准严格执法情况"}
@@ -172,7 +174,7 @@ def test_links_are_signed_expire_and_follow_the_records(engine, client, clock):
         s.add(Hazard(enterprise_id=wood.id, level="重大", source="企业自查", status="待整改", found_at=utc(2026, 6, 10, 1),
                      number="YH-10", description="新发现"))
     ws = load_workbook(io.BytesIO(client.get(dispatch).data)).active
-    assert values(ws)["企业自查发现的重大事故隐患（个）"][0] == "5"
+    assert values(ws)["企业自查发现的重大事故隐患（个）"][0] == 5
     # itsdangerous reads the wall clock: an old timestamp stands in for a day passing.
     import itsdangerous.timed
 
@@ -196,10 +198,13 @@ def test_export_dispatch_from_the_command_line(engine, services, tmp_path, capsy
                    f'[campaign]\nstart_date = "2026-05-01"\n'
                    f'[selfcheck]\nchecklists_dir = "{services.config.selfcheck.checklists_dir}"\n[selfcheck.banks]\n')
     assert main(["--config", str(cfg), "export", "dispatch", "--unit", "青山湖", "--date", "2026-05-31"]) == 0
-    rows = {r["label"]: r["value"] for r in json.loads(capsys.readouterr().out)}
+    records = json.loads(capsys.readouterr().out)
+    rows = {r["label"]: r["value"] for r in records}
     assert rows["企业自查发现的重大事故隐患（个）"] == "2"  # YH-1 and YH-2 by May 31
     assert rows["举报奖励（万元），其中匿名举报查实奖励（万元）"] == "0.3，其中 0.3"
     assert rows["行政处罚（次，万元）"] == ""
+    parts = {p["key"]: p for r in records for p in r["parts"]}
+    assert parts["total.selfcheck_found"] == {"key": "total.selfcheck_found", "value": 2, "origin": "records"}
     out = tmp_path / "d.xlsx"
     assert main(["--config", str(cfg), "export", "dispatch", "--format", "xlsx", "-o", str(out)]) == 0
     ws = load_workbook(out).active

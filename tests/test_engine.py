@@ -86,13 +86,6 @@ def test_every_intent_is_registered_whole():
     assert set(NLU_INTENTS) - {"unknown"} == set(RECOGNISED)
 
 
-def test_staff_asking_for_a_web_back_office_learn_what_works_on_a_computer(services, invite):
-    engine = Engine(services)
-    engine.handle(msg(f"绑定 {invite('admin')}", user="admin"))
-    reply = engine.handle(msg("后台网址是多少", user="admin", key="k-pc"))[0]
-    assert "没有网页管理后台" in reply and "生成调度表" in reply and "暂未开通" not in reply
-
-
 def test_sqlite_writers_leave_the_wal_checkpoint_to_a_background_thread(services):
     """A checkpoint inside a committing message would stall every message queued behind it."""
     import time

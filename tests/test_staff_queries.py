@@ -196,12 +196,13 @@ def test_export_hazards_in_the_official_layout(world, services, tmp_path, capsys
     assert main(["--config", str(cfg), "export", "hazards", "--format", "xlsx", "--level", "重大", "--unit", "青山湖镇",
                  "-o", str(out)]) == 0
     ws = load_workbook(out).active
-    assert ws["A1"].value == "重大事故隐患清单·青山湖镇"
-    assert "填报单位" in ws["A2"].value and "填报时间" in ws["G2"].value
+    assert ws["A1"].value == "重大隐患（重点隐患）清单"  # the form's own title; the unit goes in 填报单位
+    assert "填报单位（盖章）：青山湖镇" in ws["A2"].value and any("填报时间" in str(c.value) for c in ws[2])
     assert tuple(c.value for c in ws[3]) == HAZARD_COLUMNS
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
     assert [r[2] for r in rows] == ["湖畔家具厂", "青山化工有限公司", "青山化工有限公司"]  # by date found; drafts left out
     assert rows[0][0] == 1 and rows[0][3] == "工贸" and rows[0][8].startswith("整改中")
+    assert ws["E3"].value == "重大隐患（重点隐患）描述"
     assert ws.page_setup.orientation == "landscape"
     assert main(["--config", str(cfg), "export", "hazards", "--month", "2026-06"]) == 0
     data = json.loads(capsys.readouterr().out)
