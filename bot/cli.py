@@ -9,6 +9,8 @@ from typing import Any
 
 from storage.config import Config, ConfigError, load_config
 
+from .startup import StartupError
+
 EPILOG = "配置文件：--config FILE，或环境变量 HAZARDBOT_CONFIG，或当前目录的 config.toml；都没有时用内置默认值。"
 
 
@@ -83,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -90,44 +95,65 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
     from storage.db import migrate
 
+    from .startup import check_database
+
+    check_database(config.database.url)
     migrate(config.database.url)
     print(f"数据库已就绪：{_safe_url(config.database.url)}")
     return 0
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from .startup import safe_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return safe_url(url)
 
 
-def _services(config: Config):
-    from storage.db import migrate
+def _services(config: Config, *, app: bool = True) -> Any:
+    """app=False: an operator's command (bot.command_services): no recogniser, no API clients, no handlers."""
+    from storage.db import ensure_schema
 
+    from .startup import check_database
+
+    check_database(config.database.url)
+    # The embedded default must run from a fresh clone with one command: bring the schema up first.
+    ensure_schema(config.database.url)
+    if not app:
+        from .command_services import build_command_services
+
+        return build_command_services(config)
     from .services import build_services
 
-    # The embedded default must run from a fresh clone with one command: bring the schema up first.
-    migrate(config.database.url)
     return build_services(config)
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    from waitress import serve
+    from .startup import check_port
+
+    host, port = args.host or config.server.host, args.port or config.server.port
+    # First of all: a second `serve` on a taken port must stop before it migrates or sweeps anything.
+    check_port(host, port)
+    from waitress.server import create_server
 
     from .app import check_channel_keys, create_app, freeze_startup_objects
 
     check_channel_keys(config)
     services = _services(config)
     app = create_app(services=services)
+    try:
+        server = create_server(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+    except OSError as exc:  # taken in the second since the check
+        raise StartupError(f"无法监听 {host}:{port}：{exc.strerror}") from None
     scheduler = jobs = None
     if config.scheduler.embedded:
         from scheduler.runner import Jobs, build_scheduler
 
-        jobs = Jobs(services, services.channels.senders())
+        from .metrics import DeliveryMetrics
+
+        jobs = Jobs(services, services.channels.senders(), observer=DeliveryMetrics())
         scheduler = build_scheduler(jobs)
         scheduler.start()
         print(f"提醒调度：内嵌运行（每 {config.scheduler.sweep_minutes} 分钟扫描一次）")
-    host, port = args.host or config.server.host, args.port or config.server.port
     print(f"hazardbot 已启动：http://{host}:{port}")
     channels = [name for name, on in (("/wechat", config.wechat.token), ("/wecom", config.wecom.token)) if on]
     print(f"微信回调：{', '.join(channels) if channels else '未配置（见 config.example.toml）'}")
@@ -136,8 +162,9 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     _stop_on_sigterm()
     freeze_startup_objects()
     try:
-        serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+        server.run()
     finally:
+        server.close()
         app.extensions["hazardbot"].pushes.stop()
         if scheduler is not None and jobs is not None:
             _shutdown(scheduler, jobs)
@@ -147,8 +174,13 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 def cmd_scheduler(config: Config, args: argparse.Namespace) -> int:
     from scheduler.runner import Jobs, build_scheduler
 
+    from .logs import configure_logging
+    from .metrics import DeliveryMetrics
+
     services = _services(config)
-    jobs = Jobs(services, services.channels.senders())
+    configure_logging(config)
+    # Its deliveries show on the web workers' /metrics when both share PROMETHEUS_MULTIPROC_DIR.
+    jobs = Jobs(services, services.channels.senders(), observer=DeliveryMetrics())
     scheduler = build_scheduler(jobs, blocking=True)
     _stop_on_sigterm()
     print("提醒调度进程已启动（Ctrl+C 退出）", flush=True)
@@ -184,7 +216,7 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
 
     from storage.models import Outbox
 
-    services = _services(config)
+    services = _services(config, app=False)
     with services.sessions() as session:
         counts = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
         print("，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "发件箱是空的")
@@ -209,7 +241,7 @@ def cmd_invite(config: Config, args: argparse.Namespace) -> int:
 
     from .registry_lookup import LookupError_, find_enterprise, find_unit
 
-    services = _services(config)
+    services = _services(config, app=False)
     days = args.days or config.security.invite_ttl_days
     try:
         with services.sessions.begin() as session:
@@ -238,7 +270,7 @@ def cmd_import(config: Config, args: argparse.Namespace) -> int:
     if not args.file.exists():
         print(f"错误：文件不存在：{args.file}", file=sys.stderr)
         return 1
-    services = _services(config)
+    services = _services(config, app=False)
     run = import_units if args.what == "units" else import_enterprises
     try:
         total = max(0, len(read_rows(args.file)) - 1)
@@ -293,7 +325,7 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
 
     from .registry_lookup import LookupError_, find_unit
 
-    services = _services(config)
+    services = _services(config, app=False)
     try:
         day = date.fromisoformat(args.date) if args.date else services.now().date()
     except ValueError:
@@ -323,7 +355,7 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
 
     from .registry_lookup import LookupError_, find_unit
 
-    services = _services(config)
+    services = _services(config, app=False)
     today = services.now().date()
     if args.list:
         with services.sessions() as session:
@@ -359,7 +391,6 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from .downloads import dispatch_title
     from .exports import (
         ExportError,
         Filters,
@@ -375,7 +406,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
         write_tips,
     )
 
-    services = _services(config)
+    services = _services(config, app=False)
     scope = f"{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
     try:
         with services.sessions() as session:
@@ -389,6 +420,8 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             elif args.what == "dispatch":
                 table = _dispatch_table(session, services, args)
                 records = dispatch_rows(table)  # type: ignore[assignment]
+                from .downloads import dispatch_title
+
                 text = write_dispatch(table, args.format, args.output, dispatch_title(services))
             else:
                 records = hazard_records(session, HazardFilters(args.month, args.unit, args.level), services.tz)

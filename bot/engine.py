@@ -13,13 +13,14 @@ What works the same everywhere lives here, so that a person learns it once:
 from __future__ import annotations
 
 import logging
+import threading
 from copy import deepcopy
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
@@ -38,7 +39,10 @@ from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incomin
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
 from storage.domain import ROLE_LABELS
+from storage.outcome import MessageWrites
+from storage.prepared import without_begin
 
+from . import metrics
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,7 @@ NOT_A_NEW_REQUEST = frozenset({"unknown", "reminder_ack", "menu"})
 INBOUND_RESOLUTION = timedelta(minutes=1)
 LIST_HELP = "回复序号选择；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
 TEXT_HELP = "请直接回复文字；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
+_HANDLED = threading.local()  # the intent the message in this thread went to, for the metrics
 
 
 class Engine:
@@ -74,30 +79,49 @@ class Engine:
         self.services = services
         self.conversations = Conversations(services.engine.dialect)
         self.dedup = DedupStore(services.engine.dialect)
+        self.writes = MessageWrites(services.engine.dialect)
 
     def handle(self, msg: Incoming) -> list[str]:
         if msg.kind == EVENT and msg.event in SILENT_EVENTS:
             return []
         key = message_key(self.services.secret, msg.channel, msg.user_id, msg.msg_key)
+        _HANDLED.intent = ""
+        reconnected = False
         for _ in range(MAX_ATTEMPTS):
             try:
                 # A Core connection, not a Session: most messages need no ORM object (Context.session).
                 with self.services.engine.begin() as conn:
                     arrival = self.conversations.arrive(conn, key, msg.channel, msg.user_id)
                     if arrival.stored is not None:
+                        metrics.message(msg.channel, msg.kind, "retry")
                         return arrival.stored
-                    replies, sensitive = self._dispatch(conn, msg, arrival)
+                    replies, sensitive, seen = self._dispatch(conn, msg, arrival)
                     # A retry of a sensitive answer (a receipt code) gets a redacted copy from the database;
                     # a retry within this process is answered from memory by the Responder.
-                    self.dedup.record(conn, key, [REDACTED_TEXT] if sensitive else replies, self.services.clock())
+                    # One statement; on its own (no BEGIN, no COMMIT) when the handlers ran none (storage.outcome).
+                    with without_begin(conn):
+                        self.writes.write(conn, arrival.conversation, seen, key,
+                                          [REDACTED_TEXT] if sensitive else replies, self.services.clock())
+                metrics.message(msg.channel, msg.kind, _HANDLED.intent)
                 return replies
             except (IntegrityError, StaleDataError):
                 # A retry of this message, or another message of the same person, committed first:
                 # start over from the committed state.
                 continue
+            except DBAPIError as exc:
+                # The database dropped the connection (a restart, a failover): nothing was committed, or the
+                # dedup record was and the next attempt finds it. Once, on a fresh connection.
+                if exc.connection_invalidated and not reconnected:
+                    reconnected = True
+                    log.warning("database connection lost; retrying a %s message once", msg.kind)
+                    continue
+                log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
+                metrics.engine_error(msg.channel)
+                break
             except Exception:
                 # Never the text: it may be a tip. The kind and channel are enough to find the bug.
                 log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
+                metrics.engine_error(msg.channel)
                 break
         # Nothing of this attempt was written. A twin of this message (WeChat's retry on another worker) may
         # have been: then its reply is the answer, never "not processed".
@@ -111,19 +135,20 @@ class Engine:
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival) -> tuple[list[str], bool]:
+    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival) -> tuple[list[str], bool, int | None]:
+        """The replies, whether they are sensitive, and the sender whose last-message time is due a write."""
         ctx = Context(conn, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
         try:
             replies = self._route(ctx, arrival.conversation, msg)
             ctx.flush()
         finally:
             ctx.close()
-        # Written last: on SQLite the first write takes the database's write lock until the commit.
+        seen = None
         if arrival.sender is not None and msg.kind != EVENT:
             now = self.services.clock()
             if arrival.last_inbound_at is None or now - arrival.last_inbound_at >= INBOUND_RESOLUTION:
-                self.conversations.mark_seen(conn, arrival.sender.person_id, now)
-        return replies, ctx.sensitive
+                seen = arrival.sender.person_id
+        return replies, ctx.sensitive, seen
 
     def _route(self, ctx: Context, conv: Slot, msg: Incoming) -> list[str]:
         if msg.kind == EVENT:
@@ -145,6 +170,7 @@ class Engine:
 
     def _in_flow(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming) -> list[str]:
         assert intent.flow is not None
+        _HANDLED.intent = intent.name
         state = deepcopy(conv.state)
         word = command_word(msg.text) if msg.kind == TEXT else None
         if word == "menu":
@@ -253,6 +279,7 @@ class Engine:
         return []
 
     def _start(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, args: dict[str, Any]) -> list[str]:
+        _HANDLED.intent = intent.name
         if not intent.allows(ctx.role):
             self._keep_memo(ctx, conv, args.get("memo") or {})
             if ctx.sender is None:
@@ -279,10 +306,9 @@ class Engine:
     def _save(self, ctx: Context, conv: Slot, flow: str | None, step: Step) -> list[str]:
         state = step.state
         if step.forget or (state is None and not conv.exists):
-            self.conversations.forget(ctx.connection, conv)
+            self.conversations.forget(conv)
         else:
-            self.conversations.save(ctx.connection, conv, flow if state is not None else None, state or {},
-                                    self.services.clock())
+            self.conversations.save(conv, flow if state is not None else None, state or {})
         replies = list(step.replies)
         if step.menu:
             menu = render_menu(ctx.role)

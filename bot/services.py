@@ -87,7 +87,7 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
         import redis
 
         redis_client = redis.Redis.from_url(config.redis.url)
-        limiter = RedisRateLimiter(redis_client)
+        limiter = RedisRateLimiter(redis_client, prefix=f"{config.redis.prefix}rl:")
     else:
         limiter = MemoryRateLimiter()
     return Services(

@@ -158,6 +158,11 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+# One key prefix per test run: two checkouts (or two sessions) testing against one Redis never see each
+# other's keys, and nothing here flushes a database someone else may be using.
+RUN_PREFIX = f"hbtest:{os.getpid()}:{uuid.uuid4().hex[:8]}:"
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     import redis
@@ -167,6 +172,12 @@ def redis_url() -> Iterator[str]:
         client.ping()
     except Exception as exc:  # pragma: no cover
         _unavailable(f"Redis not reachable: {exc}")
-    client.flushdb()
     yield REDIS
-    client.flushdb()
+    for key in client.scan_iter(match=RUN_PREFIX + "*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> str:
+    """The key prefix of this test (config redis.prefix): unique per run and per test."""
+    return f"{RUN_PREFIX}{uuid.uuid4().hex[:6]}:"

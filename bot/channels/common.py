@@ -20,6 +20,8 @@ from flask import Response, abort
 
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming, Location
 
+from .. import metrics
+
 log = logging.getLogger(__name__)
 
 _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -176,7 +178,9 @@ def split_for_passive(replies: list[str]) -> tuple[str, list[str]]:
 
 def answer(hb: Any, incoming: Incoming, render: Callable[[str], str]) -> Response:
     """Run the message through the engine and answer passively, or with "success" when it will be pushed."""
+    started = time.perf_counter()
     replies = hb.responder.respond(incoming)
+    metrics.reply(incoming.channel, time.perf_counter() - started, passive=bool(replies))
     if not replies:
         return text_response("success")  # stops WeChat's retries; anything late is pushed
     first, rest = split_for_passive(replies)
