@@ -77,3 +77,20 @@ def test_operator_commands_do_not_load_the_recogniser_or_the_channels(tmp_path):
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip().splitlines()[-1] == "[]", (command, out.stdout)
+
+
+def test_backup_copies_a_live_sqlite_database_and_refuses_postgresql(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "hb.sqlite3"
+    config = config_file(tmp_path, f'[database]\nurl = "sqlite:///{db}"\n')
+    assert hazardbot(config, "init").returncode == 0
+    assert hazardbot(config, "invite", "--role", "admin").returncode == 0
+    out = hazardbot(config, "backup", str(tmp_path / "copy.sqlite3"))
+    assert out.returncode == 0 and "完整性检查通过" in out.stdout, out.stderr
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert copy.execute("select count(*) from invite_codes").fetchone()[0] == 1
+    copy.close()
+    assert "不会覆盖" in one_line(hazardbot(config, "backup", str(tmp_path / "copy.sqlite3")))
+    pg = config_file(tmp_path, '[database]\nurl = "postgresql+psycopg://hb@127.0.0.1:1/x"\n')
+    assert "pg_dump" in one_line(hazardbot(pg, "backup", str(tmp_path / "x.dump")))
