@@ -11,7 +11,12 @@ The load comes from this process over keep-alive connections driven by asyncio i
 response is timed when it arrives, not when one of 32 client threads next gets the interpreter. The two
 servers take turns, round after round, and each figure is the median round: the machine is shared.
 
+With --compare REV the previous release (REV, taken from git into a temporary directory) is served beside
+them on a database of its own, and takes its turn in every round: "this code against the last" measured in
+one run, on the same noisy machine.
+
     python bench/webhook.py [--requests 2000] [--rounds 3] [--db sqlite|postgresql] [--server gunicorn|waitress]
+                            [--compare REV]
 """
 from __future__ import annotations
 
@@ -61,7 +66,7 @@ def free_port() -> int:
 
 
 def start(module: str, server: str, workers: int, threads: int, tmp: Path,
-          env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+          env: dict[str, str], code: Path = ROOT, label: str = "") -> tuple[subprocess.Popen[bytes], int]:
     """Serve `module`:app and wait until it answers; the server's log goes to a file (an unread pipe blocks it)."""
     port = free_port()
     if server == "gunicorn":
@@ -72,9 +77,9 @@ def start(module: str, server: str, workers: int, threads: int, tmp: Path,
     else:
         cmd = [sys.executable, "-c", f"from waitress import serve; from {module} import app; "
                f"serve(app, host='127.0.0.1', port={port}, threads={threads}, _quiet=True)"]
-    log = tmp / f"{module.replace('.', '_')}.log"
+    log = tmp / f"{label or module.replace('.', '_')}.log"
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
-                            env={**os.environ, **env, "PYTHONPATH": f"{tmp}{os.pathsep}{ROOT}"})
+                            env={**os.environ, **env, "PYTHONPATH": f"{tmp}{os.pathsep}{code}"})
     probe = build_requests(1, 1, 999_999_999 + port)[0]
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -165,45 +170,27 @@ def main() -> int:
     ap.add_argument("--server", choices=["gunicorn", "waitress"], default="gunicorn")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: cores)")
     ap.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (default 8)")
+    ap.add_argument("--compare", metavar="REV", help="also serve this git revision (the previous release)")
     args = ap.parse_args()
     workers = args.workers if args.server == "gunicorn" else 1
 
     tmp = Path(tempfile.mkdtemp(prefix="hb-bench-"))
-    db_url = f"sqlite:///{tmp / 'bench.sqlite3'}" if args.db == "sqlite" else args.pg_url
-    if args.db == "postgresql":
-        sys.path.insert(0, str(ROOT / "bench"))
-        from queries import fresh_pg
-
-        db_url = fresh_pg(args.pg_url, "hazardbot_bench_webhook")  # its own database, dropped and made anew
-    cfg = tmp / "config.toml"
-    cfg.write_text(textwrap.dedent(f'''
-        [server]
-        instance_dir = "{tmp / 'instance'}"
-        simulator = false
-        [database]
-        url = "{db_url}"
-        [security]
-        secret_key = "bench"
-        [wechat]
-        token = "{TOKEN}"
-        app_id = "{APP_ID}"
-        encoding_aes_key = "{AES_KEY}"
-        [scheduler]
-        embedded = false
-        [logging]
-        level = "WARNING"
-    '''))
     (tmp / "echo_app.py").write_text(ECHO_APP)
     sys.path.insert(0, str(ROOT))
-    from storage.db import migrate
-
-    migrate(db_url)  # as `hazardbot init` does before a deployment starts its workers
     threads = args.threads if args.server == "gunicorn" else WAITRESS_THREADS
     print(f"server: {args.server}, {workers} process(es) x {threads} threads each; database: {args.db}; "
           f"{args.requests} AES messages per run, {args.rounds} rounds; CPUs: {os.cpu_count()}")
-    env = {"HAZARDBOT_CONFIG": str(cfg)}
-    servers = {"echo": start("echo_app", args.server, workers, threads, tmp, env),
-               "full": start("bot.wsgi", args.server, workers, threads, tmp, env)}
+    cfg = write_config(tmp, "current", database_url(args, tmp, "current"))
+    migrate_with(ROOT, cfg)  # as `hazardbot init` does before a deployment starts its workers
+    servers = {"echo": start("echo_app", args.server, workers, threads, tmp, {"HAZARDBOT_CONFIG": str(cfg)}),
+               "full": start("bot.wsgi", args.server, workers, threads, tmp, {"HAZARDBOT_CONFIG": str(cfg)})}
+    if args.compare:
+        previous = checkout(args.compare, tmp / "previous")
+        prev_cfg = write_config(tmp, "previous", database_url(args, tmp, "previous"))
+        migrate_with(previous, prev_cfg)
+        servers["previous"] = start("bot.wsgi", args.server, workers, threads, tmp,
+                                    {"HAZARDBOT_CONFIG": str(prev_cfg)}, code=previous, label="previous")
+        print(f"previous release: {args.compare} served from {previous}")
     runs: dict[tuple[str, int], list[tuple[float, list[float]]]] = {}
     try:
         serial = 0
@@ -230,11 +217,70 @@ def main() -> int:
         full, echo = results[("full", conc)], results[("echo", conc)]
         print(f"concurrency {conc}: full stack throughput = {full[0] / echo[0]:.0%} of echo, "
               f"p99 = {full[2] / echo[2]:.1f}x echo's")
-    full32 = results[("full", 32)]
-    print(f"target throughput ≥ 50 % of echo at 32: {'met' if full32[0] >= 0.5 * results[('echo', 32)][0] else 'NOT met'}; "
-          f"p99 < 50 ms at 32: {'met' if full32[2] < 50 else 'NOT met'} "
+    full32, echo32 = results[("full", 32)], results[("echo", 32)]
+    if "previous" in servers:
+        for conc in (1, 32):
+            prev, full, echo = results[("previous", conc)], results[("full", conc)], results[("echo", conc)]
+            print(f"concurrency {conc}: previous release = {prev[0] / echo[0]:.0%} of echo (p99 {prev[2]:.1f} ms), "
+                  f"this code = {full[0] / echo[0]:.0%} (p99 {full[2]:.1f} ms): "
+                  f"{full[0] / prev[0]:.2f}x the previous release's throughput")
+    share, p99_bound = (0.40, 100) if args.db == "postgresql" else (0.50, 50)
+    print(f"target throughput ≥ {share:.0%} of echo at 32: {'met' if full32[0] >= share * echo32[0] else 'NOT met'}; "
+          f"p99 < {p99_bound} ms at 32: {'met' if full32[2] < p99_bound else 'NOT met'} "
           f"(queueing alone: 32 in flight at {full32[0]:.0f} msg/s wait {32 / full32[0] * 1000:.0f} ms on average)")
     return 0
+
+
+def database_url(args: argparse.Namespace, tmp: Path, name: str) -> str:
+    """A database of its own for each served version; on PostgreSQL named after this run, dropped and made anew."""
+    if args.db == "sqlite":
+        return f"sqlite:///{tmp / name / 'bench.sqlite3'}"
+    sys.path.insert(0, str(ROOT / "bench"))
+    from queries import fresh_pg
+
+    return fresh_pg(args.pg_url, f"hb_bench_webhook_{name}_{os.getpid()}")
+
+
+def write_config(tmp: Path, name: str, db_url: str) -> Path:
+    (tmp / name).mkdir(exist_ok=True)
+    cfg = tmp / name / "config.toml"
+    cfg.write_text(textwrap.dedent(f'''
+        [server]
+        instance_dir = "{tmp / name / 'instance'}"
+        simulator = false
+        [database]
+        url = "{db_url}"
+        [security]
+        secret_key = "bench"
+        [wechat]
+        token = "{TOKEN}"
+        app_id = "{APP_ID}"
+        encoding_aes_key = "{AES_KEY}"
+        [scheduler]
+        embedded = false
+        [logging]
+        level = "WARNING"
+    '''))
+    return cfg
+
+
+def checkout(rev: str, into: Path) -> Path:
+    """The code of `rev` (the project's packages as committed), unpacked from git into `into`."""
+    into.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "bot", "handlers", "storage", "scheduler"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def migrate_with(code: Path, cfg: Path) -> None:
+    """Migrate with that version's own migrations, in a process that imports that version's code."""
+    out = subprocess.run([sys.executable, "-c", "import bot, sys; from storage.config import load_config; "
+                          "from storage.db import migrate; migrate(load_config().database.url); print(bot.__file__)"],
+                         env={**os.environ, "PYTHONPATH": str(code), "HAZARDBOT_CONFIG": str(cfg)},
+                         capture_output=True, text=True, check=True, cwd=cfg.parent).stdout
+    if not out.strip().startswith(str(code)):
+        raise SystemExit(f"{code} did not shadow the installed package: {out}")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,11 @@ from scheduler.delivery import OutboxSender, PushWorker
 from storage.config import Config, ConfigError, load_config
 from storage.outbox import enqueue
 
+from . import metrics
 from .channels.common import Responder
 from .engine import Engine, Outcome
+from .headers import protect
+from .logs import configure_logging
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -77,32 +80,35 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     config = services.config if services is not None else (config or load_config())
     check_channel_keys(config)
     services = services or build_services(config)
-    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.server.max_body_bytes
     engine = Engine(services)
-    sender = OutboxSender(services.sessions, services.channels.senders(), config, services.clock)
+    sender = OutboxSender(services.sessions, services.channels.senders(), config, services.clock,
+                          limiter=services.limiter, observer=metrics.DeliveryMetrics())
     pushes = PushWorker(sender)
     hb = HazardBot(services, engine, Responder(engine.answer, lambda m, t: hb.push(m, t),
                                                 config.server.reply_timeout), pushes)
     app.extensions["hazardbot"] = hb
 
-    from . import downloads
+    from . import downloads, health
     from .dashboard import bp as dashboard
 
     for blueprint in services.channels.blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(dashboard)
-    if config.server.simulator:
+    app.register_blueprint(health.bp)  # /healthz
+    app.register_blueprint(metrics.bp)  # /metrics
+    if config.simulator_on:
         from .channels import web
 
         app.register_blueprint(web.bp)
 
-    @app.get("/healthz")
-    def healthz() -> Response:
-        return Response("ok", mimetype="text/plain")
+    @app.after_request
+    def headers(resp: Response) -> Response:
+        return protect(resp, request.path)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

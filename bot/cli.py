@@ -9,6 +9,8 @@ from typing import Any
 
 from storage.config import Config, ConfigError, load_config
 
+from .startup import StartupError
+
 EPILOG = "配置文件：--config FILE，或环境变量 HAZARDBOT_CONFIG，或当前目录的 config.toml；都没有时用内置默认值。"
 
 
@@ -25,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8)
 
     sub.add_parser("scheduler", help="单独运行提醒调度进程（生产环境 scheduler.embedded = false 时）")
+    bk = sub.add_parser("backup", help="备份 SQLite 数据库到文件（在线备份，不必停机；PostgreSQL 请用 pg_dump）")
+    bk.add_argument("file", type=Path, help="备份文件路径（已存在则不覆盖）")
     ob = sub.add_parser("outbox", help="查看待发和发送失败的消息")
     ob.add_argument("--failed", action="store_true", help="列出发送失败和状态不明的消息及原因")
 
@@ -87,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -94,59 +101,80 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
     from storage.db import migrate
 
+    from .startup import check_database
+
+    check_database(config.database.url)
     migrate(config.database.url)
     print(f"数据库已就绪：{_safe_url(config.database.url)}")
     return 0
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from .startup import safe_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return safe_url(url)
 
 
-def _services(config: Config):
-    from storage.db import migrate
+def _services(config: Config, *, app: bool = True) -> Any:
+    """app=False: an operator's command (bot.command_services): no recogniser, no API clients, no handlers."""
+    from storage.db import ensure_schema
 
+    from .startup import check_database
+
+    check_database(config.database.url)
+    # The embedded default must run from a fresh clone with one command: bring the schema up first.
+    ensure_schema(config.database.url)
+    if not app:
+        from .command_services import build_command_services
+
+        return build_command_services(config)
     from .services import build_services
 
-    # The embedded default must run from a fresh clone with one command: bring the schema up first.
-    migrate(config.database.url)
     return build_services(config)
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    from waitress import serve
+    from .startup import check_port
+    from .startup import warnings as startup_warnings
+
+    host, port = args.host or config.server.host, args.port or config.server.port
+    # First of all: a second `serve` on a taken port must stop before it migrates or sweeps anything.
+    check_port(host, port)
+    from waitress.server import create_server
 
     from .app import check_channel_keys, create_app, freeze_startup_objects
 
     check_channel_keys(config)
     services = _services(config)
     app = create_app(services=services)
+    try:
+        server = create_server(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+    except OSError as exc:  # taken in the second since the check
+        raise StartupError(f"无法监听 {host}:{port}：{exc.strerror}") from None
     scheduler = jobs = None
     if config.scheduler.embedded:
         from scheduler.runner import Jobs, build_scheduler
 
-        jobs = Jobs(services, services.channels.senders())
+        from .metrics import DeliveryMetrics
+
+        jobs = Jobs(services, services.channels.senders(), observer=DeliveryMetrics())
         scheduler = build_scheduler(jobs)
         scheduler.start()
         print(f"提醒调度：内嵌运行（每 {config.scheduler.sweep_minutes} 分钟扫描一次）")
-    host, port = args.host or config.server.host, args.port or config.server.port
     print(f"hazardbot 已启动：http://{host}:{port}")
     channels = [name for name, on in (("/wechat", config.wechat.token), ("/wecom", config.wecom.token)) if on]
     print(f"微信回调：{', '.join(channels) if channels else '未配置（见 config.example.toml）'}")
-    if config.server.simulator:
+    if config.simulator_on:
         print(f"网页模拟器：http://{host}:{port}/simulator")
     print(f"网页后台：http://{host}:{port}/dashboard（在微信里发送「登录后台」获取登录链接）")
-    if not config.server.public_url:
-        print("警告：没有设置 server.public_url。聊天里发出的登录链接和下载链接会指向 "
-              f"http://{config.server.host}:{config.server.port}，只能在本机打开；请设为手机能访问的地址。",
-              file=sys.stderr)
+    for line in startup_warnings(config):
+        print(line, file=sys.stderr)
     _stop_on_sigterm()
     freeze_startup_objects()
     try:
-        serve(app, host=host, port=port, threads=args.threads, ident="hazardbot")
+        server.run()
     finally:
+        server.close()
         app.extensions["hazardbot"].pushes.stop()
         if scheduler is not None and jobs is not None:
             _shutdown(scheduler, jobs)
@@ -156,8 +184,13 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 def cmd_scheduler(config: Config, args: argparse.Namespace) -> int:
     from scheduler.runner import Jobs, build_scheduler
 
+    from .logs import configure_logging
+    from .metrics import DeliveryMetrics
+
     services = _services(config)
-    jobs = Jobs(services, services.channels.senders())
+    configure_logging(config)
+    # Its deliveries show on the web workers' /metrics when both share PROMETHEUS_MULTIPROC_DIR.
+    jobs = Jobs(services, services.channels.senders(), observer=DeliveryMetrics())
     scheduler = build_scheduler(jobs, blocking=True)
     _stop_on_sigterm()
     print("提醒调度进程已启动（Ctrl+C 退出）", flush=True)
@@ -188,12 +221,42 @@ def _shutdown(scheduler: Any, jobs: Any) -> None:
     print("提醒调度已停止", flush=True)
 
 
+def cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    """SQLite's online backup API: a consistent copy while the bot keeps writing (pages copied in steps,
+    restarted by SQLite when a writer changes one already copied)."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(config.database.url)
+    if url.get_backend_name() != "sqlite":
+        raise StartupError("PostgreSQL 请用 pg_dump 备份（见 docs/deploying.md「备份与恢复」）："
+                           "pg_dump -Fc -f hazardbot.dump 库名")
+    source = Path(url.database or "")
+    if not source.exists():
+        raise StartupError(f"数据库文件不存在：{source}")
+    if args.file.exists():
+        raise StartupError(f"{args.file} 已存在，不会覆盖：请换一个文件名")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(args.file)
+    try:
+        src.backup(dst, pages=1024)
+        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        dst.close()
+        src.close()
+    if check != "ok":
+        raise StartupError(f"备份文件校验失败：{check}")
+    print(f"已备份到 {args.file}（{args.file.stat().st_size // 1024} KB，完整性检查通过）")
+    return 0
+
+
 def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from storage.models import Outbox
 
-    services = _services(config)
+    services = _services(config, app=False)
     with services.sessions() as session:
         counts = dict(session.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
         print("，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "发件箱是空的")
@@ -218,7 +281,7 @@ def cmd_invite(config: Config, args: argparse.Namespace) -> int:
 
     from .registry_lookup import LookupError_, find_enterprise, find_unit
 
-    services = _services(config)
+    services = _services(config, app=False)
     days = args.days or config.security.invite_ttl_days
     try:
         with services.sessions.begin() as session:
@@ -247,7 +310,7 @@ def cmd_import(config: Config, args: argparse.Namespace) -> int:
     if not args.file.exists():
         print(f"错误：文件不存在：{args.file}", file=sys.stderr)
         return 1
-    services = _services(config)
+    services = _services(config, app=False)
     run = import_units if args.what == "units" else import_enterprises
     try:
         total = max(0, len(read_rows(args.file)) - 1)
@@ -302,7 +365,7 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
 
     from .registry_lookup import LookupError_, find_unit
 
-    services = _services(config)
+    services = _services(config, app=False)
     try:
         day = date.fromisoformat(args.date) if args.date else services.now().date()
     except ValueError:
@@ -332,7 +395,7 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
 
     from .registry_lookup import LookupError_, find_unit
 
-    services = _services(config)
+    services = _services(config, app=False)
     today = services.now().date()
     if args.list:
         with services.sessions() as session:
@@ -385,7 +448,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
         write_tips,
     )
 
-    services = _services(config)
+    services = _services(config, app=False)
     scope = f"{'（' + args.month + '）' if args.month else ''}{'·' + args.unit if args.unit else ''}"
     try:
         with services.sessions() as session:
@@ -445,7 +508,7 @@ def _dispatch_table(session: Any, services: Any, args: argparse.Namespace) -> An
 COMMANDS = {
     "init": cmd_init, "serve": cmd_serve, "chat": cmd_chat, "invite": cmd_invite, "import": cmd_import,
     "nlu": cmd_nlu, "checklists": cmd_checklists, "export": cmd_export, "record": cmd_record,
-    "scheduler": cmd_scheduler, "outbox": cmd_outbox, "broadcast": cmd_broadcast,
+    "scheduler": cmd_scheduler, "outbox": cmd_outbox, "broadcast": cmd_broadcast, "backup": cmd_backup,
 }
 
 if __name__ == "__main__":

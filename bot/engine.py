@@ -18,13 +18,14 @@ late reply live in the private store (storage.ephemeral: memory, or Redis withou
 from __future__ import annotations
 
 import logging
+import threading
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.base import Context, Step
@@ -45,7 +46,10 @@ from storage.dedup import DedupStore, message_key
 from storage.domain import ROLE_LABELS
 from storage.ephemeral import Writes, private_key, version_of
 from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
+from storage.outcome import MessageWrites
+from storage.prepared import without_begin
 
+from . import metrics
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -59,7 +63,7 @@ WELCOME_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan"})
 UNSUPPORTED_TEXT = ("暂不支持{kind}消息。请发送文字；上报隐患或举报时也可以发送图片和位置。\n"
                     "发送「菜单」查看可以办理的事项。")
 KIND_NAMES = {"voice": "语音（没能识别出文字）", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件",
-              "miniprogrampage": "小程序卡片"}
+              "miniprogrampage": "小程序卡片", "bad_location": "坐标无效的位置"}
 # The stored copy of a reply that held a one-time secret: a receipt code, an invite code, a login link.
 REDACTED_TEXT = "（这条回复含只显示一次的查询码、邀请码或登录链接，为安全不再重复显示；登录链接可重新发送「登录后台」获取。）"
 ERROR_TEXT = "抱歉，系统刚才出了点问题，您的消息没有处理。请稍后再发一次。"
@@ -83,6 +87,7 @@ NOT_A_NEW_REQUEST = frozenset({"unknown", "reminder_ack", "menu"})
 INBOUND_RESOLUTION = timedelta(minutes=1)
 LIST_HELP = "回复序号选择；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
 TEXT_HELP = "请直接回复文字；发送「返回」回到上一步，「取消」退出，「菜单」查看其他事项。"
+_HANDLED = threading.local()  # the intent the message in this thread went to, for the metrics
 
 
 @dataclass(frozen=True)
@@ -106,15 +111,25 @@ class Engine:
         self.services = services
         self.conversations = Conversations(services.engine.dialect)
         self.dedup = DedupStore(services.engine.dialect)
+        self.writes = MessageWrites(services.engine.dialect)
 
     def handle(self, msg: Incoming) -> list[str]:
         return self.answer(msg).replies
 
     def answer(self, msg: Incoming) -> Outcome:
+        outcome = self._answer(msg)
+        if msg.voice and outcome.replies:
+            # Say what was heard: a misheard word should be visible before anything is done with it.
+            heard = f"（语音：{msg.text[:60]}）"
+            return replace(outcome, replies=[heard + "\n" + outcome.replies[0], *outcome.replies[1:]])
+        return outcome
+
+    def _answer(self, msg: Incoming) -> Outcome:
         if msg.kind == EVENT and msg.event in SILENT_EVENTS:
             return Outcome([])
         secret, private = self.services.secret, self.services.private
         key = message_key(secret, msg.channel, msg.user_id, msg.msg_key)
+        _HANDLED.intent = ""
         kept = private.get("dedup:" + key)
         if kept is not None:
             return Outcome(list(kept), private=True)
@@ -123,34 +138,54 @@ class Engine:
             if late is not None:
                 return Outcome(list(late), private=True)
         draft_key = private_key(secret, "draft", msg.channel, msg.user_id)
+        reconnected = False
         for _ in range(MAX_ATTEMPTS):
             try:
                 # A Core connection, not a Session: most messages need no ORM object (Context.session).
                 with self.services.engine.begin() as conn:
                     arrival = self.conversations.arrive(conn, key, msg.channel, msg.user_id)
                     if arrival.stored is not None:
+                        metrics.message(msg.channel, msg.kind, "retry")
                         return Outcome(arrival.stored)
                     turn = Turn(draft_key, private.get(draft_key))
-                    replies, sensitive = self._dispatch(conn, msg, arrival, turn)
+                    replies, sensitive, seen = self._dispatch(conn, msg, arrival, turn)
                     kept_replies = [REDACTED_TEXT] if sensitive else replies
                     if turn.private:
                         # Nothing of this message in the database: its dedup record goes with the draft, at
-                        # once, and only if no copy of it moved the draft on meanwhile (then start over).
+                        # once, and only if no copy of it moved the draft on meanwhile (then start over). The
+                        # database only loses the conversation row a tip replaced, if there was one.
                         turn.writes["dedup:" + key] = (kept_replies, DEDUP_RETENTION.total_seconds())
+                        with without_begin(conn):
+                            self.writes.write_conversation(conn, arrival.conversation, self.services.clock())
                         if not private.swap(draft_key, version_of(turn.draft), turn.writes):
                             raise StaleDataError("a copy of this private message was handled meanwhile")
                     else:
                         # A retry of a sensitive answer (an invite code) gets a redacted copy from the database;
-                        # a retry within this process is answered from memory by the Responder.
-                        self.dedup.record(conn, key, kept_replies, self.services.clock())
+                        # a retry within this process is answered from memory by the Responder. One statement;
+                        # on its own (no BEGIN, no COMMIT) when the handlers ran none (storage.outcome).
+                        with without_begin(conn):
+                            self.writes.write(conn, arrival.conversation, seen, key, kept_replies,
+                                              self.services.clock())
+                metrics.message(msg.channel, msg.kind, _HANDLED.intent)
                 return Outcome(replies, private=turn.private)
             except (IntegrityError, StaleDataError):
                 # A retry of this message, or another message of the same person, committed first:
                 # start over from the committed state.
                 continue
+            except DBAPIError as exc:
+                # The database dropped the connection (a restart, a failover): nothing was committed, or the
+                # dedup record was and the next attempt finds it. Once, on a fresh connection.
+                if exc.connection_invalidated and not reconnected:
+                    reconnected = True
+                    log.warning("database connection lost; retrying a %s message once", msg.kind)
+                    continue
+                log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
+                metrics.engine_error(msg.channel)
+                break
             except Exception:
                 # Never the text: it may be a tip. The kind and channel are enough to find the bug.
                 log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
+                metrics.engine_error(msg.channel)
                 break
         # Nothing of this attempt was written. A twin of this message (WeChat's retry on another worker) may
         # have been: then its reply is the answer, never "not processed".
@@ -173,22 +208,27 @@ class Engine:
 
     # -- one message ---------------------------------------------------------------------------
 
-    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival, turn: Turn) -> tuple[list[str], bool]:
+    def _dispatch(self, conn: Connection, msg: Incoming, arrival: Arrival,
+                  turn: Turn) -> tuple[list[str], bool, int | None]:
+        """The replies, whether they are sensitive, and the sender whose last-message time is due a write."""
         ctx = Context(conn, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
         try:
             replies = self._route(ctx, arrival.conversation, msg, turn)
             ctx.flush()
         finally:
             ctx.close()
-        # Written last: on SQLite the first write takes the database's write lock until the commit. Not for a
-        # private message: when a person last wrote would date their tip.
+        # Not for a private message: when a person last wrote would date their tip.
+        seen = None
         if arrival.sender is not None and msg.kind != EVENT and not turn.private:
             now = self.services.clock()
             if arrival.last_inbound_at is None or now - arrival.last_inbound_at >= INBOUND_RESOLUTION:
-                self.conversations.mark_seen(conn, arrival.sender.person_id, now)
-        return replies, ctx.sensitive
+                seen = arrival.sender.person_id
+        return replies, ctx.sensitive, seen
 
     def _route(self, ctx: Context, conv: Slot, msg: Incoming, turn: Turn) -> list[str]:
+        if turn.draft is not None:
+            # Whatever it is, a message sent in the middle of a tip is the tipster's: it stays private.
+            turn.private = True
         if msg.kind == EVENT:
             return self._event(ctx, conv, msg, turn)
         if msg.kind == UNSUPPORTED:
@@ -214,6 +254,7 @@ class Engine:
 
     def _in_flow(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, turn: Turn) -> list[str]:
         assert intent.flow is not None
+        _HANDLED.intent = intent.name
         state = deepcopy(conv.state)
         word = command_word(msg.text) if msg.kind == TEXT else None
         if word == "menu" and not intent.private:
@@ -324,6 +365,7 @@ class Engine:
 
     def _start(self, ctx: Context, conv: Slot, intent: Intent, msg: Incoming, args: dict[str, Any],
                turn: Turn) -> list[str]:
+        _HANDLED.intent = intent.name
         if not intent.allows(ctx.role):
             self._keep_memo(ctx, conv, args.get("memo") or {}, turn)
             if ctx.sender is None:
@@ -359,10 +401,9 @@ class Engine:
         if turn.private:
             self._save_private(ctx, conv, intent, step, turn)
         elif step.forget or (step.state is None and not conv.exists):
-            self.conversations.forget(ctx.connection, conv)
+            self.conversations.forget(conv)
         else:
-            self.conversations.save(ctx.connection, conv, flow if step.state is not None else None,
-                                    step.state or {}, self.services.clock())
+            self.conversations.save(conv, flow if step.state is not None else None, step.state or {})
         replies = list(step.replies)
         if step.menu:
             menu = render_menu(ctx.role)
@@ -372,7 +413,7 @@ class Engine:
     def _save_private(self, ctx: Context, conv: Slot, intent: Intent | None, step: Step, turn: Turn) -> None:
         """A private flow's state goes to the private store; the database keeps no conversation for it."""
         if conv.exists:
-            self.conversations.forget(ctx.connection, conv)
+            self.conversations.forget(conv)
         if intent is not None and intent.private and step.state is not None and not step.forget:
             draft = {"flow": intent.name, "state": step.state, "v": version_of(turn.draft) + 1}
             turn.writes[turn.draft_key] = (draft, TIP_DRAFT_RETENTION.total_seconds())

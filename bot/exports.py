@@ -8,17 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from handlers.forms.answers import display
-from handlers.forms.catalog import FormCatalog
 from storage.dispatch import DispatchTable
 from storage.domain import cn_day
 from storage.models import Enterprise, SelfCheckRun, Unit
+
+if TYPE_CHECKING:
+    from handlers.forms.catalog import FormCatalog
 
 SELFCHECK_COLUMNS = ("自查编号", "周期", "企业（项目）", "统一社会信用代码", "乡镇", "所属行业领域", "状态", "提交时间",
                      "题号", "检查项", "回答", "是否隐患", "隐患等级", "依据")
@@ -57,6 +58,10 @@ def selfcheck_runs(session: Session, filters: Filters) -> list[SelfCheckRun]:
 
 
 def selfcheck_records(runs: Iterable[SelfCheckRun], forms: FormCatalog, tz: ZoneInfo) -> list[dict[str, Any]]:
+    # Here, not at the top: the forms bring the date parser and its numerals (cn2an); the other exports
+    # and the commands that only import them start without.
+    from handlers.forms.answers import display
+
     out = []
     for run in runs:
         ent = run.enterprise

@@ -11,9 +11,18 @@ second (two runs of the webhook benchmark's load; README, Benchmarks). Command-l
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 _CPUS = sorted(os.sched_getaffinity(0))
+
+# /metrics adds up every worker's values (prometheus_client's multiprocess mode): each worker writes its own
+# files here. Set before any worker imports the app. Given by the environment (docs/deploying.md: the
+# scheduler's unit names the same directory), else a fresh one for this server. Files of processes that
+# ended stay: their counts stay in the totals, so counters never go backwards (we export no gauges from
+# processes; the outbox's depth is read from the database).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hazardbot-metrics-")
 
 workers = len(_CPUS)
 worker_class = "gthread"
@@ -30,3 +39,11 @@ def pre_fork(server: Any, worker: Any) -> None:
 
 def post_fork(server: Any, worker: Any) -> None:
     os.sched_setaffinity(0, {worker.cpu})
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+

@@ -18,6 +18,7 @@ from storage.config import Config, ConfigError
 from storage.db import WalCheckpointer, make_engine, make_session_factory
 from storage.ephemeral import Ephemeral, MemoryEphemeral, RedisEphemeral
 from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from storage.replay import DatabaseReplayGuard, RedisReplayGuard, ReplayGuard
 
 from .channels.registry import ChannelRegistry, Download
 
@@ -43,6 +44,8 @@ class Services:
     channels: ChannelRegistry
     # What must never reach a file (anonymous tips' drafts, their dedup records and late replies).
     private: Ephemeral = field(default_factory=MemoryEphemeral)
+    # Signed webhook requests seen, against replays: shared by every worker (Redis, else the database).
+    replay: ReplayGuard | None = None
     redis: Any | None = None  # a redis.Redis client when configured
     clock: Callable[[], datetime] = utc_now
     checkpointer: WalCheckpointer | None = None
@@ -50,6 +53,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.downloaders = self.channels.downloaders()
+        if self.replay is None:
+            self.replay = DatabaseReplayGuard(self.sessions)
 
     def now(self) -> datetime:
         """Now, in the campaign's time zone (what people see)."""
@@ -87,18 +92,20 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
     redis_client = None
     limiter: RateLimiter
     private: Ephemeral
+    replay: ReplayGuard | None = None
     if config.redis.url:
         import redis
 
         redis_client = redis.Redis.from_url(config.redis.url)
-        limiter = RedisRateLimiter(redis_client)
-        private = RedisEphemeral(redis_client)
+        limiter = RedisRateLimiter(redis_client, prefix=f"{config.redis.prefix}rl:")
+        private = RedisEphemeral(redis_client, prefix=f"{config.redis.prefix}eph:")
+        replay = RedisReplayGuard(redis_client, prefix=config.redis.prefix)
     else:
         limiter = MemoryRateLimiter()
         private = MemoryEphemeral()
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
         limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms,
-        channels=ChannelRegistry(config, redis_client), private=private, redis=redis_client, clock=clock,
+        channels=ChannelRegistry(config, redis_client), private=private, replay=replay, redis=redis_client, clock=clock,
         checkpointer=checkpointer,
     )

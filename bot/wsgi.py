@@ -9,14 +9,26 @@ scheduler: each would run every job once (APScheduler has no cross-process lock)
 from __future__ import annotations
 
 import logging
+import sys
 
-from storage.config import load_config
+from storage.config import ConfigError, load_config
 
 from .app import create_app, freeze_startup_objects
+from .startup import StartupError, check_database
+from .startup import warnings as startup_warnings
 
-config = load_config()
-app = create_app(config)
+try:
+    config = load_config()
+    check_database(config.database.url)
+    app = create_app(config)
+except (ConfigError, StartupError) as exc:
+    # One line for the operator instead of a traceback per worker; exit status 3 is gunicorn's "worker failed
+    # to boot", which stops the whole server instead of restarting the worker forever.
+    print(f"{'配置错误' if isinstance(exc, ConfigError) else '无法启动'}：{exc}", file=sys.stderr, flush=True)
+    sys.exit(3)
 freeze_startup_objects()
+for line in startup_warnings(config):
+    logging.getLogger(__name__).warning(line)
 if config.scheduler.embedded:
     logging.getLogger(__name__).warning(
         "web workers send no reminders: set scheduler.embedded = false and run `hazardbot scheduler`")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from storage.invites import RedeemError, bound_as, check_invite, redeem, unbind
 from storage.models import Enterprise, InviteCode, Person, Unit, bound
+from storage.outbox import tell_admins
 from storage.ratelimit import limiter_key
 from storage.scope import scope_of
 
@@ -65,15 +66,21 @@ class BindFlow:
     def _try(self, ctx: Context, text: str, state: dict[str, Any] | None) -> Step:
         sec = ctx.services.config.security
         key = limiter_key(ctx.services.secret, "bind", ctx.channel, ctx.user_id)
+        everyone = limiter_key(ctx.services.secret, "bind-all")
         limiter = ctx.services.limiter
-        verdict = limiter.blocked(key, sec.bind_max_failures)
-        if not verdict.allowed:
-            minutes = max(1, (verdict.retry_after + 59) // 60)
-            return Step.done(f"邀请码错误次数过多，请 {minutes} 分钟后再试。")
+        for verdict in (limiter.blocked(key, sec.bind_max_failures),
+                        limiter.blocked(everyone, sec.bind_failures_per_hour)):
+            if not verdict.allowed:
+                minutes = max(1, (verdict.retry_after + 59) // 60)
+                return Step.done(f"邀请码错误次数过多，请 {minutes} 分钟后再试。")
         try:
             invite = check_invite(ctx.session, ctx.services.secret, text, ctx.now)
         except RedeemError as exc:
             limiter.hit(key, sec.bind_window_minutes * 60)
+            if limiter.hit(everyone, 3600) == sec.bind_failures_per_hour:
+                tell_admins(ctx.session, f"【安全提醒】一小时内邀请码错误已达 {sec.bind_failures_per_hour} 次，"
+                            "可能有人在猜测邀请码。绑定暂停到这一小时结束。", ctx.services.clock(),
+                            f"bind-budget:{ctx.services.clock():%Y%m%d%H}")
             return ask(state or {"at": "awaiting_code"}, f"{exc}\n发送「取消」退出。", kind="text")
         limiter.reset(key)
         person = ctx.person

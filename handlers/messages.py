@@ -29,3 +29,4 @@ class Incoming:
     event: str = ""  # subscribe | unsubscribe | click | ...
     event_key: str = ""
     raw_type: str = ""  # the channel's own type name, for the "unsupported" answer
+    voice: bool = False  # a voice message read as WeChat's recognition of it (the reply says what was heard)

@@ -8,6 +8,11 @@ outcome leaves a row that may or may not have arrived, and WeChat offers no way 
 out such a row is marked "unsure" and the admins are told, rather than sent a second time — unless its
 channel drops a second copy itself (WeCom's duplicate check), in which case it is simply sent again.
 
+Many pushes are in flight at once (scheduler.concurrency threads, each claiming, sending and recording one
+push at a time): an API call waits 50-200 ms for WeChat, so one at a time sent 5-20 a second. The claim
+protocol is unchanged, so concurrency changes nothing about exactly-once: each thread holds only the row it
+claimed. How fast an account and a recipient may be written to is scheduler.pacing's.
+
 What each channel's API accepts and what its error codes mean is the channel's business (bot/channels):
 here a channel is a PushChannel, and a refusal is a PushFailed that says whether trying again can help.
 """
@@ -15,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -26,7 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.config import Config
 from storage.models import Outbox, Person, bound
 from storage.outbox import FAILURE_NOTICE, enqueue
+from storage.ratelimit import MemoryRateLimiter, RateLimiter
 
+from .pacing import Pacer, RecipientLimit
 from .quiet import in_quiet_hours, next_allowed
 
 log = logging.getLogger(__name__)
@@ -74,6 +83,14 @@ class PushChannel(Protocol):
         and any other exception for network trouble (retried with backoff)."""
 
 
+class DeliveryObserver(Protocol):
+    """Told of each push's outcome (the app's metrics); the sender works the same without one."""
+
+    def sent(self, channel: str, how: str, seconds: float) -> None: ...
+
+    def refused(self, channel: str, code: str, permanent: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class Delivery:
     sent: int
@@ -84,37 +101,58 @@ class Delivery:
 
 class OutboxSender:
     def __init__(self, sessions: sessionmaker[Session], senders: Mapping[str, PushChannel], config: Config,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], *, concurrency: int = 1, limiter: RateLimiter | None = None,
+                 observer: DeliveryObserver | None = None) -> None:
+        """concurrency: pushes in flight at once (the scheduler uses scheduler.concurrency; a web worker's
+        late replies go one at a time). limiter: the recipients' counters, shared through Redis when given."""
         self._sessions = sessions
         self._senders = senders
         self._config = config
         self._clock = clock
         self._lease = timedelta(seconds=config.scheduler.lease_seconds)
         self._stopping = threading.Event()
+        self._concurrency = max(1, concurrency)
+        sc = config.scheduler
+        self._pacer = Pacer(sc.per_minute, {"wecom": RecipientLimit(sc.wecom_member_per_minute,
+                                                                    sc.wecom_member_per_hour)},
+                            limiter or MemoryRateLimiter(), config.secret_key())
+        self._observer = observer
 
     def stop(self) -> None:
-        """Finish the push in hand and send no more: a clean shutdown leaves nothing unsure."""
+        """Finish the pushes in hand and send no more: a clean shutdown leaves nothing unsure."""
         self._stopping.set()
 
     def deliver_pending(self, limit: int | None = None) -> Delivery:
-        sc = self._config.scheduler
-        # per_minute is a rate: a run every deliver_seconds may send its share of it.
-        limit = limit or max(1, sc.per_minute * sc.deliver_seconds // 60)
+        """Send what is due, `concurrency` at a time, until nothing is left (or `limit` pushes were tried)."""
         now = self._clock()
         unsure = self._settle_abandoned(now)
         channels = [name for name, sender in self._senders.items() if self._ready(name, sender)]
         quiet = in_quiet_hours(now, self._config)
         counts = {"sent": 0, "failed": 0, "deferred": 0}
         failed_ids: list[int] = []
-        for _ in range(limit):
-            if self._stopping.is_set() or not channels:
-                break
-            outcome, row_id = self._one(channels, quiet)
-            if outcome == "none":
-                break
-            counts[outcome] += 1
-            if outcome == "failed":
-                failed_ids.append(row_id)
+        budget = [limit if limit is not None else -1]  # pushes left to try; -1: no cap
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while not self._stopping.is_set() and channels:
+                with lock:
+                    if budget[0] == 0:
+                        return
+                    budget[0] -= 1
+                outcome, row_id = self._one(channels, quiet)
+                if outcome == "none":
+                    return
+                with lock:
+                    counts[outcome] += 1
+                    if outcome == "failed":
+                        failed_ids.append(row_id)
+
+        if self._concurrency == 1:
+            worker()
+        else:
+            with ThreadPoolExecutor(self._concurrency, thread_name_prefix="push") as pool:
+                for future in [pool.submit(worker) for _ in range(self._concurrency)]:
+                    future.result()
         if unsure or failed_ids:
             self._tell_admins(unsure + failed_ids, now)
         return Delivery(counts["sent"], counts["failed"], counts["deferred"], len(unsure))
@@ -175,18 +213,36 @@ class OutboxSender:
         if claimed is None:
             return "none", 0
         push, last = claimed
-        # From the commit above until the outcome below is written, a crash leaves this row in doubt.
+        wait = self._pacer.recipient(push.channel, push.recipient)
+        if wait or not self._pacer.account(push.channel, self._stopping.is_set):
+            # Over a limit (or stopping while waiting for the account's): not sent, so nothing is in doubt.
+            self._release(push, now + timedelta(seconds=wait))
+            return "deferred", push.id
+        # From the claim's commit until the outcome below is written, a crash leaves this row in doubt.
+        started = time.monotonic()
         try:
             how = self._senders[push.channel].send(push, last, now)
         except PushFailed as exc:
+            if self._observer is not None:
+                self._observer.refused(push.channel, exc.why.split(" ", 1)[0], exc.permanent)
             if exc.permanent:
                 return self._fail(push, exc.why), push.id
             return self._retry(push, exc.why, now), push.id
         except Exception as exc:  # network trouble: try again later
+            if self._observer is not None:
+                self._observer.refused(push.channel, "network", False)
             return self._retry(push, f"网络错误 {type(exc).__name__}: {exc}"[:300], now), push.id
+        if self._observer is not None:
+            self._observer.sent(push.channel, how, time.monotonic() - started)
         self._settle(push, status="sent", sent_at=now, claimed_until=None,
                      last_error="" if how != "template" else "已改用模板消息发送")
         return "sent", push.id
+
+    def _release(self, push: Push, not_before: datetime) -> None:
+        """Give a claimed row back unsent: pending again, no attempt counted."""
+        with self._sessions.begin() as session:
+            session.execute(update(Outbox).where(Outbox.id == push.id, Outbox.status == "sending")
+                            .values(status="pending", claimed_until=None, not_before=not_before))
 
     def _settle(self, push: Push, **values: Any) -> None:
         with self._sessions.begin() as session:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.config import Config
 from storage.domain import ENTERPRISE_ROLES
+from storage.holidays import holiday_ahead, next_workday
 from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit, bound
 from storage.outbox import OPTIONAL_RULES
 from storage.periods import period_of, selfcheck_kind
@@ -67,12 +68,8 @@ class Audience:
 
 
 def report_day(config: Config, year: int, month: int) -> date:
-    """The monthly report day, postponed past weekends and configured holidays."""
-    day = date(year, month, config.scheduler.report_day)
-    holidays = set(config.scheduler.holidays)
-    while day.weekday() >= 5 or day.isoformat() in holidays:
-        day += timedelta(days=1)
-    return day
+    """The monthly report day, postponed past days off: weekends and 法定节假日, but not 调休 workdays."""
+    return next_workday(date(year, month, config.scheduler.report_day), config)
 
 
 def reminders_for(session: Session, config: Config, day: date, audience: Audience) -> Iterator[Reminder]:
@@ -187,6 +184,15 @@ def reminders_for(session: Session, config: Config, day: date, audience: Audienc
                 yield from to(people, "campaign_phase", f"p{phase.name}:e{ent_id}:{day.year}",
                               f"【{config.campaign.name}】今天起进入「{phase.name}」阶段。{phase.text}",
                               title="专项整治阶段提醒")
+
+    # 重点时段: the last workday before a long statutory holiday, every enterprise head.
+    holiday = holiday_ahead(day, config, sc.holiday_reminder_days) if sc.holiday_reminder_days else None
+    if holiday is not None:
+        span = f"{holiday.first:%m月%d日}至{holiday.last:%m月%d日}"
+        for ent_id, people in audience.by_enterprise.items():
+            yield from to(people, "holiday_eve", f"{holiday.name}{holiday.first.isoformat()}:e{ent_id}",
+                          f"【节前安全提醒】{holiday.name}假期（{span}）将至，请在放假前组织一次安全检查，"
+                          "落实值班值守，停产停工的做好设备停机和危险物品安全存放。", title="节前安全提醒")
 
     # 重点时段 broadcasts staff scheduled for today, to the heads of the enterprises in their scope.
     for b in session.scalars(select(Broadcast).where(Broadcast.day == day.isoformat())):

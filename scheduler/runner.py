@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.config import Config
 from storage.housekeeping import housekeeping
+from storage.ratelimit import RateLimiter
 
-from .delivery import OutboxSender, PushChannel
+from .delivery import DeliveryObserver, OutboxSender, PushChannel
 from .sweep import run_sweep
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,18 @@ class JobServices(Protocol):
     sessions: sessionmaker[Session]
     tz: ZoneInfo
     clock: Callable[[], datetime]
+    limiter: RateLimiter  # in Redis when configured: the recipients' push counters are shared by all senders
 
 
 class Jobs:
     """The scheduler's jobs for one process: plain bound methods, nothing pickled."""
 
-    def __init__(self, services: JobServices, senders: Mapping[str, PushChannel]) -> None:
+    def __init__(self, services: JobServices, senders: Mapping[str, PushChannel],
+                 observer: DeliveryObserver | None = None) -> None:
         self.services = services
-        self.sender = OutboxSender(services.sessions, senders, services.config, services.clock)
+        self.sender = OutboxSender(services.sessions, senders, services.config, services.clock,
+                                   concurrency=services.config.scheduler.concurrency, limiter=services.limiter,
+                                   observer=observer)
 
     def sweep(self) -> None:
         services = self.services
@@ -63,9 +68,9 @@ class Jobs:
         services = self.services
         with services.sessions.begin() as session:
             swept = housekeeping(session, services.clock(), services.config.scheduler.outbox_keep_days)
-        if swept.settled_pushes or swept.tip_drafts:
-            log.info("housekeeping: %d settled pushes, %d abandoned tip drafts deleted", swept.settled_pushes,
-                     swept.tip_drafts)
+        if swept.settled_pushes or swept.late_replies:
+            log.info("housekeeping: %d settled pushes, %d undeliverable late replies deleted", swept.settled_pushes,
+                     swept.late_replies)
 
     def stop_delivering(self) -> None:
         """Let the push in hand finish and send no more, before the scheduler shuts down."""
@@ -77,6 +82,9 @@ def build_scheduler(jobs: Jobs, *, blocking: bool = False) -> BaseScheduler:
     cfg = services.config.scheduler
     if services.config.logging.level.upper() != "DEBUG":
         logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
+        # A deliver run now sends until the outbox is empty, often longer than its interval: that the next run
+        # was skipped meanwhile ("maximum number of running instances reached") is normal, not a warning.
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
                     timezone=services.tz)

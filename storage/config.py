@@ -5,6 +5,7 @@ Unknown keys are an error: a typo in a production config must not silently fall 
 """
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 import tomllib
@@ -24,9 +25,14 @@ class ConfigError(ValueError):
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
-    simulator: bool = True
+    # The web simulator talks to the engine as any user id with no credential. "auto": on with the embedded
+    # SQLite database only; true / false. Switched on with another database, it needs simulator_token.
+    simulator: bool | str = "auto"
+    simulator_token: str = ""
     # WeChat gives up after 5 s and retries; answer passively only if the engine finished before this.
     reply_timeout: float = 4.0
+    # A signed callback whose timestamp is further than this from now is refused (a replayed capture).
+    signature_window_seconds: int = 300
     instance_dir: str = "instance"
     max_body_bytes: int = 1024 * 1024
     # The address people's phones reach this server at, for download links in chat ("https://aq.example.gov.cn").
@@ -46,6 +52,8 @@ class DatabaseConfig:
 class RedisConfig:
     # Empty: dedup-in-flight markers, rate limits and token cache stay in this process (embedded default).
     url: str = ""
+    # Every key the app writes starts with this, so deployments (or test runs) sharing one Redis never collide.
+    prefix: str = "hazardbot:"
 
 
 @dataclass
@@ -55,6 +63,9 @@ class SecurityConfig:
     invite_ttl_days: int = 7
     bind_max_failures: int = 5
     bind_window_minutes: int = 15
+    # Wrong invite codes the whole deployment tolerates in an hour, whoever sends them (a guesser has as many
+    # ids as it likes); past it binding waits for the hour to end, and the admins are told once.
+    bind_failures_per_hour: int = 200
 
 
 @dataclass
@@ -156,8 +167,17 @@ class SchedulerConfig:
     quiet_end: str = "08:00"
     # A reminder later than this past its moment is dropped with a record instead of sent.
     grace_hours: int = 12
-    # Pushes per minute from one sender process (WeCom drops anything above 30 per member per minute).
-    per_minute: int = 300
+    # API calls per minute per account from one sender process. WeCom allows each API 10 000 calls a minute and
+    # 150 000 an hour per company (企业微信开发文档「主动调用频率限制」): 2 400 a minute sustained stays under the
+    # hour's limit with room for the webhooks' late replies; with two scheduler processes give each half.
+    per_minute: int = 2400
+    # Pushes in flight at once per sender process (each waits 50-200 ms for WeChat's answer).
+    concurrency: int = 32
+    # Per WeCom member: WeCom drops app messages above 30 a minute and 1 000 an hour per member without an
+    # error (「应用消息频率限制」). Counted in fixed windows, which can pass twice a limit across a boundary,
+    # so half of each.
+    wecom_member_per_minute: int = 15
+    wecom_member_per_hour: int = 500
     selfcheck_days_before: list[int] = field(default_factory=lambda: [7, 3, 1])
     deadline_days_before: list[int] = field(default_factory=lambda: [3, 0])
     overdue_reminder_days: int = 7
@@ -166,8 +186,13 @@ class SchedulerConfig:
     report_day: int = 16
     report_days_before: list[int] = field(default_factory=lambda: [3, 0])
     quota_days_before: int = 7
-    # Days off that postpone the report day (YYYY-MM-DD); weekends always do.
+    # 法定节假日 and 调休 workdays come from chinese_calendar (storage/holidays.py); these override it
+    # (YYYY-MM-DD): extra days off, and days worked (a 调休 announced after the installed release).
     holidays: list[str] = field(default_factory=list)
+    workdays: list[str] = field(default_factory=list)
+    # 重点时段: on the last workday before a statutory holiday of at least this many days, enterprise heads are
+    # reminded to check before the break (节前安全检查). 0: no such reminder.
+    holiday_reminder_days: int = 3
     # WeChat template ids by rule, for people who have not written within 48 hours (certified 服务号 only).
     templates: dict[str, str] = field(default_factory=dict)
     # How long a sender may hold a row it is sending. A row still held after that belonged to a sender that
@@ -232,6 +257,8 @@ def _default_quotas() -> list[QuotaRule]:
 @dataclass
 class LoggingConfig:
     level: str = "INFO"
+    # text, or json: one JSON object a line (time, level, logger, message), for a log collector.
+    format: str = "text"
 
 
 @dataclass
@@ -254,6 +281,16 @@ class Config:
     @property
     def instance_path(self) -> Path:
         return Path(self.server.instance_dir)
+
+    @property
+    def embedded_database(self) -> bool:
+        """The embedded default: a SQLite file, one machine, a trial rather than production."""
+        return self.database.url.startswith("sqlite")
+
+    @property
+    def simulator_on(self) -> bool:
+        setting = self.server.simulator
+        return setting if isinstance(setting, bool) else self.embedded_database
 
     def secret_key(self) -> bytes:
         """The deployment's HMAC key; generated and kept on disk when the config leaves it empty."""
@@ -279,26 +316,26 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     known = {f.name for f in fields(cls)} - internal
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        raise ConfigError(_unknown(where, unknown, known))
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         hint = hints[name]
         key = f"{where}.{name}" if where else name
         if isinstance(hint, type) and is_dataclass(hint):
             if not isinstance(value, dict):
-                raise ConfigError(f"[{key}] must be a table")
+                raise ConfigError(f"「{key}」应当是一节（[{key}]），不是单个值")
             kwargs[name] = _build(hint, value, key)
             continue
         origin = get_origin(hint)
         args = get_args(hint)
         if origin is list and args and isinstance(args[0], type) and is_dataclass(args[0]):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                raise ConfigError(f"[[{key}]] must be a list of tables")
+                raise ConfigError(f"「{key}」应当写成若干个 [[{key}]] 表")
             kwargs[name] = [_build(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
             continue
         if origin is not None:  # list[str], list[int], dict[str, list[str]]: check the container and its items
             if not _matches(value, hint):
-                raise ConfigError(f"{key}: expected {hint}")
+                raise ConfigError(f"{key} 的写法不对：应为 {_type_name(hint)}")
             kwargs[name] = value
             continue
         if hint is float and isinstance(value, int) and not isinstance(value, bool):
@@ -306,14 +343,35 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
         if hint is str and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)  # agent_id is often written as a number
         if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-            raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__}")
+            raise ConfigError(f"{key} 应为{_type_name(hint)}，现在是{_type_name(type(value))}（{value!r}）")
         kwargs[name] = value
     missing = [f.name for f in fields(cls) if f.name not in kwargs and f.name not in internal
                and f.default is MISSING and f.default_factory is MISSING]
     if missing:
-        raise ConfigError(f"{where or 'config'}: missing key(s) {', '.join(missing)}")
+        raise ConfigError(f"[{where}] 缺少必填项：{'、'.join(missing)}" if where else f"缺少必填项：{'、'.join(missing)}")
     return cls(**kwargs)
 
+
+_TYPE_NAMES = {str: "文字（加引号）", int: "整数", float: "数字", bool: "true 或 false", list: "列表", dict: "表"}
+
+
+def _type_name(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is list:
+        return f"列表（每项为{_type_name(get_args(hint)[0])}）"
+    if origin is dict:
+        return "表"
+    return _TYPE_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _unknown(where: str, unknown: list[str], known: set[str]) -> str:
+    """One line naming the misspelt section or key, with the closest real one (databse → database)."""
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        parts.append(f"「{name}」" + (f"（是不是「{close[0]}」？）" if close else ""))
+    place, what = ("配置文件里", "节") if not where else (f"[{where}] 里", "项")
+    return f"{place}没有{'、'.join(parts)}这一{what}；可用的有：{'、'.join(sorted(known))}"
 
 def _matches(value: Any, hint: Any) -> bool:
     origin, args = get_origin(hint), get_args(hint)
@@ -327,34 +385,51 @@ def _matches(value: Any, hint: Any) -> bool:
 
 
 def _check(config: Config) -> None:
+    if not isinstance(config.server.simulator, bool) and config.server.simulator != "auto":
+        raise ConfigError(f"server.simulator 应为 true、false 或 \"auto\"，现在是 {config.server.simulator!r}")
+    if config.server.simulator is True and not config.embedded_database and len(config.server.simulator_token) < 16:
+        raise ConfigError("server.simulator 在生产数据库上开启时，需要 server.simulator_token（至少 16 个字符）")
     try:
         _ = config.campaign.start_day
     except ValueError:
-        raise ConfigError(f"campaign.start_date must be YYYY-MM-DD, not {config.campaign.start_date!r}") from None
+        raise ConfigError(f"campaign.start_date 应为 YYYY-MM-DD 格式的日期，现在是 {config.campaign.start_date!r}") from None
     if config.campaign.layout not in ("district", "county", "department"):
-        raise ConfigError(f"campaign.layout must be district, county or department, not {config.campaign.layout!r}")
+        raise ConfigError(f"campaign.layout 应为 district、county 或 department，现在是 {config.campaign.layout!r}")
     for i, phase in enumerate(config.campaign.phases):
         full = phase.start if len(phase.start) == 10 else f"2024-{phase.start}"  # a leap year admits 02-29
         try:
             date.fromisoformat(full)
         except ValueError:
-            raise ConfigError(f"campaign.phases[{i}].start must be MM-DD or YYYY-MM-DD") from None
+            raise ConfigError(f"campaign.phases[{i}].start 应为 MM-DD 或 YYYY-MM-DD，现在是 {phase.start!r}") from None
+    for name in ("holidays", "workdays"):
+        for day in getattr(config.scheduler, name):
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ConfigError(f"scheduler.{name} 里的「{day}」应为 YYYY-MM-DD") from None
+    if config.logging.format not in ("text", "json"):
+        raise ConfigError("logging.format 应为 text 或 json")
     sc = config.scheduler
     # The API calls time out after HTTP_TIMEOUT seconds; a shorter lease would call live sends abandoned.
+    if sc.concurrency < 1 or sc.per_minute < 1:
+        raise ConfigError("scheduler.concurrency 和 scheduler.per_minute 至少为 1")
+    if sc.wecom_member_per_minute > 30 or sc.wecom_member_per_hour > 1000:
+        raise ConfigError("scheduler.wecom_member_per_minute 不能超过 30、wecom_member_per_hour 不能超过 1000："
+                          "企业微信对超出的消息不报错、直接丢弃")
     if sc.lease_seconds < 30:
-        raise ConfigError("scheduler.lease_seconds must be at least 30")
+        raise ConfigError("scheduler.lease_seconds 至少为 30（接口调用最长 10 秒，租约太短会把正在发送的消息当成中断）")
     # The sweep looks back grace_hours for keys it already queued; purging sooner would queue them again.
     if sc.outbox_keep_days * 24 <= sc.grace_hours + 48:
-        raise ConfigError("scheduler.outbox_keep_days must cover grace_hours plus two days")
+        raise ConfigError("scheduler.outbox_keep_days 必须长于 grace_hours 再加两天（否则已发的提醒会被再排一次）")
     for i, rule in enumerate(config.quotas):
         if rule.counts not in QUOTA_COUNTS:
-            raise ConfigError(f"quotas[{i}].counts must be one of {', '.join(QUOTA_COUNTS)}")
+            raise ConfigError(f"quotas[{i}].counts 应为以下之一：{'、'.join(QUOTA_COUNTS)}")
         if rule.period not in ("month", "quarter"):
-            raise ConfigError(f"quotas[{i}].period must be month or quarter")
+            raise ConfigError(f"quotas[{i}].period 应为 month 或 quarter")
         if rule.applies_to not in ("town", "department", "all"):
-            raise ConfigError(f"quotas[{i}].applies_to must be town, department or all")
+            raise ConfigError(f"quotas[{i}].applies_to 应为 town、department 或 all")
         if rule.minimum < 1:
-            raise ConfigError(f"quotas[{i}].minimum must be at least 1")
+            raise ConfigError(f"quotas[{i}].minimum 至少为 1")
 
 
 def parse_config(data: dict[str, Any], source: str = "(dict)") -> Config:
@@ -376,7 +451,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         with p.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {p}") from None
+        raise ConfigError(f"找不到配置文件：{p}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: {exc}") from None
+        raise ConfigError(f"{p} 不是有效的 TOML：{exc}") from None
     return parse_config(data, str(p))

@@ -2,7 +2,8 @@
 
 Every message reads its dedup record, its sender and their conversation, and most write the conversation,
 so this is the hottest path of the engine: one statement for all three reads, compiled once and run on
-the driver's cursor (storage.prepared), costs a fraction of ORM queries. A version number makes two
+the driver's cursor (storage.prepared), costs a fraction of ORM queries. The conversation's change is kept
+on the Slot and written with the message's dedup record (storage.outcome). A version number makes two
 concurrent messages of one person collide (StaleDataError, or IntegrityError on the first insert) instead
 of one silently overwriting the other; the engine then starts over from the committed state.
 """
@@ -12,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, String, and_, bindparam, delete, insert, select, update
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import Connection, Dialect, String, and_, bindparam, select
 
 from storage.models import Conversation, Person, ProcessedMessage, table_of
-from storage.prepared import Prepared
+from storage.prepared import Prepared, without_begin
 
 _T = table_of(Conversation)
 
@@ -36,16 +36,6 @@ def _arrival_statement():
 
 
 _ARRIVAL = _arrival_statement()
-_PEOPLE = table_of(Person)
-_SEEN = update(_PEOPLE).where(_PEOPLE.c.id == bindparam("person_id")).values(last_inbound_at=bindparam("now"))
-_INSERT = (insert(_T).values(channel=bindparam("channel"), external_id=bindparam("external_id"),
-                             flow=bindparam("flow"), state=bindparam("state"), version=bindparam("version"),
-                             updated_at=bindparam("updated_at"))
-           .returning(_T.c.id))
-_UPDATE = (update(_T).where(_T.c.id == bindparam("row_id"), _T.c.version == bindparam("seen"))
-           .values(flow=bindparam("new_flow"), state=bindparam("new_state"), version=bindparam("next"),
-                   updated_at=bindparam("now")))
-_DELETE = delete(_T).where(_T.c.id == bindparam("row_id"), _T.c.version == bindparam("seen"))
 
 
 @dataclass
@@ -58,18 +48,21 @@ class Sender:
 
 @dataclass
 class Slot:
-    """One person's conversation as this message found it, kept current as the message changes it."""
+    """One person's conversation: the row as this message found it (id, version) and what the message wants
+    of it (flow, state, wanted), written once at the end of the message (storage.outcome)."""
 
     channel: str
     user: str
-    id: int | None = None  # None: no row (yet)
+    id: int | None = None  # the row found (None: none)
     flow: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    wanted: str = "keep"  # keep (as found) | save (flow and state) | forget (no row)
 
     @property
     def exists(self) -> bool:
-        return self.id is not None
+        """Whether the conversation will have a row once the message is written."""
+        return self.id is not None if self.wanted == "keep" else self.wanted == "save"
 
 
 @dataclass
@@ -83,45 +76,28 @@ class Arrival:
 
 
 class Conversations:
-    """The hot path's statements, compiled for one database; each call runs in the caller's transaction."""
+    """The arrival read, compiled for one database, and the conversation's changes, recorded on the Slot."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._arrival = Prepared(_ARRIVAL, dialect)
-        self._seen = Prepared(_SEEN, dialect)
-        self._insert = Prepared(_INSERT, dialect)
-        self._update = Prepared(_UPDATE, dialect)
-        self._delete = Prepared(_DELETE, dialect)
 
     def arrive(self, conn: Connection, key: str, channel: str, user: str) -> Arrival:
-        row = self._arrival.one(conn, {"key": key, "channel": channel, "user": user})
+        # Outside any transaction on PostgreSQL (one round trip, no BEGIN); READ COMMITTED gives a read inside
+        # one no stronger guarantee, and the writes check the version and the dedup key anyway.
+        with without_begin(conn):
+            row = self._arrival.one(conn, {"key": key, "channel": channel, "user": user})
         person_id, role, last_inbound_at, conv_id, flow, state, version, stored = row
         slot = Slot(channel, user) if conv_id is None else Slot(channel, user, conv_id, flow, state or {}, version)
         sender = Sender(person_id, role) if person_id is not None else None
         return Arrival(list(stored) if stored is not None else None, sender, last_inbound_at, slot)
 
-    def mark_seen(self, conn: Connection, person_id: int, now: datetime) -> None:
-        """Record when a person last wrote (it opens WeChat's 48-hour customer-service window)."""
-        self._seen.rowcount(conn, {"person_id": person_id, "now": now})
-
-    def save(self, conn: Connection, slot: Slot, flow: str | None, state: dict[str, Any], now: datetime) -> None:
-        if slot.id is None:
-            (slot.id,) = self._insert.one(conn, {
-                "channel": slot.channel, "external_id": slot.user, "flow": flow, "state": state, "version": 1,
-                "updated_at": now})
-            slot.version = 1
-        elif flow == slot.flow and state == slot.state:
+    @staticmethod
+    def save(slot: Slot, flow: str | None, state: dict[str, Any]) -> None:
+        if slot.exists and flow == slot.flow and state == slot.state:
             return  # nothing changed: no write
-        else:
-            done = self._update.rowcount(conn, {"row_id": slot.id, "seen": slot.version, "new_flow": flow,
-                                                "new_state": state, "next": slot.version + 1, "now": now})
-            if done != 1:
-                raise StaleDataError("conversation changed by a concurrent message")
-            slot.version += 1
-        slot.flow, slot.state = flow, state
+        slot.flow, slot.state, slot.wanted = flow, state, "save"
 
-    def forget(self, conn: Connection, slot: Slot) -> None:
-        if slot.id is None:
-            return
-        if self._delete.rowcount(conn, {"row_id": slot.id, "seen": slot.version}) != 1:
-            raise StaleDataError("conversation changed by a concurrent message")
-        slot.id, slot.flow, slot.state, slot.version = None, None, {}, 0
+    @staticmethod
+    def forget(slot: Slot) -> None:
+        if slot.exists:
+            slot.flow, slot.state, slot.wanted = None, {}, "forget"

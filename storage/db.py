@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import weakref
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .writer_queue import queued_connection_factory, writer_queue_for
@@ -45,7 +46,10 @@ def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = 
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    # No pre-ping: it was one more round trip on every checkout. A connection the server dropped fails its
+    # first statement instead; SQLAlchemy (and storage.prepared for the hot statements) then replaces every
+    # pooled connection made before it, and the message engine retries the message once.
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 class WalCheckpointer:
@@ -89,14 +93,48 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config as AlembicConfig  # imported when migrating: commands start faster
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w.-]+|None)['\"]?", re.MULTILINE)
+
+
+def head_revisions() -> set[str]:
+    """The newest revision(s) of our migrations, read from the files' own `revision =` lines: what Alembic
+    would compute, without loading Alembic and importing every migration (a few hundred milliseconds)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict((name, value) for name, value in _REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision", "None"))
+    return revisions - parents
+
+
+def ensure_schema(url: str) -> None:
+    """Migrate unless the database is already at the newest revision (one cheap read when it is)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except DBAPIError:  # no alembic_version yet: a new database
+        current = set()
+    finally:
+        engine.dispose()
+    if not current or current != head_revisions():
+        migrate(url)
+
+
 def migrate(url: str) -> None:
     """Create or upgrade the schema to the newest revision; running it again changes nothing."""
+    from alembic import command
+
     make_engine(url).dispose()  # creates the SQLite folder if needed
     command.upgrade(alembic_config(url), "head")

@@ -62,7 +62,7 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    def __init__(self, client, prefix: str = "hb:rl:") -> None:
+    def __init__(self, client, prefix: str = "hazardbot:rl:") -> None:
         self._r = client
         self._prefix = prefix
 

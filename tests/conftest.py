@@ -84,6 +84,27 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
+def _app_with(tmp_path: Path, clock: Clock, recognizer: Any, name: str, **sections: dict[str, Any]) -> Iterator[Any]:
+    config = make_config(tmp_path / name, **sections)
+    migrate(config.database.url)
+    flask_app = create_app(services=build_services(config, clock=clock, nlu=recognizer))
+    yield flask_app.test_client()
+    flask_app.extensions["hazardbot"].responder.shutdown()
+    flask_app.extensions["hazardbot"].services.close()
+
+
+@pytest.fixture
+def plain_client(tmp_path: Path, clock: Clock, recognizer: Any) -> Iterator[Any]:
+    """/wechat in 明文 mode: no EncodingAESKey configured."""
+    yield from _app_with(tmp_path, clock, recognizer, "plain", wechat={"encoding_aes_key": ""})
+
+
+@pytest.fixture
+def vector_client(tmp_path: Path, clock: Clock, recognizer: Any) -> Iterator[Any]:
+    """For the published test vectors, signed in 2014: a signature window reaching back that far."""
+    yield from _app_with(tmp_path, clock, recognizer, "vectors", server={"signature_window_seconds": 2_000_000_000})
+
+
 @pytest.fixture
 def wechat(client: Any) -> WeChatPeer:
     return WeChatPeer(client, mode="safe")
@@ -158,6 +179,11 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+# One key prefix per test run: two checkouts (or two sessions) testing against one Redis never see each
+# other's keys, and nothing here flushes a database someone else may be using.
+RUN_PREFIX = f"hbtest:{os.getpid()}:{uuid.uuid4().hex[:8]}:"
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     import redis
@@ -167,9 +193,15 @@ def redis_url() -> Iterator[str]:
         client.ping()
     except Exception as exc:  # pragma: no cover
         _unavailable(f"Redis not reachable: {exc}")
-    client.flushdb()
     yield REDIS
-    client.flushdb()
+    for key in client.scan_iter(match=RUN_PREFIX + "*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> str:
+    """The key prefix of this test (config redis.prefix): unique per run and per test."""
+    return f"{RUN_PREFIX}{uuid.uuid4().hex[:6]}:"
 
 
 @pytest.hookimpl(hookwrapper=True)

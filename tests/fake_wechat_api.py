@@ -34,6 +34,9 @@ class FakeWeChatAPI:
         self.errors: dict[str, list[int]] = {}  # path suffix -> errcodes to answer, one per call
         self.token_fetches = 0
         self.token_delay = 0.0
+        self.latency = 0.0  # seconds each message send takes, as WeChat's 50-200 ms do
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most sends being answered at once
         self.dropped_duplicates: list[dict] = []  # WeCom sends its duplicate check dropped
         # Called in the server's thread once a send is accepted (or a token is about to be handed out):
         # a test blocks there to hold the caller mid-request, e.g. while it kills the caller.
@@ -78,6 +81,13 @@ class FakeWeChatAPI:
                     if url.path.endswith(suffix) and codes:
                         code = codes.pop(0)
                         return self._json({"errcode": code, "errmsg": f"fake error {code}"})
+                with api.lock:
+                    api.in_flight += 1
+                    api.max_in_flight = max(api.max_in_flight, api.in_flight)
+                if api.latency:
+                    time.sleep(api.latency)
+                with api.lock:
+                    api.in_flight -= 1
                 entry = {"path": url.path, "body": body, "at": time.monotonic()}
                 with api.lock:
                     if api._duplicate(entry):
@@ -98,7 +108,12 @@ class FakeWeChatAPI:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # many senders connect at once; the default backlog of 5 resets them
+            daemon_threads = True
+
+        Handler.protocol_version = "HTTP/1.1"  # keep-alive, as WeChat's servers
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _duplicate(self, entry: dict) -> bool:

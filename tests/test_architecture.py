@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from scheduler.runner import HOUSEKEEPING_MINUTES, Jobs, build_scheduler
-from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
+from storage.housekeeping import DEDUP_RETENTION, LATE_REPLY_RETENTION, TIP_DRAFT_RETENTION
 from storage.models import Conversation, Enterprise, Hazard, Outbox, Person, ProcessedMessage, Tip, TipEvent, Unit
 from wechat_peer import WeChatPeer
 
@@ -53,15 +53,13 @@ def test_the_scheduler_runs_housekeeping_at_start_and_every_few_minutes(services
 
 
 def test_housekeeping_keeps_its_promises_with_no_traffic(services, clock):
-    """Nobody writes to the bot: dedup records, abandoned tip drafts and old settled pushes still go."""
+    """Nobody writes to the bot: dedup records, undeliverable late replies and old settled pushes still go."""
     now = clock.now
     with services.sessions.begin() as s:
         s.add_all([ProcessedMessage(key="old", replies=["x"], created_at=now - DEDUP_RETENTION - timedelta(seconds=1)),
                    ProcessedMessage(key="new", replies=["x"], created_at=now - timedelta(minutes=1)),
-                   Conversation(channel="wechat", external_id="o_tipster", flow="tip_submit", state={"form": {}},
-                                updated_at=now - TIP_DRAFT_RETENTION - timedelta(minutes=1)),
-                   Conversation(channel="wechat", external_id="o_typing", flow="tip_submit", state={"form": {}},
-                                updated_at=now - timedelta(hours=1)),
+                   Outbox(channel="wechat", recipient="o_late", text="迟到的回复", status="pending", reply=True,
+                          created_at=now - LATE_REPLY_RETENTION - timedelta(minutes=1)),
                    Outbox(channel="wechat", recipient="o_a", text="old", status="sent",
                           created_at=now - timedelta(days=services.config.scheduler.outbox_keep_days + 1)),
                    Outbox(channel="wechat", recipient="o_b", text="pending", status="pending",
@@ -69,8 +67,29 @@ def test_housekeeping_keeps_its_promises_with_no_traffic(services, clock):
     Jobs(services, {}).housekeeping()
     with services.sessions() as s:
         assert s.scalars(select(ProcessedMessage.key)).all() == ["new"]
-        assert s.scalars(select(Conversation.external_id)).all() == ["o_typing"]
         assert s.scalars(select(Outbox.text)).all() == ["pending"]
+
+
+def test_a_tip_draft_expires_from_the_private_store():
+    from storage.ephemeral import MemoryEphemeral
+
+    now = [0.0]
+    store = MemoryEphemeral(clock=lambda: now[0])
+    assert store.swap("draft:x", 0, {"draft:x": ({"flow": "tip_submit", "state": {}, "v": 1},
+                                               TIP_DRAFT_RETENTION.total_seconds())})
+    now[0] = TIP_DRAFT_RETENTION.total_seconds() - 1
+    assert store.get("draft:x") is not None
+    now[0] = TIP_DRAFT_RETENTION.total_seconds() + 1
+    assert store.get("draft:x") is None
+
+
+def test_the_memory_stores_are_bounded():
+    from storage.ephemeral import MemoryEphemeral
+
+    store = MemoryEphemeral(max_items=100)
+    for n in range(1000):
+        store.put(f"k{n}", n, 60)
+    assert len(store) == 100 and store.get("k999") == 999 and store.get("k0") is None
 
 
 @pytest.fixture

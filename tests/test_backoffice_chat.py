@@ -68,14 +68,21 @@ def test_links_say_when_they_open_only_on_the_server(tmp_path, recognizer, clock
 
 
 def test_serve_warns_when_public_url_is_empty(tmp_path, capsys, monkeypatch):
-    import waitress
+    import waitress.server
 
     from bot.cli import main
+
+    class Server:
+        def run(self) -> None:
+            return None
+
+        def close(self) -> None:
+            return None
 
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "s.db"}"\n[server]\ninstance_dir = "{tmp_path}"\n'
                    '[scheduler]\nembedded = false\n')
-    monkeypatch.setattr(waitress, "serve", lambda *a, **kw: None)
+    monkeypatch.setattr(waitress.server, "create_server", lambda *a, **kw: Server())
     assert main(["--config", str(cfg), "serve"]) == 0
     err = capsys.readouterr().err
     assert "server.public_url" in err and "只能在本机打开" in err

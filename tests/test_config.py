@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_example_config_parses_and_documents_every_key():
     config = load_config(ROOT / "config.example.toml")
-    assert config.database.url.startswith("sqlite:///") and config.server.simulator is True
+    assert config.database.url.startswith("sqlite:///") and config.simulator_on is True
     text = (ROOT / "config.example.toml").read_text()
     data = tomllib.loads(text)
     defaults = parse_config({})
@@ -33,18 +33,23 @@ def test_example_config_parses_and_documents_every_key():
 
 
 def test_unknown_keys_and_wrong_types_are_errors(tmp_path):
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match="没有「"):
         parse_config({"server": {"prot": 1}})
-    with pytest.raises(ConfigError, match="server.port: expected int"):
+    # A misspelt section or key is named, with the one that was meant.
+    with pytest.raises(ConfigError, match="^配置文件里没有「databse」（是不是「database」？）这一节"):
+        parse_config({"databse": {"url": "sqlite://"}})
+    with pytest.raises(ConfigError, match=r"^\[database\] 里没有「ulr」（是不是「url」？）这一项"):
+        parse_config({"database": {"ulr": "sqlite://"}})
+    with pytest.raises(ConfigError, match="server.port 应为整数"):
         parse_config({"server": {"port": "80"}})
     # Read by 本月统计, the dispatch table and its download links: refused at start, not mid-conversation.
-    with pytest.raises(ConfigError, match="campaign.start_date must be YYYY-MM-DD"):
+    with pytest.raises(ConfigError, match="campaign.start_date 应为 YYYY-MM-DD"):
         parse_config({"campaign": {"start_date": "2026/05/01"}})
     bad = tmp_path / "c.toml"
     bad.write_text("[server\n")
     with pytest.raises(ConfigError):
         load_config(bad)
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="找不到配置文件"):
         load_config(tmp_path / "nope.toml")
 
 

@@ -15,9 +15,9 @@ from handlers.messages import TEXT, Incoming
 from storage.db import migrate
 from storage.models import InviteCode, Person, ProcessedMessage
 
-def prod_config(tmp_path, pg_url, redis_url):
+def prod_config(tmp_path, pg_url, redis_url, redis_prefix):
     return parse_config({
-        "database": {"url": pg_url}, "redis": {"url": redis_url},
+        "database": {"url": pg_url}, "redis": {"url": redis_url, "prefix": redis_prefix},
         "security": {"secret_key": "prod-test-secret"},
         "server": {"instance_dir": str(tmp_path / "inst")},
     })
@@ -48,12 +48,12 @@ def _worker(config_data, barrier, queue, user, msg_key, text_):
     services.close()
 
 
-def test_a_retry_landing_on_two_processes_binds_once_and_answers_the_same(tmp_path, pg_url, redis_url):
+def test_a_retry_landing_on_two_processes_binds_once_and_answers_the_same(tmp_path, pg_url, redis_url, redis_prefix):
     from bot.services import build_services
     from storage.invites import create_invite
     from storage.models import Unit
 
-    config = prod_config(tmp_path, pg_url, redis_url)
+    config = prod_config(tmp_path, pg_url, redis_url, redis_prefix)
     migrate(pg_url)
     services = build_services(config)
     with services.sessions.begin() as s:
@@ -61,7 +61,7 @@ def test_a_retry_landing_on_two_processes_binds_once_and_answers_the_same(tmp_pa
         s.add(unit)
         s.flush()
         code = create_invite(s, services.secret, role="staff", unit=unit, now=services.clock(), ttl_days=7).code
-    data = {"database": {"url": pg_url}, "redis": {"url": redis_url},
+    data = {"database": {"url": pg_url}, "redis": {"url": redis_url, "prefix": redis_prefix},
             "security": {"secret_key": "prod-test-secret"}, "server": {"instance_dir": str(tmp_path / "inst")}}
     ctx = mp.get_context("spawn")
     barrier, queue = ctx.Barrier(3), ctx.Queue()
@@ -80,11 +80,11 @@ def test_a_retry_landing_on_two_processes_binds_once_and_answers_the_same(tmp_pa
     services.close()
 
 
-def test_wrong_code_limit_is_shared_between_processes_through_redis(tmp_path, pg_url, redis_url):
+def test_wrong_code_limit_is_shared_between_processes_through_redis(tmp_path, pg_url, redis_url, redis_prefix):
     from bot.engine import Engine
     from bot.services import build_services
 
-    config = prod_config(tmp_path, pg_url, redis_url)
+    config = prod_config(tmp_path, pg_url, redis_url, redis_prefix)
     migrate(pg_url)
     a, b = build_services(config), build_services(config, nlu=None)
     engines = [Engine(a), Engine(b)]
@@ -98,13 +98,13 @@ def test_wrong_code_limit_is_shared_between_processes_through_redis(tmp_path, pg
     assert "次数过多" in blocked[0]
     import redis
 
-    keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys("*")]
+    keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys(redis_prefix + "*")]
     assert keys and not any("o_guess" in k for k in keys)  # counters are keyed hashes, not user ids
     a.close()
     b.close()
 
 
-def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url):
+def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url, redis_prefix):
     """Access tokens: a second fetch would invalidate the first; the Redis lock lets only one refresh."""
     import sys
     from pathlib import Path
@@ -120,7 +120,8 @@ def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url):
     with FakeWeChatAPI() as api:
         api.token_delay = 0.3
         config = parse_config({"wechat": {"token": "t", "app_id": "wxRACE", "app_secret": "s",
-                                          "api_base_url": api.base_url}})
+                                          "api_base_url": api.base_url},
+                              "redis": {"url": redis_url, "prefix": redis_prefix}})
         # Separate clients and Redis connections stand for separate processes sharing one Redis.
         clients = [wechat_client(config, redis.Redis.from_url(redis_url)) for _ in range(4)]
         tokens = []
@@ -133,7 +134,7 @@ def test_two_processes_needing_a_token_at_once_fetch_it_once(redis_url):
         assert tokens == ["TOKEN-1"] * 4
 
 
-def test_a_conversation_keeps_its_state_and_the_senders_last_message_on_postgresql(tmp_path, pg_url, redis_url):
+def test_a_conversation_keeps_its_state_and_the_senders_last_message_on_postgresql(tmp_path, pg_url, redis_url, redis_prefix):
     """The engine's prebuilt statements convert JSON and times on PostgreSQL as the ORM would."""
     from bot.engine import Engine
     from bot.services import build_services
@@ -142,7 +143,7 @@ def test_a_conversation_keeps_its_state_and_the_senders_last_message_on_postgres
 
     migrate(pg_url)
     now = [datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)]
-    services = build_services(prod_config(tmp_path, pg_url, redis_url), clock=lambda: now[0])
+    services = build_services(prod_config(tmp_path, pg_url, redis_url, redis_prefix), clock=lambda: now[0])
     with services.sessions.begin() as s:
         unit = Unit(name="青山湖镇", kind="town")
         s.add(unit)

@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,8 @@ LEASE = 30  # the shortest lease the config accepts
 WECHAT_ROWS, WECOM_ROWS = 24, 12
 
 
-def write_config(path: Path, db_url: str, api: FakeWeChatAPI, redis_url: str = "") -> Path:
+def write_config(path: Path, db_url: str, api: FakeWeChatAPI, redis_url: str = "", redis_prefix: str = "",
+                 concurrency: int = 1) -> Path:
     path.write_text(f'''
 [server]
 instance_dir = "{path.parent / 'instance'}"
@@ -35,6 +37,7 @@ instance_dir = "{path.parent / 'instance'}"
 url = "{db_url}"
 [redis]
 url = "{redis_url}"
+prefix = "{redis_prefix or 'hazardbot:'}"
 [security]
 secret_key = "crash-test"
 [wechat]
@@ -51,11 +54,28 @@ embedded = false
 deliver_seconds = 1
 sweep_minutes = 600
 per_minute = 6000
+concurrency = {concurrency}
 quiet_start = "00:00"
 quiet_end = "00:00"
 lease_seconds = {LEASE}
 ''', encoding="utf-8")
     return path
+
+
+# Every scheduler a test started, so that none outlives its test, whatever assertion failed.
+_STARTED: list[Scheduler] = []
+
+
+@pytest.fixture(autouse=True)
+def reap_schedulers():  # type: ignore[no-untyped-def]
+    yield
+    while _STARTED:
+        p = _STARTED.pop()
+        if p.proc.poll() is None:
+            p.proc.kill()
+        p.proc.wait(10)
+        if not p.log.closed:
+            p.log.close()
 
 
 class Scheduler:
@@ -66,6 +86,7 @@ class Scheduler:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", "--config", str(config),
              "scheduler"], stdout=self.log, stderr=subprocess.STDOUT)
+        _STARTED.append(self)
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -148,8 +169,11 @@ def delivered(api: FakeWeChatAPI) -> dict[str, int]:
     return counts
 
 
-def run_crashes(tmp_path: Path, db_url: str, api: FakeWeChatAPI, processes: int, redis_url: str = "") -> None:
-    config = write_config(tmp_path / "config.toml", db_url, api, redis_url)
+def run_crashes(tmp_path: Path, db_url: str, api: FakeWeChatAPI, processes: int, redis_url: str = "",
+                redis_prefix: str = "", concurrency: int = 1) -> None:
+    """concurrency 1: exactly the push held by the fake API is in doubt. Above 1, every push a killed process
+    had claimed and not yet recorded is in doubt too (it may have arrived): unsure, never resent, never lost."""
+    config = write_config(tmp_path / "config.toml", db_url, api, redis_url, redis_prefix, concurrency)
     log = tmp_path / "scheduler.log"
     seed(db_url)
     wechat_victim, wecom_victim = "整改期限提醒 #7", f"整改期限提醒 #{WECHAT_ROWS + 3}"
@@ -203,9 +227,11 @@ def run_crashes(tmp_path: Path, db_url: str, api: FakeWeChatAPI, processes: int,
     # The WeChat push that was in WeChat's hands arrived once and was not sent again: it is unsure, for
     # the admins to judge; every other reminder is plainly sent. With two processes killed at once, the
     # other one may have been in the middle of a push of its own: that one is unsure too, never resent.
-    assert wechat_victim in unsure
-    if processes == 1:
-        assert unsure == {wechat_victim}
+    assert wechat_victim in unsure, (final, log.read_text()[-3000:])
+    if processes == 1 and concurrency == 1:
+        assert unsure == {wechat_victim}, (unsure, log.read_text()[-3000:])
+    # At most what the killed processes could hold at once: two kills of WeChat pushes (steps 2 and 3).
+    assert len(unsure) <= (processes + 1) * concurrency, (unsure, log.read_text()[-3000:])
     assert {status for text, status in final.items() if text not in unsure} == {"sent"}
     for i in range(WECHAT_ROWS + WECOM_ROWS):
         text = f"整改期限提醒 #{i}"
@@ -213,10 +239,11 @@ def run_crashes(tmp_path: Path, db_url: str, api: FakeWeChatAPI, processes: int,
         assert counts.get(text) == 1 or text in unsure, (i, counts, log.read_text())  # never silently lost
     # The WeCom one was sent again, and WeCom's duplicate check dropped the copy.
     dropped = [e["body"]["text"]["content"] for e in api.dropped_duplicates]
-    assert wecom_victim in dropped and (processes > 1 or dropped == [wecom_victim])
+    single = processes == 1 and concurrency == 1
+    assert wecom_victim in dropped and (not single or dropped == [wecom_victim]), (dropped, log.read_text()[-3000:])
     notices = [t for t in api.texts() if "【推送异常】" in t]
-    assert unsure_told(api) == len(unsure)
-    assert len(notices) == 1 or processes > 1
+    assert unsure_told(api) == len(unsure), (notices, unsure)
+    assert len(notices) == 1 or not single, notices
 
 
 def unsure_told(api) -> int:  # type: ignore[no-untyped-def]
@@ -229,9 +256,9 @@ def test_killed_mid_batch_and_restarted_every_reminder_arrives_once(tmp_path):
         run_crashes(tmp_path, f"sqlite:///{tmp_path / 'hb.sqlite3'}", api, processes=1)
 
 
-def test_two_schedulers_on_postgresql_killed_and_restarted_send_each_once(tmp_path, pg_url, redis_url):
+def test_two_schedulers_on_postgresql_killed_and_restarted_send_each_once(tmp_path, pg_url, redis_url, redis_prefix):
     with FakeWeChatAPI() as api:
-        run_crashes(tmp_path, pg_url, api, processes=2, redis_url=redis_url)
+        run_crashes(tmp_path, pg_url, api, processes=2, redis_url=redis_url, redis_prefix=redis_prefix)
 
 
 def test_sigterm_finishes_the_push_in_hand_and_leaves_nothing_unsure(tmp_path):

@@ -6,6 +6,7 @@ as the server does; replies are checked and decrypted the same way a WeChat serv
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from dataclasses import dataclass, field
 from itertools import count
@@ -58,9 +59,12 @@ class WeChatPeer:
         self.crypto = WeChatCrypto(token, aes_key, app_id)
         self._ids = count(int(time.time() * 1000))
 
-    def post_xml(self, xml: str, *, timestamp: str | None = None, nonce: str = "1234567", msg_id: int | None = None,
+    def post_xml(self, xml: str, *, timestamp: str | None = None, nonce: str | None = None, msg_id: int | None = None,
                  tamper: str | None = None) -> Reply:
+        # Each callback has its own nonce, as WeChat's do: the server refuses a (timestamp, nonce) it saw with
+        # another body (a replayed capture).
         timestamp = timestamp or str(int(time.time()))
+        nonce = nonce or secrets.token_hex(5)
         query = {"timestamp": timestamp, "nonce": nonce, "openid": "ignored",
                  "signature": sha1_signature(self.token, timestamp, nonce)}
         body = xml
@@ -105,8 +109,9 @@ class WeComPeer:
         self.crypto = WeComCrypto(WECOM_TOKEN, WECOM_AES_KEY, WECOM_CORP_ID)
         self._ids = count(int(time.time() * 1000))
 
-    def post_xml(self, xml: str, nonce: str = "7654321") -> Reply:
+    def post_xml(self, xml: str, nonce: str | None = None) -> Reply:
         timestamp = str(int(time.time()))
+        nonce = nonce or secrets.token_hex(5)
         encrypted = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
         body = (f"<xml><ToUserName><![CDATA[{WECOM_CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted['Encrypt']}]]>"
                 f"</Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>")

@@ -21,6 +21,8 @@ from wechatpy.session.memorystorage import MemoryStorage
 from scheduler.delivery import PushFailed
 from storage.config import Config
 
+from .. import metrics
+
 # wechatpy waits forever by default (its token fetch takes no timeout at all); a hung call would hold a
 # push's lease and stall the sender.
 HTTP_TIMEOUT = 10
@@ -55,18 +57,20 @@ class _TimeoutAdapter(HTTPAdapter):
 
 
 def _with_timeout(client: Any) -> Any:
-    adapter = _TimeoutAdapter()
+    # The scheduler sends up to scheduler.concurrency pushes at once through this one client: keep that many
+    # keep-alive connections instead of requests' default 10 (the rest would be opened and dropped each time).
+    adapter = _TimeoutAdapter(pool_maxsize=64)
     client._http.mount("http://", adapter)
     client._http.mount("https://", adapter)
     return client
 
 
-def _storage(redis_client: Any) -> Any:
+def _storage(redis_client: Any, prefix: str) -> Any:
     if redis_client is None:
         return MemoryStorage()
     from wechatpy.session.redisstorage import RedisStorage
 
-    return RedisStorage(redis_client, prefix="hazardbot:wechatpy")
+    return RedisStorage(redis_client, prefix=f"{prefix}wechatpy")
 
 
 class _SingleRefresh:
@@ -77,6 +81,7 @@ class _SingleRefresh:
     """
 
     _refresh_lock: Any
+    _account: str = ""
     expires_at: float | None
 
     def _locked_fetch(self, url: str, params: dict[str, str]) -> Any:
@@ -85,6 +90,7 @@ class _SingleRefresh:
             if token and (not self.expires_at or self.expires_at - time.time() > 60):
                 self.expires_at = None  # someone else's token: trust the storage's expiry
                 return {"access_token": token}
+            metrics.token_refresh(self._account)
             return self._fetch_access_token(url=url, params=params)  # type: ignore[attr-defined]
 
 
@@ -99,12 +105,12 @@ class _WeCom(_SingleRefresh, WeComClient):
         return self._locked_fetch(self.API_BASE_URL + "gettoken", {"corpid": self.corp_id, "corpsecret": self.secret})
 
 
-def _refresh_lock(redis_client: Any, name: str) -> Any:
+def _refresh_lock(redis_client: Any, prefix: str, name: str) -> Any:
     if redis_client is None:
         return threading.Lock()
     # Held no longer than one token call can take, so a process killed while refreshing holds up the others
     # for seconds, not minutes.
-    return redis_client.lock(f"hazardbot:token-refresh:{name}", timeout=HTTP_TIMEOUT + 5,
+    return redis_client.lock(f"{prefix}token-refresh:{name}", timeout=HTTP_TIMEOUT + 5,
                              blocking_timeout=HTTP_TIMEOUT + 10)
 
 
@@ -112,8 +118,10 @@ def wechat_client(config: Config, redis_client: Any = None) -> WeChatClient | No
     cfg = config.wechat
     if not (cfg.app_id and cfg.app_secret):
         return None
-    client = _WeChat(cfg.app_id, cfg.app_secret, session=_storage(redis_client))
-    client._refresh_lock = _refresh_lock(redis_client, cfg.app_id)
+    prefix = config.redis.prefix
+    client = _WeChat(cfg.app_id, cfg.app_secret, session=_storage(redis_client, prefix))
+    client._refresh_lock = _refresh_lock(redis_client, prefix, cfg.app_id)
+    client._account = "wechat"
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
     return _with_timeout(client)
@@ -123,8 +131,10 @@ def wecom_client(config: Config, redis_client: Any = None) -> WeComClient | None
     cfg = config.wecom
     if not (cfg.corp_id and cfg.secret):
         return None
-    client = _WeCom(cfg.corp_id, cfg.secret, session=_storage(redis_client))
-    client._refresh_lock = _refresh_lock(redis_client, f"{cfg.corp_id}:{cfg.agent_id}")
+    prefix = config.redis.prefix
+    client = _WeCom(cfg.corp_id, cfg.secret, session=_storage(redis_client, prefix))
+    client._refresh_lock = _refresh_lock(redis_client, prefix, f"{cfg.corp_id}:{cfg.agent_id}")
+    client._account = "wecom"
     if cfg.api_base_url:
         client.API_BASE_URL = cfg.api_base_url.rstrip("/") + "/"
     return _with_timeout(client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import struct
 import threading
@@ -12,13 +13,16 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 from xml.parsers.expat import ExpatError
 
 from flask import Response, abort
 
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming, Location
+from storage.replay import body_digest, request_key
+
+from .. import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -27,6 +31,25 @@ _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # Errors wechatpy raises on bodies it cannot read; any of them means the caller sent garbage.
 PARSE_ERRORS = (ValueError, ExpatError, KeyError, TypeError, AttributeError, IndexError, struct.error)
 PASSIVE_LIMIT_BYTES = 2000  # WeChat's passive text limit is 2048 bytes; leave room for the envelope
+
+
+def check_fresh_and_new(hb: Any, channel: str, timestamp: str, nonce: str, body: bytes) -> None:
+    """A signed request is only good within the signature window, and only once with its body: the same
+    request again is WeChat's retry (it goes on to the stored reply); the same signature with another body, or
+    an old or future timestamp, is refused."""
+    services = hb.services
+    window = services.config.server.signature_window_seconds
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        abort(403, "invalid timestamp")
+    # The wall clock, not the business clock: this is about the request, not about the campaign's days.
+    if abs(time.time() - sent) > window:
+        abort(403, "timestamp outside the signature window")
+    key = request_key(services.secret, channel, timestamp, nonce)
+    keep = timedelta(seconds=2 * window)
+    if services.replay.seen(key, body_digest(body), keep, services.clock()) == "other":
+        abort(403, "signature already used for another message")
 
 
 def refuse_dangerous_xml(body: bytes) -> None:
@@ -40,31 +63,58 @@ def cdata_safe(text: str) -> str:
     return text.replace("]]>", "]]]]><![CDATA[>")
 
 
+# An openid or a WeCom userid: letters, digits and a few marks. Anything else (nested XML turns into a dict)
+# is not a sender.
+_USER = re.compile(r"[A-Za-z0-9_\-@.]{1,128}")
+_LATEST = 4102444800  # 2100-01-01: a CreateTime beyond is garbage, not a time
+
+
+def _text(value: Any, limit: int = 20000) -> str:
+    """A field as text; nested XML (a dict from the parser) is no text at all."""
+    return "" if isinstance(value, (dict, list)) else str(value or "")[:limit]
+
+
+def _coordinate(value: Any, bound: float) -> float | None:
+    try:
+        number = float(_text(value) or "x")
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and -bound <= number <= bound else None
+
+
 def to_incoming(channel: str, message: Any) -> Incoming:
-    """A wechatpy message or event (WeChat or WeCom) as the engine's Incoming value."""
+    """A wechatpy message or event (WeChat or WeCom) as the engine's Incoming value; ValueError for what is
+    not a message (no sender, a sender that is no id)."""
     data: dict[str, Any] = message._data  # wechatpy keeps the parsed fields here
-    user = str(data.get("FromUserName") or "")
-    if not user:
-        raise ValueError("message without FromUserName")
-    created_raw = str(data.get("CreateTime") or "0")
-    created = datetime.fromtimestamp(int(created_raw) if created_raw.isdecimal() else 0, tz=UTC)
-    msg_type = str(data.get("MsgType") or "").lower()
-    msg_id = str(data.get("MsgId") or "")
+    user = _text(data.get("FromUserName"))
+    if not _USER.fullmatch(user):
+        raise ValueError("message without a valid FromUserName")
+    created_raw = _text(data.get("CreateTime"), 20) or "0"
+    seconds = int(created_raw) if created_raw.isdecimal() and int(created_raw) < _LATEST else 0
+    created = datetime.fromtimestamp(seconds, tz=UTC)
+    msg_type = _text(data.get("MsgType"), 40).lower()
+    msg_id = _text(data.get("MsgId"), 64)
     if msg_type == "event":
-        event = str(data.get("Event") or "").lower()
-        key = str(data.get("EventKey") or "")
+        event = _text(data.get("Event"), 60).lower()
+        key = _text(data.get("EventKey"), 200)
         # Events have no MsgId: WeChat's retry repeats sender + CreateTime + Event.
         return Incoming(channel, user, f"event:{created_raw}:{event}:{key}", EVENT, created, event=event,
                         event_key=key, raw_type=msg_type)
     msg_key = msg_id or f"t:{created_raw}:{msg_type}"
     if msg_type == "text":
-        return Incoming(channel, user, msg_key, TEXT, created, text=str(data.get("Content") or ""), raw_type=msg_type)
+        return Incoming(channel, user, msg_key, TEXT, created, text=_text(data.get("Content")), raw_type=msg_type)
+    if msg_type == "voice" and _text(data.get("Recognition")).strip():
+        # Only where 语音识别 is on, and WeChat is retiring the field: used when present, never relied on.
+        return Incoming(channel, user, msg_key, TEXT, created, text=_text(data.get("Recognition")).strip(),
+                        raw_type=msg_type, voice=True)
     if msg_type == "image":
-        return Incoming(channel, user, msg_key, IMAGE, created, media_id=str(data.get("MediaId") or ""),
-                        pic_url=str(data.get("PicUrl") or ""), raw_type=msg_type)
+        return Incoming(channel, user, msg_key, IMAGE, created, media_id=_text(data.get("MediaId"), 256),
+                        pic_url=_text(data.get("PicUrl"), 1024), raw_type=msg_type)
     if msg_type == "location":
-        loc = Location(float(data.get("Location_X") or 0), float(data.get("Location_Y") or 0),
-                       str(data.get("Label") or ""))
+        lat, lon = _coordinate(data.get("Location_X"), 90), _coordinate(data.get("Location_Y"), 180)
+        if lat is None or lon is None:
+            return Incoming(channel, user, msg_key, UNSUPPORTED, created, raw_type="bad_location")
+        loc = Location(lat, lon, _text(data.get("Label"), 200))
         return Incoming(channel, user, msg_key, LOCATION, created, location=loc, raw_type=msg_type)
     return Incoming(channel, user, msg_key, UNSUPPORTED, created, raw_type=msg_type)
 
@@ -178,7 +228,9 @@ def split_for_passive(replies: list[str]) -> tuple[str, list[str]]:
 
 def answer(hb: Any, incoming: Incoming, render: Callable[[str], str]) -> Response:
     """Run the message through the engine and answer passively, or with "success" when it will be pushed."""
+    started = time.perf_counter()
     outcome = hb.responder.respond(incoming)
+    metrics.reply(incoming.channel, time.perf_counter() - started, passive=bool(outcome and outcome.replies))
     if outcome is None or not outcome.replies:
         return text_response("success")  # stops WeChat's retries; anything late is pushed
     first, rest = split_for_passive(outcome.replies)

@@ -19,7 +19,7 @@ from wechatpy.utils import check_signature
 from scheduler.delivery import Push, PushFailed
 
 from .clients import error_code, refusal
-from .common import PARSE_ERRORS, answer, refuse_dangerous_xml, text_response, to_incoming
+from .common import PARSE_ERRORS, answer, check_fresh_and_new, refuse_dangerous_xml, text_response, to_incoming
 
 bp = Blueprint("wechat", __name__)
 
@@ -50,14 +50,19 @@ def verify_url():
 @bp.post("/wechat")
 def receive():
     cfg = _config()
+    hb = current_app.extensions["hazardbot"]
     # WeChat signs every callback with `signature`, encrypted or not; msg_signature covers the ciphertext.
     _verify_plain_signature(cfg.token)
     body = request.get_data(cache=False)
-    refuse_dangerous_xml(body)
     args = request.args
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    refuse_dangerous_xml(body)
     crypto = None
-    if args.get("encrypt_type", "raw").lower() == "aes" and cfg.encoding_aes_key:
+    if cfg.encoding_aes_key and args.get("encrypt_type", "").lower() != "aes":
+        # With a key configured only the ciphertext, checked by msg_signature, is believed: `signature` covers
+        # the URL alone, so a captured URL could otherwise carry any body, sender and text.
+        abort(403, "this endpoint takes encrypted messages only (安全/兼容 mode)")
+    if cfg.encoding_aes_key:
         try:
             crypto = WeChatCrypto(cfg.token, cfg.encoding_aes_key, cfg.app_id)
             xml = crypto.decrypt_message(body, args.get("msg_signature", ""), timestamp, nonce)
@@ -69,8 +74,10 @@ def receive():
             abort(400, "cannot decrypt message")
         refuse_dangerous_xml(xml.encode() if isinstance(xml, str) else xml)
     else:
-        # 明文 mode, or 兼容 mode without a key configured: the plaintext fields are in the body.
+        # 明文 mode (no key configured): the plaintext fields are in the body; `hazardbot serve` warns of it.
         xml = body
+    # Only once its signatures are checked: an unsigned request must not be able to spoil a real one.
+    check_fresh_and_new(hb, "wechat", timestamp, nonce, body)
     try:
         message = parse_message(xml)
         incoming = to_incoming("wechat", message)
@@ -81,7 +88,7 @@ def receive():
         reply = TextReply(message=message, content=text).render()
         return crypto.encrypt_message(reply, nonce, timestamp) if crypto is not None else reply
 
-    return answer(current_app.extensions["hazardbot"], incoming, render)
+    return answer(hb, incoming, render)
 
 
 WINDOW = timedelta(hours=48)  # customer-service messages only within 48 h of the person's last message

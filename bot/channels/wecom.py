@@ -17,7 +17,7 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from scheduler.delivery import Push
 
 from .clients import refusal
-from .common import PARSE_ERRORS, answer, refuse_dangerous_xml, text_response, to_incoming
+from .common import PARSE_ERRORS, answer, check_fresh_and_new, refuse_dangerous_xml, text_response, to_incoming
 
 bp = Blueprint("wecom", __name__)
 
@@ -61,6 +61,7 @@ def receive():
     except PARSE_ERRORS:
         abort(400, "cannot decrypt message")
     refuse_dangerous_xml(xml.encode() if isinstance(xml, str) else xml)
+    check_fresh_and_new(current_app.extensions["hazardbot"], "wecom", timestamp, nonce, body)
     try:
         message = parse_message(xml)
         incoming = to_incoming("wecom", message)

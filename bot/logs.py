@@ -1,0 +1,36 @@
+"""Log lines as text (the default) or one JSON object a line (`logging.format = "json"`), for collectors.
+
+Nothing personal goes in either way: the app logs the kind and channel of a message, never its text nor the
+sender's openid, and failed statements carry no values (hide_parameters). The JSON line holds the time, level,
+logger, the message and, for errors, the exception's type and traceback.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from storage.config import Config
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "msg": record.getMessage(), "pid": record.process}
+        if record.exc_info:
+            line["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else ""
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(config: Config) -> None:
+    level = config.logging.level.upper()
+    if config.logging.format == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level, handlers=[handler], force=True)
+    else:
+        logging.basicConfig(level=level, format=TEXT_FORMAT)

@@ -1,0 +1,107 @@
+"""Only authentic messages: with an EncodingAESKey only the ciphertext (checked by msg_signature) is believed;
+signed timestamps outside the window are refused; a signed (timestamp, nonce) seen with another body is a
+replay; WeChat's own retry of the identical request still gets its stored reply."""
+from __future__ import annotations
+
+import time
+
+import xmltodict
+from sqlalchemy import select
+
+from storage.models import Person, Tip, TipMessage, Unit
+from wechat_peer import WECHAT_TOKEN, WeChatPeer, message_xml, sha1_signature
+
+
+def staff_and_a_tip(services) -> None:
+    with services.sessions.begin() as s:
+        unit = Unit(name="应急管理局", kind="department")
+        s.add(unit)
+        s.flush()
+        s.add(Person(channel="wechat", external_id="o_staff", role="staff", unit_id=unit.id))
+        s.add(Tip(number="JB-202606-0001", receipt_hash="h", what="锅炉房压力表坏了还在烧", unit_id=unit.id,
+                  received_on="2026-06-10"))
+
+
+def test_a_captured_url_without_its_ciphertext_cannot_speak_as_staff(client, services):
+    staff_and_a_tip(services)
+    ts, nonce = str(int(time.time())), "8675309"
+    # The attacker keeps the URL's `signature` (it covers token, timestamp and nonce only), drops encrypt_type
+    # and msg_signature, and posts a plaintext body in the staff member's name.
+    forged = message_xml("o_staff", {"MsgType": "text", "Content": "举报详情 JB-202606-0001", "MsgId": "1"})
+    resp = client.post("/wechat", data=forged.encode(), content_type="text/xml",
+                       query_string={"signature": sha1_signature(WECHAT_TOKEN, ts, nonce), "timestamp": ts,
+                                     "nonce": nonce})
+    assert resp.status_code == 403
+    assert "锅炉房".encode() not in resp.get_data()
+    # …and cannot post a question to the tipster either.
+    forged = message_xml("o_staff", {"MsgType": "text", "Content": "提问 JB-202606-0001 你是谁", "MsgId": "2"})
+    resp = client.post("/wechat", data=forged.encode(), content_type="text/xml",
+                       query_string={"signature": sha1_signature(WECHAT_TOKEN, ts, nonce + "1"), "timestamp": ts,
+                                     "nonce": nonce + "1", "encrypt_type": "raw"})
+    assert resp.status_code == 403
+    with services.sessions() as s:
+        assert s.scalars(select(TipMessage)).all() == []
+
+
+def test_signed_timestamps_outside_the_window_are_refused(client):
+    peer = WeChatPeer(client, mode="safe")
+    xml = message_xml("o_u", {"MsgType": "text", "Content": "你好", "MsgId": "3"})
+    for timestamp in ("0", "1577836800", str(int(time.time()) + 3600)):  # 1970, 2020, an hour ahead
+        assert peer.post_xml(xml, timestamp=timestamp).status == 403, timestamp
+    assert peer.post_xml(xml, timestamp=str(int(time.time()) - 200)).status == 200
+
+
+def test_a_replayed_signature_with_another_body_is_refused_and_a_retry_is_answered(client):
+    peer = WeChatPeer(client, mode="safe")
+    ts, nonce = str(int(time.time())), "42424242"
+    first = peer.post_xml(message_xml("o_u", {"MsgType": "text", "Content": "你好", "MsgId": "10"}), timestamp=ts,
+                          nonce=nonce)
+    assert first.status == 200
+    other = peer.post_xml(message_xml("o_u", {"MsgType": "text", "Content": "菜单", "MsgId": "11"}), timestamp=ts,
+                          nonce=nonce)
+    assert other.status == 403
+
+
+def test_wechats_own_retry_of_the_identical_request_gets_the_same_reply(client):
+    """The same bytes, URL and all, as WeChat resends them when the first answer was late."""
+    ts, nonce = str(int(time.time())), "5550001"
+    body = message_xml("o_retry", {"MsgType": "text", "Content": "你好", "MsgId": "20"})
+    query = {"signature": sha1_signature(WECHAT_TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
+    peer = WeChatPeer(client, mode="safe")
+    encrypted = xmltodict.parse(peer.crypto.encrypt_message(body, nonce, ts))["xml"]
+    query.update(encrypt_type="aes", msg_signature=encrypted["MsgSignature"])
+    wire = f"<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[{encrypted['Encrypt']}]]></Encrypt></xml>"
+    one = client.post("/wechat", data=wire, query_string=query, content_type="text/xml")
+    two = client.post("/wechat", data=wire, query_string=query, content_type="text/xml")
+    assert one.status_code == two.status_code == 200
+    assert peer._read(one, nonce).text == peer._read(two, nonce).text != ""
+
+
+def test_plain_mode_refuses_a_replayed_signature_with_another_body(plain_client):
+    peer = WeChatPeer(plain_client, mode="plain")
+    ts, nonce = str(int(time.time())), "1010101"
+    assert peer.post_xml(message_xml("o_p", {"MsgType": "text", "Content": "你好", "MsgId": "30"}),
+                         timestamp=ts, nonce=nonce).status == 200
+    forged = message_xml("o_staff", {"MsgType": "text", "Content": "待处理举报", "MsgId": "31"})
+    assert peer.post_xml(forged, timestamp=ts, nonce=nonce).status == 403
+
+
+def test_serve_warns_that_plain_mode_lets_anyone_speak_as_anyone(tmp_path, capsys, monkeypatch):
+    import waitress.server
+
+    from bot.cli import main
+
+    class Server:
+        def run(self) -> None:
+            return None
+
+        def close(self) -> None:
+            return None
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "s.db"}"\n[server]\ninstance_dir = "{tmp_path}"\n'
+                   'public_url = "https://aq.example.gov.cn"\n[scheduler]\nembedded = false\n'
+                   '[wechat]\ntoken = "t0ken"\n')
+    monkeypatch.setattr(waitress.server, "create_server", lambda *a, **kw: Server())
+    assert main(["--config", str(cfg), "serve"]) == 0
+    assert "明文模式" in capsys.readouterr().err
