@@ -38,6 +38,7 @@ from wechatpy.crypto import WeChatCrypto
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, AES_KEY, APP_ID = "benchtoken", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "wx49f0ab532d5d035a"
+REDIS_URL = os.environ.get("HAZARDBOT_BENCH_REDIS", "redis://127.0.0.1:6379/15")  # several workers need Redis (bot.wsgi)
 WAITRESS_THREADS = 16
 
 ECHO_APP = textwrap.dedent(f'''
@@ -260,6 +261,9 @@ def write_config(tmp: Path, name: str, db_url: str) -> Path:
         embedded = false
         [logging]
         level = "WARNING"
+        [redis]
+        url = "{REDIS_URL}"
+        prefix = "hb-bench-{os.getpid()}-{name}:"
     '''))
     return cfg
 

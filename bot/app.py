@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from handlers.messages import Incoming
 from scheduler.delivery import OutboxSender, PushWorker
 from storage.config import Config, ConfigError, load_config
+from storage.failures import summary
 from storage.outbox import enqueue
 
 from . import metrics
@@ -117,7 +118,9 @@ def create_app(config: Config | None = None, *, services: Services | None = None
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        # A webhook body may be a tip: its words stay out of the log.
+        log.error("unexpected error on %s %s: %s", request.method, request.path,
+                  summary(exc, private=request.path in WEBHOOKS))
         if request.path in WEBHOOKS:
             # "success" stops WeChat from retrying a message that would only fail again.
             return Response("success", mimetype="text/plain")

@@ -45,6 +45,7 @@ from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
 from storage.domain import ROLE_LABELS
 from storage.ephemeral import Writes, private_key, version_of
+from storage.failures import Outage, is_outage, summary
 from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
 from storage.outcome import MessageWrites
 from storage.prepared import without_begin
@@ -112,6 +113,9 @@ class Engine:
         self.conversations = Conversations(services.engine.dialect)
         self.dedup = DedupStore(services.engine.dialect)
         self.writes = MessageWrites(services.engine.dialect)
+        # A database that is down: one log line a minute, and people answered at once instead of each
+        # message waiting on it.
+        self.outage = Outage()
 
     def handle(self, msg: Incoming) -> list[str]:
         return self.answer(msg).replies
@@ -138,7 +142,10 @@ class Engine:
             if late is not None:
                 return Outcome(list(late), private=True)
         draft_key = private_key(secret, "draft", msg.channel, msg.user_id)
+        if self.outage.skip():
+            return Outcome([UNAVAILABLE_TEXT])
         reconnected = False
+        turn: Turn | None = None
         for _ in range(MAX_ATTEMPTS):
             try:
                 # A Core connection, not a Session: most messages need no ORM object (Context.session).
@@ -146,6 +153,7 @@ class Engine:
                     arrival = self.conversations.arrive(conn, key, msg.channel, msg.user_id)
                     if arrival.stored is not None:
                         metrics.message(msg.channel, msg.kind, "retry")
+                        self.outage.recovered()
                         return Outcome(arrival.stored)
                     turn = Turn(draft_key, private.get(draft_key))
                     replies, sensitive, seen = self._dispatch(conn, msg, arrival, turn)
@@ -166,6 +174,10 @@ class Engine:
                         with without_begin(conn):
                             self.writes.write(conn, arrival.conversation, seen, key, kept_replies,
                                               self.services.clock())
+                self.outage.recovered()
+                if turn.private:
+                    # Whatever the tip wrote (or deleted) leaves the SQLite WAL within the second.
+                    self.services.forget_private_traces()
                 metrics.message(msg.channel, msg.kind, _HANDLED.intent)
                 return Outcome(replies, private=turn.private)
             except (IntegrityError, StaleDataError):
@@ -175,16 +187,23 @@ class Engine:
             except DBAPIError as exc:
                 # The database dropped the connection (a restart, a failover): nothing was committed, or the
                 # dedup record was and the next attempt finds it. Once, on a fresh connection.
-                if exc.connection_invalidated and not reconnected:
+                if exc.connection_invalidated and not reconnected and not self.outage.down:
                     reconnected = True
                     log.warning("database connection lost; retrying a %s message once", msg.kind)
                     continue
-                log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
+                if is_outage(exc):
+                    # Nobody can tell now whether a twin of this message was done: say only that.
+                    self.outage.failed(exc)
+                    metrics.engine_error(msg.channel)
+                    return Outcome([UNAVAILABLE_TEXT])
+                log.error("engine failed on a %s message from channel %s: %s", msg.kind, msg.channel,
+                          summary(exc))
                 metrics.engine_error(msg.channel)
                 break
-            except Exception:
-                # Never the text: it may be a tip. The kind and channel are enough to find the bug.
-                log.exception("engine failed on a %s message from channel %s", msg.kind, msg.channel)
+            except Exception as exc:
+                # Never the text of a tip: the kind, channel and traceback are enough to find the bug.
+                log.error("engine failed on a %s message from channel %s: %s", msg.kind, msg.channel,
+                          summary(exc, private=turn is None or turn.private or turn.draft is not None))
                 metrics.engine_error(msg.channel)
                 break
         # Nothing of this attempt was written. A twin of this message (WeChat's retry on another worker) may
@@ -195,8 +214,12 @@ class Engine:
         try:
             with self.services.engine.connect() as conn:
                 stored = self.dedup.lookup(conn, key)
-        except Exception:
-            log.warning("dedup record unreadable after a failed message from channel %s", msg.channel)
+        except Exception as exc:
+            if is_outage(exc):
+                self.outage.failed(exc)
+            else:
+                log.warning("dedup record unreadable after a failed message from channel %s: %s", msg.channel,
+                            summary(exc).splitlines()[0])
             return Outcome([UNAVAILABLE_TEXT])
         return Outcome(stored if stored is not None else [ERROR_TEXT])
 

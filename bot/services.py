@@ -18,7 +18,7 @@ from storage.config import Config, ConfigError
 from storage.db import WalCheckpointer, make_engine, make_session_factory
 from storage.ephemeral import Ephemeral, MemoryEphemeral, RedisEphemeral
 from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from storage.replay import DatabaseReplayGuard, RedisReplayGuard, ReplayGuard
+from storage.replay import MemoryReplayGuard, RedisReplayGuard, ReplayGuard
 
 from .channels.registry import ChannelRegistry, Download
 
@@ -44,8 +44,9 @@ class Services:
     channels: ChannelRegistry
     # What must never reach a file (anonymous tips' drafts, their dedup records and late replies).
     private: Ephemeral = field(default_factory=MemoryEphemeral)
-    # Signed webhook requests seen, against replays: shared by every worker (Redis, else the database).
-    replay: ReplayGuard | None = None
+    # Signed webhook requests seen, against replays: shared by every worker through Redis; in memory for the
+    # one process that runs without it (bot.wsgi refuses several workers without Redis).
+    replay: ReplayGuard = field(default_factory=MemoryReplayGuard)
     redis: Any | None = None  # a redis.Redis client when configured
     clock: Callable[[], datetime] = utc_now
     checkpointer: WalCheckpointer | None = None
@@ -53,12 +54,17 @@ class Services:
 
     def __post_init__(self) -> None:
         self.downloaders = self.channels.downloaders()
-        if self.replay is None:
-            self.replay = DatabaseReplayGuard(self.sessions)
 
     def now(self) -> datetime:
         """Now, in the campaign's time zone (what people see)."""
         return self.clock().astimezone(self.tz)
+
+    def forget_private_traces(self) -> None:
+        """After an anonymous tip's turn: SQLite's WAL keeps every page written (or deleted) until a checkpoint
+        copies it back, so truncate it soon (PostgreSQL's WAL is the server's own; nothing private is written
+        there in the first place)."""
+        if self.checkpointer is not None:
+            self.checkpointer.truncate_soon()
 
     def close(self) -> None:
         if self.checkpointer is not None:
@@ -85,14 +91,15 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
     nlu = nlu or Recognizer()
     forms = FormCatalog(Path(config.selfcheck.checklists_dir) if config.selfcheck.checklists_dir else SHIPPED_CHECKLISTS)
     check_selfcheck_config(config, forms)
-    engine = make_engine(config.database.url, echo=config.database.echo, background_checkpoints=True)
+    engine = make_engine(config.database.url, echo=config.database.echo, background_checkpoints=True,
+                         connect_timeout=config.database.connect_timeout)
     checkpointer = None
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         checkpointer = WalCheckpointer(engine).start()
     redis_client = None
     limiter: RateLimiter
     private: Ephemeral
-    replay: ReplayGuard | None = None
+    replay: ReplayGuard
     if config.redis.url:
         import redis
 
@@ -103,6 +110,7 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
     else:
         limiter = MemoryRateLimiter()
         private = MemoryEphemeral()
+        replay = MemoryReplayGuard()
     return Services(
         config=config, engine=engine, sessions=make_session_factory(engine), secret=config.secret_key(),
         limiter=limiter, tz=ZoneInfo(config.campaign.timezone), nlu=nlu, forms=forms,

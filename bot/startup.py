@@ -107,6 +107,15 @@ def _hint(backend: str, exc: DBAPIError) -> str:
     return "请确认 PostgreSQL 已启动，主机、端口和防火墙设置正确。"
 
 
+def check_shared_state(config: Config) -> None:
+    """Several worker processes share what must never reach a file only through Redis: an anonymous tip's
+    draft, and the signed requests already seen. Without it each worker would hold its own, and a tip would
+    lose its draft whenever the next message landed on another worker."""
+    if not config.redis.url:
+        raise StartupError("多进程部署（gunicorn）需要 Redis：匿名举报的草稿和防重放记录只保存在 Redis 或单个进程的"
+                           "内存里，绝不写入数据库。请配置 [redis] url；只用一个进程时请改用 hazardbot serve。")
+
+
 def warnings(config: Config) -> list[str]:
     """What an operator must hear at start-up, though it does not stop the start (one line each)."""
     out = []

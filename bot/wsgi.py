@@ -14,11 +14,12 @@ import sys
 from storage.config import ConfigError, load_config
 
 from .app import create_app, freeze_startup_objects
-from .startup import StartupError, check_database
+from .startup import StartupError, check_database, check_shared_state
 from .startup import warnings as startup_warnings
 
 try:
     config = load_config()
+    check_shared_state(config)
     check_database(config.database.url)
     app = create_app(config)
 except (ConfigError, StartupError) as exc:

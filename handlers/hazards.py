@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.domain import CLAIMED, ENTERPRISE_ROLES, MAJOR, OPEN_STATES, record_number_in
-from storage.hazards import FiveMeasures, FixedOnSpot, apply, describe, register
+from storage.hazards import (
+    FiveMeasures,
+    FixedOnSpot,
+    apply,
+    describe,
+    fill_five_measures,
+    lacks_five_measures,
+    register,
+)
 from storage.ledger import LedgerError, allowed_from, may
 from storage.models import Enterprise, Hazard
 from storage.scope import scope_of
@@ -156,11 +164,18 @@ class HazardReportFlow:
 PROGRESS_ACTIONS = [Option("整改进展", "补充整改进展", ("补充进展", "进展", "补充")),
                     Option("申请销号", "已整改完成，申请核查销号", ("已整改", "整改完成", "已整改完成", "申请销号", "销号",
                                                           "完成了", "改好了"))]
+# Offered first for a hazard registered without its 五落实 (from a verified tip, or left for later).
+FIVE_MEASURES = Option("五落实", "填写五落实（责任人、措施、资金、期限、预案）", ("五落实", "填写五落实", "填五落实"))
+
+
+def _actions(hz: Hazard) -> list[Option]:
+    return [FIVE_MEASURES, *PROGRESS_ACTIONS] if lacks_five_measures(hz) else PROGRESS_ACTIONS
 
 
 class ProgressFlow:
-    """An enterprise (or staff for it) picks an open hazard and adds progress or claims it rectified.
-    States: pick (which hazard) · what (progress or claim) · note (the text, after any photos)."""
+    """An enterprise (or staff for it) picks an open hazard and adds progress or claims it rectified, or
+    gives the 五落实 it still owes. States: pick (which hazard) · what (which of those) · note (the text,
+    after any photos) · five (the 五落实, form hazard_followup)."""
 
     name = "hazard_progress"
 
@@ -181,11 +196,12 @@ class ProgressFlow:
         hazards = ctx.session.scalars(query.limit(9)).all()
         if not hazards:
             return Step.done("没有待整改的隐患。")
-        lines = "\n".join(f"{i}. {describe(h)}" for i, h in enumerate(hazards, 1))
+        lines = "\n".join(f"{i}. {describe(h)}" + ("（待填五落实）" if lacks_five_measures(h) else "")
+                          for i, h in enumerate(hazards, 1))
         return ask({"at": "pick", "ids": [h.id for h in hazards]}, "要更新哪一条？请回复序号：\n" + lines)
 
     def _chosen(self, hz: Hazard, before: dict[str, Any] | None) -> Step:
-        return ask({"at": "what", "hazard": hz.id}, f"{describe(hz)}\n{numbered(PROGRESS_ACTIONS)}", before=before)
+        return ask({"at": "what", "hazard": hz.id}, f"{describe(hz)}\n{numbered(_actions(hz))}", before=before)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
@@ -200,10 +216,18 @@ class ProgressFlow:
         hz = ctx.session.get(Hazard, state["hazard"])
         if hz is None:
             return Step.done("这条隐患已不存在。")
+        if at == "five":
+            return self._on_five(ctx, hz, state, msg)
         if at == "what":
-            action = pick(PROGRESS_ACTIONS, text)
+            actions = _actions(hz)
+            action = pick(actions, text)
             if action is None:
-                return Step(["请回复 1 补充进展，或 2 申请销号。"], state, unmatched=True)
+                return Step([f"请回复序号 1–{len(actions)}。"], state, unmatched=True)
+            if action is FIVE_MEASURES:
+                result = FormRunner(ctx.services.forms.form("hazard_followup")).begin(
+                    f"填写 {hz.number} 的五落实。", answers={"fix": "later", "deadline": hz.deadline} if hz.deadline
+                    else {"fix": "later"}, context={"_level": hz.level})
+                return Step.stay({"at": "five", "hazard": hz.id, "form": result.state}, *result.replies)
             prompt = ("请写整改进展" if action.value == "整改进展" else "请写整改完成情况") + "，可以先发几张照片。"
             return ask({"at": "note", "hazard": hz.id, "action": action.value, "photos": []}, prompt, kind="text",
                        before=state)
@@ -220,6 +244,21 @@ class ProgressFlow:
         if state["action"] == "申请销号":
             return Step.done(f"{hz.number} 已申请核查销号，等待镇街或部门工作人员核查。")
         return Step.done(f"已记录 {hz.number} 的整改进展。")
+
+    def _on_five(self, ctx: Context, hz: Hazard, state: dict[str, Any], msg: Incoming) -> Step:
+        result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(state["form"], msg, ctx.today)
+        if result.outcome in ("cancelled", "paused"):
+            return Step.done(f"已取消，{hz.number} 的五落实还没有填写。需要时发送「整改进展」。")
+        if result.outcome != "submitted":
+            return Step.stay({**state, "form": result.state}, *result.replies)
+        fix = five_measures(result.answers)
+        assert isinstance(fix, FiveMeasures)  # the form was begun with fix = later
+        try:
+            fill_five_measures(ctx.session, hz, fix, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger)
+        except LedgerError as exc:
+            return Step.done(str(exc))
+        return Step.done(f"已记录 {hz.number} 的五落实：责任人 {hz.responsible}，期限 {hz.deadline}。"
+                         "整改中可发送「整改进展」更新。")
 
 
 # -- 核查销号 -----------------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ INTENTS: tuple[Intent, ...] = (
            menu=(on(STAFF_MENU, 8, "待处理举报"),)),
     Intent("tip_detail", "举报详情", STAFF_ROLES, answer=tips_staff.detail, commands=("举报详情",)),
     Intent("tip_ask", "向举报人提问", STAFF_ROLES, answer=tips_staff.ask, commands=("提问 jb", "提问jb")),
-    Intent("tip_handle", "处理举报", STAFF_ROLES, answer=tips_staff.handle, commands=("处理举报",)),
+    Intent("tip_handle", "处理举报", STAFF_ROLES, flow=tips_staff.VerdictFlow(), commands=("处理举报",)),
     Intent("tip_transfer", "转办举报", STAFF_ROLES, answer=tips_staff.transfer, commands=("转办",)),
     Intent("reminder_optout", "退订提醒", BOUND, answer=reminders.opt_out, commands=("退订提醒",)),
     Intent("broadcast", "发布提醒", STAFF_ROLES, answer=reminders.broadcast, commands=("发布提醒",)),

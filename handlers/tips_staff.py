@@ -3,6 +3,7 @@ Staff see what was reported and never anything about who reported it — there i
 decision goes through storage.tips' transition table, which keeps the history."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -10,9 +11,21 @@ from sqlalchemy import select
 from storage.domain import record_number_in
 from storage.models import Tip, TipMessage, TipPhoto, Unit
 from storage.scope import scope_of
-from storage.tips import OPEN_TIP_STATES, Handled, TipError, ask_reporter, handle_tip, may_handle, tip_transition
+from storage.tips import (
+    OPEN_TIP_STATES,
+    Handled,
+    LedgerEntry,
+    TipError,
+    ask_reporter,
+    echo_of_tip,
+    handle_tip,
+    may_handle,
+    neutral_summary,
+    tip_transition,
+)
 
 from .base import Context, Step
+from .forms.runtime import FormRunner
 from .messages import Incoming
 
 
@@ -99,34 +112,86 @@ def transfer(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     return Step.done(f"{tip.number} 已转办{target.name}，对方单位的工作人员会在「待处理举报」里看到。")
 
 
-def handle(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
-    """处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额"""
-    tip, error = _tip(ctx, msg.text)
-    if tip is None:
-        return Step.done(error)
-    rest = _without_number(msg.text.strip(), "处理举报")
-    action, _, note = rest.partition(" ")
-    note = note.strip()
-    action = "属实" if action == "查证属实" else action
-    if action not in ("核查中", "属实", "不属实", "奖励"):
-        return Step.done("用法：处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额")
-    if action == "奖励" and (not note.isdecimal() or int(note) <= 0):
-        return Step.done("请写奖励金额（元，整数），例如：处理举报 JB-202606-0001 奖励 3000")
-    major = action == "属实" and note.startswith("重大")
-    try:
-        done = handle_tip(ctx.session, tip, action, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
-                          note=note.removeprefix("重大").strip() if action == "属实" else note, major=major,
-                          reward_yuan=int(note) if action == "奖励" else None)
-    except TipError as exc:
-        return Step.done(str(exc))
+USAGE = "用法：处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额"
+
+
+class VerdictFlow:
+    """处理举报 编号 核查中 | 属实 [重大] [说明] | 不属实 理由 | 奖励 金额. A verified tip about a registered
+    enterprise also enters the ledger: staff describe the hazard in their own words (offered a neutral
+    description; one that repeats the tip is refused) and set the deadline — form tip_hazard — and only then
+    is the tip decided, all at once. States: entry (that form)."""
+
+    name = "tip_handle"
+
+    def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+        tip, error = _tip(ctx, msg.text)
+        if tip is None:
+            return Step.done(error)
+        rest = _without_number(msg.text.strip(), "处理举报")
+        action, _, note = rest.partition(" ")
+        note = note.strip()
+        action = "属实" if action == "查证属实" else action
+        if action not in ("核查中", "属实", "不属实", "奖励"):
+            return Step.done(USAGE)
+        if action == "奖励" and (not note.isdecimal() or int(note) <= 0):
+            return Step.done("请写奖励金额（元，整数），例如：处理举报 JB-202606-0001 奖励 3000")
+        major = action == "属实" and note.startswith("重大")
+        if action == "属实" and tip.enterprise is not None and tip.hazard_id is None:
+            if tip.status not in OPEN_TIP_STATES:
+                return Step.done(f"{tip.number} 当前是「{tip.status}」，不能认定属实。")
+            state = {"at": "entry", "tip": tip.id, "major": major, "note": note.removeprefix("重大").strip()}
+            kind = "重大事故隐患" if major else "一般隐患"
+            return self._entry(ctx, tip, state, f"{tip.number} 查证属实后列入{tip.enterprise.name}的隐患台账（{kind}）。"
+                                                "随时可以发送「取消」，举报状态不会改变。")
+        try:
+            done = handle_tip(ctx.session, tip, action, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
+                              note=note.removeprefix("重大").strip() if action == "属实" else note, major=major,
+                              reward_yuan=int(note) if action == "奖励" else None)
+        except TipError as exc:
+            return Step.done(str(exc))
+        return Step.done(decided_text(done, action, note))
+
+    def _entry(self, ctx: Context, tip: Tip, state: dict[str, Any], lead: str,
+               answers: dict[str, Any] | None = None) -> Step:
+        result = FormRunner(ctx.services.forms.form("tip_hazard"), submit_label="确认列入台账").begin(
+            lead, answers=answers, suggest={"description": neutral_summary(tip)})
+        return Step.stay({**state, "form": result.state}, *result.replies)
+
+    def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
+        tip = ctx.session.get(Tip, state["tip"])
+        if tip is None or not may_handle(ctx.me(), tip):
+            return Step.done("这条举报已不在您单位的处理范围内。")
+        result = FormRunner(ctx.services.forms.form("tip_hazard"), submit_label="确认列入台账").handle(
+            state["form"], msg, ctx.today)
+        if result.outcome in ("cancelled", "paused"):
+            return Step.done(f"已取消，{tip.number} 的状态没有改变。需要时重新发送「处理举报 {tip.number} 属实」。")
+        described = result.state.get("answers", {}).get("description")
+        echo = echo_of_tip(described, tip) if isinstance(described, str) else None
+        if echo:
+            kept = {k: v for k, v in result.state["answers"].items() if k != "description"}
+            return self._entry(ctx, tip, state, f"描述里有与举报原文相同的一段「{echo}」。企业会看到这段描述，"
+                                                "请用您核查看到的情况重写。", answers=kept)
+        if result.outcome != "submitted":
+            return Step.stay({**state, "form": result.state}, *result.replies)
+        entry = LedgerEntry(result.answers["description"], date.fromisoformat(result.answers["deadline"]))
+        try:
+            done = handle_tip(ctx.session, tip, "属实", by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
+                              note=state.get("note", ""), major=bool(state.get("major")), entry=entry)
+        except TipError as exc:
+            return Step.done(str(exc))
+        return Step.done(decided_text(done, "属实", ""))
+
+
+def decided_text(done: Handled, action: str, note: str) -> str:
+    tip = done.tip
     if action == "核查中":
-        return Step.done(f"{tip.number} 已标记为核查中。")
+        return f"{tip.number} 已标记为核查中。"
     if action == "不属实":
-        return Step.done(f"{tip.number} 已认定不属实。")
+        return f"{tip.number} 已认定不属实。"
     if action == "奖励":
-        return Step.done(f"{tip.number} 已登记奖励 {int(note)} 元。")
+        return f"{tip.number} 已登记奖励 {int(note)} 元。"
     reward = "，可按规定奖励（举报人凭查询码领取）" if tip.major else ""
-    return Step.done(f"{tip.number} 已认定查证属实{reward}。{ledger_line(done)}")
+    return f"{tip.number} 已认定查证属实{reward}。{ledger_line(done)}"
 
 
 def ledger_line(done: Handled) -> str:
@@ -136,4 +201,6 @@ def ledger_line(done: Handled) -> str:
             return "举报未关联企业，如需列入隐患台账请用「上报隐患」登记。"
         return ""
     told = f"已按“双报告”告知监管部门（{done.reported_to} 人）。" if done.reported_to else ""
-    return f"已列入隐患台账 {done.hazard.number}（待整改）。{told}"
+    asked = (f"已通知企业（{done.asked} 人）填写五落实。" if done.asked
+             else "该企业还没有人绑定，无法通知填写五落实，请线下通知。")
+    return f"已列入隐患台账 {done.hazard.number}（待整改，期限 {done.hazard.deadline}）。{told}{asked}"

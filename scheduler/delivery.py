@@ -31,6 +31,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.config import Config
+from storage.failures import Outage, is_outage, summary
 from storage.models import Outbox, Person, bound
 from storage.outbox import FAILURE_NOTICE, enqueue
 from storage.ratelimit import MemoryRateLimiter, RateLimiter
@@ -308,6 +309,7 @@ class PushWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._outage = Outage(logger=log)
 
     def kick(self) -> None:
         with self._lock:
@@ -322,8 +324,12 @@ class PushWorker:
             self._wake.clear()
             try:
                 self._sender.deliver_pending()
-            except Exception:
-                log.exception("outbox delivery failed")
+                self._outage.recovered()
+            except Exception as exc:
+                if is_outage(exc):
+                    self._outage.failed(exc)  # a line a minute, however often it retries
+                else:
+                    log.error("outbox delivery failed: %s", summary(exc))
 
     def stop(self) -> None:
         self._sender.stop()  # the push in hand is finished, the rest wait for the next start

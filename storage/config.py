@@ -46,6 +46,9 @@ class ServerConfig:
 class DatabaseConfig:
     url: str = "sqlite:///instance/hazardbot.sqlite3"
     echo: bool = False
+    # Seconds to wait for a PostgreSQL connection (libpq takes 2 as its least): a server that does not answer
+    # costs the first message this long; the ones after it are answered 系统维护中 at once (storage.failures).
+    connect_timeout: int = 2
 
 
 @dataclass
@@ -389,6 +392,8 @@ def _check(config: Config) -> None:
         raise ConfigError(f"server.simulator 应为 true、false 或 \"auto\"，现在是 {config.server.simulator!r}")
     if config.server.simulator is True and not config.embedded_database and len(config.server.simulator_token) < 16:
         raise ConfigError("server.simulator 在生产数据库上开启时，需要 server.simulator_token（至少 16 个字符）")
+    if not 1 <= config.database.connect_timeout <= 60:
+        raise ConfigError(f"database.connect_timeout 应为 1 到 60 秒，现在是 {config.database.connect_timeout!r}")
     try:
         _ = config.campaign.start_day
     except ValueError:

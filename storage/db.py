@@ -20,7 +20,8 @@ BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the lock before it fail
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = False,
+                connect_timeout: int = 2) -> Engine:
     """background_checkpoints: on SQLite, writers never checkpoint the WAL themselves (see WalCheckpointer).
 
     hide_parameters: a failed statement's exception (which is logged) never carries its values, which can
@@ -41,6 +42,8 @@ def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = 
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # A deleted row is overwritten with zeros, not left in a free page for a copy of the file to show.
+            cur.execute("PRAGMA secure_delete=ON")
             if background_checkpoints:
                 cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
@@ -49,7 +52,8 @@ def make_engine(url: str, *, echo: bool = False, background_checkpoints: bool = 
     # No pre-ping: it was one more round trip on every checkout. A connection the server dropped fails its
     # first statement instead; SQLAlchemy (and storage.prepared for the hot statements) then replaces every
     # pooled connection made before it, and the message engine retries the message once.
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, hide_parameters=True)
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, hide_parameters=True,
+                         connect_args={"connect_timeout": connect_timeout})
 
 
 class WalCheckpointer:
@@ -59,17 +63,25 @@ class WalCheckpointer:
     file, 15 ms and more on a shared disk, while every other writer queues behind it: the slowest one
     percent of webhook answers was mostly that. A PASSIVE checkpoint waits for no reader or writer. The
     thread holds the engine weakly and ends with it, or at stop().
+
+    After an anonymous tip's turn, truncate_soon(): the next round copies the whole WAL back and truncates
+    the file to nothing (TRUNCATE waits for readers, so only then), so no copy of the instance directory
+    finds the pages that turn wrote or freed.
     """
 
     def __init__(self, engine: Engine, interval: float = 1.0) -> None:
         self._engine = weakref.ref(engine)
         self._interval = interval
         self._stopped = threading.Event()
+        self._truncate = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
 
     def start(self) -> WalCheckpointer:
         self._thread.start()
         return self
+
+    def truncate_soon(self) -> None:
+        self._truncate.set()
 
     def stop(self) -> None:
         self._stopped.set()
@@ -83,7 +95,13 @@ class WalCheckpointer:
                 return
             try:
                 with engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                    if self._truncate.is_set():
+                        self._truncate.clear()
+                        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+                        if busy is not None and busy[0]:
+                            self._truncate.set()  # a reader held on: next round
+                    else:
+                        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             except Exception:  # a locked or vanished database: the next round tries again
                 log.debug("WAL checkpoint failed", exc_info=True)
             del engine

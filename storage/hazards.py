@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .config import LedgerConfig
-from .domain import CLOSED, FIXED_AT_ONCE, MAJOR, OPEN
+from .domain import CLOSED, FIXED_AT_ONCE, IN_PROGRESS, MAJOR, OPEN
 from .ledger import transition
 from .models import Hazard, HazardEvent, Person, bound
 from .numbers import hazard_number
@@ -93,6 +93,35 @@ def apply(session: Session, hazard: Hazard, action: str, *, by: Person | None, n
     if action == "退回":
         send_back_notice(session, hazard, note, now)
     return double_report(session, hazard, event, by=by, now=now, ledger=ledger)
+
+
+def lacks_five_measures(hazard: Hazard) -> bool:
+    """Registered for rectification without its 五落实 (from a tip, or left for later): the enterprise owes them."""
+    return hazard.status in (OPEN, IN_PROGRESS) and not hazard.fixed_on_spot and not hazard.responsible
+
+
+def fill_five_measures(session: Session, hazard: Hazard, fix: FiveMeasures, *, by: Person | None, now: datetime,
+                       ledger: LedgerConfig) -> int:
+    """The enterprise's 五落实 for a hazard already in the ledger; a record in its history. A deadline staff
+    set stays unless the enterprise's is earlier (it may promise sooner, not later)."""
+    hazard.responsible, hazard.measures, hazard.plan, hazard.funds_wan = (fix.responsible, fix.measures, fix.plan,
+                                                                          fix.funds_wan)
+    if not hazard.deadline or fix.deadline < hazard.deadline:
+        hazard.deadline = fix.deadline
+    if fix.equipment_stopped is not None:
+        hazard.equipment_stopped = fix.equipment_stopped
+    summary = f"责任人 {fix.responsible}；措施 {fix.measures}；资金 {fix.funds_wan:g} 万元；期限 {hazard.deadline}；预案 {fix.plan}"
+    return apply(session, hazard, "五落实", by=by, now=now, ledger=ledger, note=summary[:1000])
+
+
+def ask_for_five_measures(session: Session, hazard: Hazard, now: datetime) -> int:
+    """The enterprise's bound people are asked for the 五落实 of a hazard staff registered for it."""
+    people = session.scalars(select(Person).where(Person.enterprise_id == hazard.enterprise_id, bound())).all()
+    for person in people:
+        enqueue(session, channel=person.channel, recipient=person.external_id, now=now, rule="five_measures",
+                text=f"【需要整改】{describe(hazard)}\n请发送「整改进展」，选择这条隐患后填写五落实"
+                     "（责任人、整改措施、资金、期限、应急预案）。")
+    return len(people)
 
 
 def send_back_notice(session: Session, hazard: Hazard, reason: str, now: datetime) -> int:

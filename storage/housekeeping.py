@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from .logins import purge_logins
-from .models import Outbox, ProcessedMessage, SeenRequest, table_of
+from .models import Outbox, ProcessedMessage, table_of
 from .outbox import purge_settled
 
 # WeChat retries a message for about 15 s; a retry after this long is a new message to us.
@@ -27,11 +27,9 @@ class Swept:
     late_replies: int
     settled_pushes: int
     logins: int = 0  # back-office links and sessions past their time (storage.logins)
-    seen_requests: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.dedup_records or self.late_replies or self.settled_pushes or self.logins
-                    or self.seen_requests)
+        return bool(self.dedup_records or self.late_replies or self.settled_pushes or self.logins)
 
 
 def purge_dedup_records(session: Session, now: datetime) -> int:
@@ -47,12 +45,6 @@ def purge_late_replies(session: Session, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def purge_seen_requests(session: Session, now: datetime) -> int:
-    result = session.execute(delete(SeenRequest).where(SeenRequest.expires_at < now))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def housekeeping(session: Session, now: datetime, outbox_keep_days: int) -> Swept:
     return Swept(purge_dedup_records(session, now), purge_late_replies(session, now),
-                 purge_settled(session, now, outbox_keep_days), purge_logins(session, now),
-                 purge_seen_requests(session, now))
+                 purge_settled(session, now, outbox_keep_days), purge_logins(session, now))

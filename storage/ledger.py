@@ -26,6 +26,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "退回": (frozenset({CLAIMED}), IN_PROGRESS),
     "现场核查销号": (frozenset({OPEN, IN_PROGRESS}), CLOSED),
     "挂牌督办": (frozenset(OPEN_STATES), None),
+    "五落实": (frozenset({OPEN, IN_PROGRESS}), None),  # the enterprise's arrangements, given after registration
 }
 STAFF_ONLY_ACTIONS = frozenset({"销号", "退回", "现场核查销号", "挂牌督办"})
 # Actions whose note is the reason the history must show.

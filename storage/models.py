@@ -184,16 +184,6 @@ class ProcessedMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class SeenRequest(Base):
-    """A signed webhook request's (timestamp, nonce), as a keyed hash, kept for the signature window
-    (storage.replay): no person, no content, only the body's digest."""
-
-    __tablename__ = "seen_requests"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
 class Outbox(Base):
     """A message to push later (a reply that missed the 5-second window, a reminder, a notice)."""
 

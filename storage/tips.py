@@ -11,13 +11,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .config import LedgerConfig
-from .hazards import register
+from .hazards import ask_for_five_measures, register
 from .invites import ALPHABET
 from .models import Hazard, Person, Tip, TipEvent, TipMessage, Unit
 from .scope import scope_of
@@ -114,6 +114,46 @@ class Handled:
     tip: Tip
     hazard: Hazard | None = None  # the ledger entry a verified tip became
     reported_to: int = 0  # staff told by 双报告 of that hazard
+    asked: int = 0  # the enterprise's people asked for the 五落实
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What a verified tip becomes in the ledger, in staff's words: the enterprise reads the description in
+    its 整改进展 list and in the Excel lists, so nothing in it comes from the tip."""
+
+    description: str
+    deadline: date
+
+
+# A run of this many characters shared with the tip's text is the tip's words, not staff's.
+ECHO_LENGTH = 8
+_PUNCTUATION = set("，。、；：！？,.;:!?（）()「」“”\"' \n")
+
+
+def neutral_summary(tip: Tip) -> str:
+    """A description staff may start from: the enterprise and the field, nothing the tipster wrote."""
+    name = tip.enterprise.name if tip.enterprise else "该企业"
+    field = f"{tip.industry}方面" if tip.industry and tip.industry != "其他" else ""
+    return f"经现场核查，{name}存在{field}安全隐患，需按期整改。"
+
+
+def echo_of_tip(description: str, tip: Tip) -> str | None:
+    """The longest run (ECHO_LENGTH characters or more) the description shares with the tip's text, leaving
+    out the enterprise's name and punctuation; None when it has none."""
+    def plain(text: str) -> str:
+        if tip.enterprise is not None:
+            text = text.replace(tip.enterprise.name, "")
+        return "".join(ch for ch in text if ch not in _PUNCTUATION)
+
+    mine, theirs = plain(description), plain(tip.what or "")
+    best = ""
+    for i in range(len(mine)):
+        length = max(len(best) + 1, ECHO_LENGTH)
+        while i + length <= len(mine) and mine[i:i + length] in theirs:
+            best = mine[i:i + length]
+            length += 1
+    return best or None
 
 
 def ask_reporter(session: Session, tip: Tip, question: str, *, by: Person, now: datetime) -> TipEvent:
@@ -129,12 +169,15 @@ def ask_reporter(session: Session, tip: Tip, question: str, *, by: Person, now: 
 
 def handle_tip(session: Session, tip: Tip, action: str, *, by: Person, now: datetime, ledger: LedgerConfig,
                note: str = "", major: bool = False, reward_yuan: int | None = None,
-               to_unit: Unit | None = None) -> Handled:
+               to_unit: Unit | None = None, entry: LedgerEntry | None = None) -> Handled:
     """核查中 · 属实 (major: a 重大事故隐患, eligible for a reward) · 不属实 (note: the reason the reporter reads) ·
     奖励 (reward_yuan) · 转办 (to_unit). A verified tip naming a known enterprise enters the ledger with
-    source 举报, like any other hazard."""
+    source 举报, like any other hazard: described in staff's words with a deadline (entry), and the
+    enterprise asked for its 五落实."""
     if action == "奖励" and (reward_yuan is None or reward_yuan <= 0):
         raise TipError("请写奖励金额（元，整数）。")
+    if action == "属实" and tip.enterprise_id is not None and tip.hazard_id is None:
+        check_entry(tip, entry, now.date())
     tip_transition(session, tip, action, by=by, now=now, note=note if action != "奖励" else str(reward_yuan),
                    to_unit=to_unit)
     if action == "不属实":
@@ -143,15 +186,28 @@ def handle_tip(session: Session, tip: Tip, action: str, *, by: Person, now: date
         tip.reward_yuan = reward_yuan
     elif action == "属实":
         tip.major, tip.outcome_note = major, note
-        return _into_ledger(session, tip, by=by, now=now, ledger=ledger)
+        if entry is not None:
+            return _into_ledger(session, tip, entry, by=by, now=now, ledger=ledger)
     return Handled(tip)
 
 
-def _into_ledger(session: Session, tip: Tip, *, by: Person, now: datetime, ledger: LedgerConfig) -> Handled:
+def check_entry(tip: Tip, entry: LedgerEntry | None, today: date) -> None:
+    if entry is None or not entry.description.strip():
+        raise TipError("查证属实的举报要列入隐患台账：请写隐患描述（企业会看到，请用您自己的话）和整改期限。")
+    echo = echo_of_tip(entry.description, tip)
+    if echo:
+        raise TipError(f"隐患描述里有与举报原文相同的一段「{echo}」。企业会看到这段描述，请用您核查看到的情况重写。")
+    if entry.deadline < today:
+        raise TipError(f"整改期限 {entry.deadline.isoformat()} 已经过去了，请填今天或以后的日期。")
+
+
+def _into_ledger(session: Session, tip: Tip, entry: LedgerEntry, *, by: Person, now: datetime,
+                 ledger: LedgerConfig) -> Handled:
     if tip.hazard_id is not None or tip.enterprise_id is None:
         return Handled(tip)
     hz = Hazard(enterprise_id=tip.enterprise_id, level="重大" if tip.major else "一般", source="举报", status="草稿",
-                description=f"举报查实：{tip.what}", found_by=by.id, found_at=now)
+                description=entry.description.strip()[:1000], deadline=entry.deadline.isoformat(), found_by=by.id,
+                found_at=now)
     done = register(session, hz, None, by=by, now=now, ledger=ledger, note=f"来自举报 {tip.number}")
     tip.hazard_id = hz.id
-    return Handled(tip, hz, done.reported_to)
+    return Handled(tip, hz, done.reported_to, ask_for_five_measures(session, hz, now))

@@ -142,7 +142,10 @@ def test_a_verified_major_tip_is_reported_to_the_department_and_keeps_its_histor
         s.add(Tip(number="JB-202606-0001", receipt_hash="h", what="仓库里堆满了液化气罐", enterprise_id=ent.id,
                   unit_id=town.id, received_on="2026-06-10"))
     assert "已标记为核查中" in say("o_town", "处理举报 JB-202606-0001 核查中")
-    done = say("o_town", "处理举报 JB-202606-0001 属实 重大 现场核实存在")
+    assert "企业会看到" in say("o_town", "处理举报 JB-202606-0001 属实 重大 现场核实存在")
+    say("o_town", "是")  # the neutral description offered
+    say("o_town", "6月30日")
+    done = say("o_town", "1")
     assert "已列入隐患台账 YH-202606-0001" in done and "双报告" in done
     with services.sessions() as s:
         hz = s.scalars(select(Hazard)).one()

@@ -278,13 +278,22 @@ def test_tips_are_handled_from_the_page_without_any_sender_data(chat, client, wo
     page = client.get("/dashboard/tips/JB-202606-0001").get_data(as_text=True)
     assert "青山化工夜间违规动火" in page and "举报人信息：无" in page
     client.post("/dashboard/tips/JB-202606-0001", data={"csrf": token, "action": "提问", "note": "大概几点？"})
+    page = client.get("/dashboard/tips/JB-202606-0001").get_data(as_text=True)
+    assert "企业会看到" in page and "经现场核查" in page  # a neutral description offered to edit
+    copied = client.post("/dashboard/tips/JB-202606-0001", data={
+        "csrf": token, "action": "属实", "major": "1", "note": "夜查发现动火未审批",
+        "description": "青山化工夜间违规动火", "deadline": "2026-06-30"})
+    assert copied.status_code == 400 and "举报原文相同" in copied.get_data(as_text=True)
     client.post("/dashboard/tips/JB-202606-0001", data={"csrf": token, "action": "属实", "major": "1",
-                                                        "note": "夜查发现动火未审批"})
+                                                        "note": "夜查发现动火未审批",
+                                                        "description": "夜间动火作业未办理动火审批手续",
+                                                        "deadline": "2026-06-30"})
     with services.sessions() as s:
         tip = s.scalars(select(Tip).where(Tip.number == "JB-202606-0001")).one()
         assert tip.status == "查证属实" and tip.major and tip.hazard_id is not None
         hz = s.get(Hazard, tip.hazard_id)
         assert hz.source == "举报" and hz.level == "重大"
+        assert (hz.description, hz.deadline) == ("夜间动火作业未办理动火审批手续", "2026-06-30")
     refused = client.post("/dashboard/tips/JB-202606-0001", data={"csrf": token, "action": "奖励", "reward": "x"})
     assert refused.status_code == 400
     client.post("/dashboard/tips/JB-202606-0001", data={"csrf": token, "action": "奖励", "reward": "3000"})

@@ -137,7 +137,10 @@ def test_follow_up_both_ways_and_reward(tip_app, api):
     detail = clerk(f"举报详情 {number}")
     assert "举报人" in detail and "东北角" in detail and WHISTLER not in detail
     assert "核查中" in clerk(f"处理举报 {number} 核查中")
-    verified = clerk(f"处理举报 {number} 属实 重大 压力表失效仍运行")
+    clerk(f"处理举报 {number} 属实 重大 压力表失效仍运行")
+    clerk("锅炉压力表失效，设备带病运行")  # the hazard in the clerk's words: the enterprise reads this
+    clerk("6月30日")
+    verified = clerk("1")
     assert "查证属实" in verified and "隐患台账 YH-202606-0001" in verified
     reward = peer.send_text(WHISTLER, f"查询举报 {code}").text
     assert "查证属实" in reward and "凭查询码" in reward

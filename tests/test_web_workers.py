@@ -1,7 +1,7 @@
 """The bot under gunicorn with several workers, as it is deployed: `gunicorn bot.wsgi:app`.
 
 Real worker processes on loopback. A person's consecutive messages land on whichever worker the kernel
-hands the connection to, so the conversation must live in the database; a retry of one message must bind
+hands the connection to, so the conversation must live in the database (a tip's draft, in Redis); a retry of one message must bind
 once wherever it lands; and no worker may run the reminder jobs (each would run every job once).
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ class _HttpClient:
 
 
 @pytest.fixture
-def workers(tmp_path: Path):  # type: ignore[no-untyped-def]
+def workers(tmp_path: Path, redis_url: str, redis_prefix: str):  # type: ignore[no-untyped-def]
     db = tmp_path / "hb.sqlite3"
     config = tmp_path / "config.toml"
     config.write_text(f'''
@@ -63,6 +63,9 @@ simulator = false
 url = "sqlite:///{db}"
 [security]
 secret_key = "workers-test"
+[redis]
+url = "{redis_url}"
+prefix = "{redis_prefix}"
 [wechat]
 token = "{WECHAT_TOKEN}"
 app_id = "{WECHAT_APP_ID}"

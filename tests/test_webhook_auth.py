@@ -105,3 +105,34 @@ def test_serve_warns_that_plain_mode_lets_anyone_speak_as_anyone(tmp_path, capsy
     monkeypatch.setattr(waitress.server, "create_server", lambda *a, **kw: Server())
     assert main(["--config", str(cfg), "serve"]) == 0
     assert "明文模式" in capsys.readouterr().err
+
+
+def test_the_replay_record_forgets_what_left_the_window_and_stays_bounded():
+    from storage.replay import MemoryReplayGuard
+
+    now = [0.0]
+    guard = MemoryReplayGuard(limit=100, clock=lambda: now[0])
+    assert guard.seen("k", "body-a", 600) == "new"
+    assert guard.seen("k", "body-a", 600) == "same"  # WeChat's retry
+    assert guard.seen("k", "body-b", 600) == "other"  # a replay with another body
+    now[0] = 601.0
+    assert guard.seen("k", "body-b", 600) == "new"  # out of the window: the timestamp check refuses it anyway
+    for i in range(1000):
+        guard.seen(f"k{i}", "x", 600)
+    assert len(guard) <= 100
+
+
+def test_several_workers_without_redis_refuse_to_start(tmp_path):
+    """Each gunicorn worker would keep its own tip drafts: a tip would lose its draft on the next worker."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "w.db"}"\n[server]\ninstance_dir = "{tmp_path}"\n')
+    done = subprocess.run([sys.executable, "-c", "import bot.wsgi"], cwd=Path(__file__).resolve().parent.parent,
+                          env={**os.environ, "HAZARDBOT_CONFIG": str(cfg)}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 3
+    assert "Redis" in done.stderr and "Traceback" not in done.stderr

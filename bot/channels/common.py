@@ -13,13 +13,14 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from xml.parsers.expat import ExpatError
 
 from flask import Response, abort
 
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming, Location
+from storage.failures import summary
 from storage.replay import body_digest, request_key
 
 from .. import metrics
@@ -47,8 +48,7 @@ def check_fresh_and_new(hb: Any, channel: str, timestamp: str, nonce: str, body:
     if abs(time.time() - sent) > window:
         abort(403, "timestamp outside the signature window")
     key = request_key(services.secret, channel, timestamp, nonce)
-    keep = timedelta(seconds=2 * window)
-    if services.replay.seen(key, body_digest(body), keep, services.clock()) == "other":
+    if services.replay.seen(key, body_digest(timestamp, nonce, body), 2 * window) == "other":
         abort(403, "signature already used for another message")
 
 
@@ -195,8 +195,8 @@ class Responder(Generic[T]):
         assert job.future is not None
         try:
             replies = job.future.result()
-        except Exception:
-            log.exception("engine job failed")
+        except Exception as exc:
+            log.error("engine job failed: %s", summary(exc, private=True))
             return
         if replies:
             self._push(msg, replies)

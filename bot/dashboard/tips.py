@@ -3,6 +3,7 @@ never anything about who reported it, since nothing is kept. 提问, 处理 (核
 through storage.tips, as in chat."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, request, send_file, url_for
@@ -10,7 +11,15 @@ from sqlalchemy import case, select
 
 from storage.media import photo_file
 from storage.models import Tip, TipEvent, TipMessage, TipPhoto, Unit
-from storage.tips import OPEN_TIP_STATES, TipError, ask_reporter, handle_tip, may_handle
+from storage.tips import (
+    OPEN_TIP_STATES,
+    LedgerEntry,
+    TipError,
+    ask_reporter,
+    handle_tip,
+    may_handle,
+    neutral_summary,
+)
 
 from . import bp
 from .auth import db, page_number, services, viewer
@@ -52,7 +61,8 @@ def tip(number: str, error: str = "") -> Any:
     units = [(uid, name) for uid, name in sorted(unit_names.items(), key=lambda kv: kv[1]) if uid != t.unit_id]
     return render_template("tip.html", t=t, photos=photos, messages=messages, events=events, units=units,
                            unit_names=unit_names, error=error, notice=request.args.get("done", ""),
-                           tz=services().tz)
+                           tz=services().tz, neutral=request.form.get("description") or neutral_summary(t),
+                           today=services().now().date().isoformat())
 
 
 @bp.post("/tips/<number>")
@@ -76,7 +86,7 @@ def tip_action(number: str) -> Any:
                 raise TipError("请写奖励金额（元，整数）。")
             handle_tip(db(), t, action, by=me, now=now, ledger=services().config.ledger, note=note,
                        major=request.form.get("major") == "1", reward_yuan=int(reward) if reward.isdecimal() else None,
-                       to_unit=to_unit)
+                       to_unit=to_unit, entry=_ledger_entry() if action == "属实" else None)
         else:
             abort(400, "未知操作。")
     except TipError as exc:
@@ -85,6 +95,19 @@ def tip_action(number: str) -> Any:
     if action == "转办" or not may_handle(me, t):
         return redirect(url_for("dashboard.tips"))
     return redirect(url_for("dashboard.tip", number=t.number, done=action))
+
+
+def _ledger_entry() -> LedgerEntry | None:
+    """The hazard a verified tip becomes, as staff wrote it on the page (storage.tips checks it)."""
+    description = request.form.get("description", "").strip()[:1000]
+    raw = request.form.get("deadline", "").strip()
+    if not description and not raw:
+        return None
+    try:
+        deadline = date.fromisoformat(raw)
+    except ValueError:
+        raise TipError("请选择整改期限（日期）。") from None
+    return LedgerEntry(description, deadline)
 
 
 @bp.get("/tips/<number>/photos/<int:photo_id>")

@@ -75,11 +75,14 @@ class FormRunner:
     # -- entry points -------------------------------------------------------------------------
 
     def begin(self, intro: str = "", answers: dict[str, Any] | None = None,
-              context: dict[str, Any] | None = None) -> FormResult:
-        """Start the form. `context` holds values the flow knows (such as `_level`) for relevance rules."""
+              context: dict[str, Any] | None = None, suggest: dict[str, Any] | None = None) -> FormResult:
+        """Start the form. `context` holds values the flow knows (such as `_level`) for relevance rules;
+        `suggest`, answers offered for questions (the person replies 是 to take one)."""
         state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": dict(answers or {}),
                                  "context": dict(context or {}), "at": None, "trail": [], "bad": 0, "mode": "ask",
                                  "back_to_summary": False}
+        if suggest:
+            state["suggest"] = dict(suggest)
         return self._advance(state, [intro] if intro else [])
 
     def current_prompt(self, state: dict[str, Any], lead: str = "") -> FormResult:
@@ -378,7 +381,8 @@ class FormRunner:
         suggested = state.get("suggest", {}).get(item.id)
         if suggested is not None:
             label = next((o.label for o in item.options if o.value == suggested), str(suggested))
-            lines.append(f"推荐：{label}（回复「是」采用，或回复其他序号）")
+            other = "或回复其他序号" if item.options else "或直接发送您的写法"
+            lines.append(f"推荐：{label}（回复「是」采用，{other}）")
         if not item.required:
             lines.append("（可回复「跳过」）")
         return "\n".join(lines)
