@@ -93,12 +93,13 @@ def create_app(config: Config | None = None, *, services: Services | None = None
                                                 config.server.reply_timeout), pushes)
     app.extensions["hazardbot"] = hb
 
-    from . import downloads, health
+    from . import downloads, health, notices
     from .dashboard import bp as dashboard
 
     for blueprint in services.channels.blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(notices.bp)  # /notice/<token>: a template message's whole text
     app.register_blueprint(dashboard)
     app.register_blueprint(health.bp)  # /healthz
     app.register_blueprint(metrics.bp)  # /metrics

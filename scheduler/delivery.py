@@ -80,7 +80,7 @@ class PushChannel(Protocol):
         """Fetch what sending needs (the access token) before any row is claimed; raises when it cannot."""
 
     def send(self, push: Push, last_inbound: datetime | None, now: datetime) -> str:
-        """Send one push; returns how it went out ("kf", "template", "app"); raises PushFailed when refused
+        """Send one push; returns how it went out ("kf", "template", "subscribe", "app"); raises PushFailed when refused
         and any other exception for network trouble (retried with backoff)."""
 
 
@@ -236,7 +236,7 @@ class OutboxSender:
         if self._observer is not None:
             self._observer.sent(push.channel, how, time.monotonic() - started)
         self._settle(push, status="sent", sent_at=now, claimed_until=None,
-                     last_error="" if how != "template" else "已改用模板消息发送")
+                     last_error={"template": "已改用模板消息发送", "subscribe": "已改用订阅通知发送"}.get(how, ""))
         return "sent", push.id
 
     def _release(self, push: Push, not_before: datetime) -> None:

@@ -14,6 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from . import templates as template_specs
+from .templates import TemplateSpec
+
 ENV_VAR = "HAZARDBOT_CONFIG"
 
 
@@ -196,8 +199,9 @@ class SchedulerConfig:
     # 重点时段: on the last workday before a statutory holiday of at least this many days, enterprise heads are
     # reminded to check before the break (节前安全检查). 0: no such reminder.
     holiday_reminder_days: int = 3
-    # WeChat template ids by rule, for people who have not written within 48 hours (certified 服务号 only).
-    templates: dict[str, str] = field(default_factory=dict)
+    # By rule, the template message or 订阅通知 that reaches people who have not written within 48 hours
+    # (certified 服务号 only), with what each keyword field holds (storage/templates.py).
+    templates: dict[str, TemplateSpec] = field(default_factory=dict)
     # How long a sender may hold a row it is sending. A row still held after that belonged to a sender that
     # died mid-send: it may have been delivered, so it is not sent again but shown to the admins.
     lease_seconds: int = 300
@@ -331,6 +335,9 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
             continue
         origin = get_origin(hint)
         args = get_args(hint)
+        if cls is SchedulerConfig and name == "templates":
+            kwargs[name] = _templates(value)
+            continue
         if origin is list and args and isinstance(args[0], type) and is_dataclass(args[0]):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise ConfigError(f"「{key}」应当写成若干个 [[{key}]] 表")
@@ -353,6 +360,22 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     if missing:
         raise ConfigError(f"[{where}] 缺少必填项：{'、'.join(missing)}" if where else f"缺少必填项：{'、'.join(missing)}")
     return cls(**kwargs)
+
+
+def _templates(raw: Any) -> dict[str, TemplateSpec]:
+    """[scheduler.templates]: every rule's template checked against WeChat's rules, all problems at once."""
+    if not isinstance(raw, dict):
+        raise ConfigError("「scheduler.templates」应当是一节（[scheduler.templates]）")
+    specs: dict[str, TemplateSpec] = {}
+    problems: list[str] = []
+    for rule, value in raw.items():
+        spec, wrong = template_specs.parse(rule, value)
+        problems += wrong
+        if spec is not None:
+            specs[rule] = spec
+    if problems:
+        raise ConfigError("；".join(problems))
+    return specs
 
 
 _TYPE_NAMES = {str: "文字（加引号）", int: "整数", float: "数字", bool: "true 或 false", list: "列表", dict: "表"}

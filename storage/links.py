@@ -55,3 +55,22 @@ def local_only_note(server: ServerConfig) -> str:
 def page_link(server: ServerConfig, path: str) -> str:
     """A back-office page (path starts with /dashboard)."""
     return base_url(server) + path
+
+
+NOTICE_SALT = "notice"
+
+
+def notice_link(secret: bytes, server: ServerConfig, outbox_id: int) -> str | None:
+    """The page behind a template message or 订阅通知: the reminder's whole text, which WeChat's 20-character
+    fields cannot hold. None without `public_url`: a link only this machine can open is no use on a phone."""
+    if not server.public_url:
+        return None
+    return f"{base_url(server)}/notice/{URLSafeTimedSerializer(secret, salt=NOTICE_SALT).dumps(outbox_id)}"
+
+
+def read_notice(secret: bytes, token: str, max_age_days: int) -> int:
+    """The outbox row a notice link names; raises BadSignature (forged) or SignatureExpired."""
+    outbox_id = URLSafeTimedSerializer(secret, salt=NOTICE_SALT).loads(token, max_age=max_age_days * 86400)
+    if not isinstance(outbox_id, int):
+        raise BadSignature("not a notice")
+    return outbox_id

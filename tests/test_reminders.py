@@ -16,6 +16,7 @@ from scheduler.rules import report_day
 from scheduler.sweep import run_sweep
 from storage.db import migrate
 from storage.models import Enterprise, Hazard, Outbox, Person, SelfCheckRun, Unit
+from storage.templates import TemplateSpec
 
 SH = timezone(timedelta(hours=8))
 
@@ -160,7 +161,7 @@ def test_outside_the_window_falls_back_to_the_template_or_fails_for_good(env, ap
 
 def test_api_errors_45015_45009_43004(env, api):
     services, clock, config = env
-    config.scheduler.templates["hazard_overdue"] = "TPL-OVERDUE"
+    config.scheduler.templates["hazard_overdue"] = TemplateSpec("TPL-OVERDUE")
     sweep(services, clock)
     mine = lambda: sorted((r.status, r.last_error[:5], r.attempts) for r in rows(services)
                           if r.recipient == "o_boss" and r.status != "dropped")
@@ -253,7 +254,7 @@ def test_failed_pushes_reach_the_admins_who_list_and_resend_them_in_chat(env, ap
     assert "不是" in say(services, clock, "wecom", "clerk", "发送失败")  # staff are not admins
     assert "没有找到" in say(services, clock, "wechat", "o_admin", "重发 99999")
 
-    config.scheduler.templates["hazard_overdue"] = "TPL-OVERDUE"  # the admin fixed the template id
+    config.scheduler.templates["hazard_overdue"] = TemplateSpec("TPL-OVERDUE")  # the admin fixed the template id
     assert "已重新排队" in say(services, clock, "wechat", "o_admin", f"重发 {failed.id}")
     deliver(env, api)
     with services.sessions() as s:
@@ -378,8 +379,9 @@ def test_a_whole_month_sends_each_reminder_once_on_its_days(env, api):
     services, clock, config = env
     with services.sessions.begin() as s:
         s.scalars(select(Person).where(Person.external_id == "o_boss")).one().last_inbound_at = at(2026, 5, 31, 9)
-    config.scheduler.templates.update({r: f"TPL-{r}" for r in (
+    config.scheduler.templates.update({r: TemplateSpec(f"TPL-{r}") for r in (
         "hazard_overdue", "overdue_escalation", "monthly_report", "new_tips", "listing_progress")})
+    by_template = {spec.id: rule for rule, spec in config.scheduler.templates.items()}
     sent_days: dict[tuple[str, str], list[int]] = {}
     for day in range(1, 31):
         for hour in (10, 15):
@@ -390,8 +392,11 @@ def test_a_whole_month_sends_each_reminder_once_on_its_days(env, api):
             for call in api.sent[before:]:
                 body = call["body"]
                 who = body.get("touser", "")
-                text = body.get("text", {}).get("content") or body.get("data", {}).get("keyword1", {}).get("value", "")
-                rule = next((r.rule for r in rows(services) if r.text == text and r.recipient == who), "?")
+                text = body.get("text", {}).get("content")
+                if text is None:  # a template message: its id names the rule
+                    rule = by_template[body["template_id"]]
+                else:
+                    rule = next((r.rule for r in rows(services) if r.text == text and r.recipient == who), "?")
                 sent_days.setdefault((who, rule), []).append(day)
     assert sent_days[("o_boss", "selfcheck_due")] == [23, 27, 29, 30]  # 7, 3, 1 days before and the last day
     assert sent_days[("o_boss", "hazard_deadline")] == [18, 21, 24, 27]  # two hazards: 3 days before and on the day

@@ -15,6 +15,7 @@ from flask import Blueprint
 
 from scheduler.delivery import PushChannel
 from storage.config import Config
+from storage.links import notice_link
 from storage.media import MediaError
 
 from . import wechat, wecom
@@ -41,7 +42,9 @@ class ChannelRegistry:
         client: Any = wechat_client(config, redis_client)
         self.channels["wechat"] = Channel(
             "wechat", wechat.bp, client,
-            wechat.WeChatPushes(client, config.scheduler.templates) if client is not None else None,
+            wechat.WeChatPushes(client, config.scheduler.templates,
+                                lambda outbox_id: notice_link(config.secret_key(), config.server, outbox_id))
+            if client is not None else None,
             _downloader(client) if client is not None else None)
         client = wecom_client(config, redis_client)
         self.channels["wecom"] = Channel(

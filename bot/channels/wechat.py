@@ -1,11 +1,13 @@
 """WeChat Official Account (公众号): the webhook at /wechat (明文, 兼容 and 安全 modes) and pushes.
 
 Pushes: a customer-service message while the person wrote within 48 hours; otherwise the rule's template
-message (certified 服务号); 45015 ("response out of time limit") falls back to the template, and so does
-45047 (customer-service quota used up) when the rule has one — without one it is retried later.
+message or 订阅通知 (certified 服务号), its fields cut to what WeChat shows and the whole text behind its link
+(storage/templates.py); 45015 ("response out of time limit") falls back to the template, and so does 45047
+(customer-service quota used up) when the rule has one — without one it is retried later.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from scheduler.delivery import Push, PushFailed
+from storage.templates import TemplateSpec, fill
 
 from .clients import error_code, refusal
 from .common import PARSE_ERRORS, answer, check_fresh_and_new, refuse_dangerous_xml, text_response, to_incoming
@@ -102,9 +105,11 @@ class WeChatPushes:
     # WeChat has no duplicate check: an interrupted push is never sent again.
     resend_window: timedelta | None = None
 
-    def __init__(self, client: Any, templates: dict[str, str]) -> None:
+    def __init__(self, client: Any, templates: dict[str, TemplateSpec],
+                 link: Callable[[int], str | None] = lambda outbox_id: None) -> None:
         self.client = client
         self.templates = templates
+        self.link = link  # the page with a push's whole text, for the template's link
 
     def prepare(self) -> None:
         self.client.access_token  # noqa: B018 - fetches the token now if it is missing or expired
@@ -125,12 +130,14 @@ class WeChatPushes:
                     raise
                 if error_code(exc) == KF_QUOTA and not self.templates.get(push.rule):
                     raise  # retried with backoff: once the person writes again the quota starts afresh
-        template_id = self.templates.get(push.rule)
-        if not template_id:
+        spec = self.templates.get(push.rule)
+        if spec is None:
             raise PushFailed(f"对方超过 48 小时没有发消息，且没有配置模板消息"
                              f"（scheduler.templates.{push.rule or '（回复）'}）", permanent=True)
-        fields = push.template or {}
-        data = {"first": {"value": fields.get("title", "提醒")}, "keyword1": {"value": push.text[:200]},
-                "keyword2": {"value": fields.get("deadline", "")}, "remark": {"value": "回复「收到」确认。"}}
-        self.client.message.send_template(push.recipient, template_id, data)
+        data = fill(spec, push.template or {}, push.text, now.date())
+        url = self.link(push.id)
+        if spec.kind == "subscribe":
+            self.client.message.send_subscribe_message(push.recipient, spec.id, data, page=url)
+            return "subscribe"
+        self.client.message.send_template(push.recipient, spec.id, data, url=url)
         return "template"
