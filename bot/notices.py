@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired
 
 from storage.links import read_notice
 from storage.models import Outbox
-from storage.outbox import RULE_LABELS
+from storage.push_kinds import RULE_LABELS
 
 bp = Blueprint("notices", __name__)
 

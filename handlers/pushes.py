@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from handlers.messages import Incoming
 from storage.domain import ROLE_LABELS
 from storage.models import Outbox, Person
-from storage.outbox import FAILURE_NOTICE, RULE_LABELS
+from storage.push_kinds import FAILURE_NOTICE, RULE_LABELS
 
 from .base import Context, Step
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from handlers.messages import Incoming
 from storage.models import Broadcast, Outbox, ReminderOptOut
-from storage.outbox import OPTIONAL_RULES, RULE_LABELS
+from storage.push_kinds import OPTIONAL_RULES, RULE_LABELS
 
 from .base import Context, Step
 

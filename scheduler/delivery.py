@@ -1,7 +1,7 @@
 """Delivering the outbox through the channels' push APIs, exactly once as far as it can be had.
 
-A row is claimed (pending → sending, with a lease) in its own committed transaction just before its API
-call, and the outcome is written just after it. Two senders never claim the same row (FOR UPDATE SKIP
+A row is claimed (pending → sending, with a lease) in a committed transaction just before its API call, and
+the outcome is written just after it — in the transaction that claims the thread's next row. Two senders never claim the same row (FOR UPDATE SKIP
 LOCKED on PostgreSQL; SQLite has one writer). The access token is fetched before anything is claimed, so a
 sender dying in a slow token fetch leaves nothing half-done. A sender that dies between the claim and the
 outcome leaves a row that may or may not have arrived, and WeChat offers no way to ask. When its lease runs
@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.config import Config
 from storage.failures import Outage, is_outage, summary
 from storage.models import Outbox, Person, bound
-from storage.outbox import FAILURE_NOTICE, enqueue
+from storage.outbox import enqueue
+from storage.push_kinds import FAILURE_NOTICE
 from storage.ratelimit import MemoryRateLimiter, RateLimiter
 
 from .pacing import Pacer, RecipientLimit
@@ -57,6 +58,35 @@ class Push:
     text: str
     rule: str
     template: dict[str, Any]
+    attempts: int = 0  # tries before this one
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed push, to be written to its row."""
+
+    push_id: int
+    values: dict[str, Any]
+    attempt: bool = True  # counts as a try; a push held back by a rate limit was not tried
+
+    @staticmethod
+    def release(push_id: int, not_before: datetime) -> Outcome:
+        """Given back unsent: pending again, no attempt counted."""
+        return Outcome(push_id, {"status": "pending", "claimed_until": None, "not_before": not_before},
+                       attempt=False)
+
+    def apply(self, session: Session) -> None:
+        values = dict(self.values)
+        if self.attempt:
+            values["attempts"] = Outbox.attempts + 1
+        if values["status"] != "pending":
+            # A late reply keeps neither its words nor its addressee once settled: it may be a tip's receipt.
+            values["text"] = case((Outbox.reply, ""), else_=Outbox.text)
+            values["recipient"] = case((Outbox.reply, ""), else_=Outbox.recipient)
+        # By id alone: this sender knows the outcome, even if its lease ran out meanwhile — except a release,
+        # which must not undo another sender's settling of a row whose lease ran out.
+        where = [Outbox.id == self.push_id] + ([] if self.attempt else [Outbox.status == "sending"])
+        session.execute(update(Outbox).where(*where).values(**values))
 
 
 class PushFailed(Exception):
@@ -135,18 +165,26 @@ class OutboxSender:
         lock = threading.Lock()
 
         def worker() -> None:
-            while not self._stopping.is_set() and channels:
-                with lock:
-                    if budget[0] == 0:
+            previous: Outcome | None = None  # recorded with the next claim, or alone at the end
+            try:
+                while not self._stopping.is_set() and channels:
+                    with lock:
+                        if budget[0] == 0:
+                            return
+                        budget[0] -= 1
+                    now = self._clock()
+                    claimed = self._claim(channels, quiet, now, previous)
+                    previous = None  # recorded by the claim's commit
+                    if claimed is None:
                         return
-                    budget[0] -= 1
-                outcome, row_id = self._one(channels, quiet)
-                if outcome == "none":
-                    return
-                with lock:
-                    counts[outcome] += 1
-                    if outcome == "failed":
-                        failed_ids.append(row_id)
+                    what, row_id, previous = self._send(*claimed, now)
+                    with lock:
+                        counts[what] += 1
+                        if what == "failed":
+                            failed_ids.append(row_id)
+            finally:
+                if previous is not None:
+                    self._record(previous)
 
         if self._concurrency == 1:
             worker()
@@ -189,37 +227,40 @@ class OutboxSender:
             log.warning("%d pushes were interrupted mid-send and are marked unsure: %s", len(unsure), unsure)
         return unsure
 
-    def _claim(self, channels: list[str], quiet: bool, now: datetime) -> tuple[Push, datetime | None] | None:
+    def _claim(self, channels: list[str], quiet: bool, now: datetime,
+               outcome: Outcome | None) -> tuple[Push, datetime | None] | None:
+        """Record the outcome of the thread's previous push and claim the next, in one transaction: a push
+        costs one commit instead of two. The claim must be durable (a claim lost in a database crash after
+        its push went out would send it again), so this commit waits for the WAL flush."""
         with self._sessions.begin() as session:
+            if outcome is not None:
+                outcome.apply(session)
             pick = (select(Outbox.id).where(Outbox.status == "pending", Outbox.not_before <= now,
                                             Outbox.channel.in_(channels))
                     .order_by(Outbox.id).limit(1).with_for_update(skip_locked=True))
             if quiet:
                 pick = pick.where(Outbox.rule == "")  # replies and notices still go; reminders wait
+            last_inbound = (select(Person.last_inbound_at).where(
+                Person.channel == Outbox.channel, Person.external_id == Outbox.recipient)
+                .limit(1).scalar_subquery())
             row = session.execute(
                 update(Outbox).where(Outbox.id == pick.scalar_subquery(), Outbox.status == "pending")
                 .values(status="sending", claimed_at=now, claimed_until=now + self._lease)
-                .returning(Outbox.id, Outbox.channel, Outbox.recipient, Outbox.text, Outbox.rule, Outbox.template)
+                .returning(Outbox.id, Outbox.channel, Outbox.recipient, Outbox.text, Outbox.rule, Outbox.template,
+                           Outbox.attempts, last_inbound)
             ).first()
             if row is None:
                 return None
-            push = Push(*row)
-            last = session.scalar(select(Person.last_inbound_at).where(
-                Person.channel == push.channel, Person.external_id == push.recipient))
-        return push, last
+        row_id, channel, recipient, body, rule, template, attempts, last = row
+        return Push(row_id, channel, recipient, body, rule, template, attempts), last
 
-    def _one(self, channels: list[str], quiet: bool) -> tuple[str, int]:
-        now = self._clock()
-        claimed = self._claim(channels, quiet, now)
-        if claimed is None:
-            return "none", 0
-        push, last = claimed
+    def _send(self, push: Push, last: datetime | None, now: datetime) -> tuple[str, int, Outcome]:
+        """Send a claimed push: what happened, its id, and the outcome to record."""
         wait = self._pacer.recipient(push.channel, push.recipient)
         if wait or not self._pacer.account(push.channel, self._stopping.is_set):
             # Over a limit (or stopping while waiting for the account's): not sent, so nothing is in doubt.
-            self._release(push, now + timedelta(seconds=wait))
-            return "deferred", push.id
-        # From the claim's commit until the outcome below is written, a crash leaves this row in doubt.
+            return "deferred", push.id, Outcome.release(push.id, now + timedelta(seconds=wait))
+        # From the claim's commit until the outcome is written, a crash leaves this row in doubt.
         started = time.monotonic()
         try:
             how = self._senders[push.channel].send(push, last, now)
@@ -227,51 +268,38 @@ class OutboxSender:
             if self._observer is not None:
                 self._observer.refused(push.channel, exc.why.split(" ", 1)[0], exc.permanent)
             if exc.permanent:
-                return self._fail(push, exc.why), push.id
-            return self._retry(push, exc.why, now), push.id
+                return "failed", push.id, self._fail(push, exc.why)
+            return self._retry(push, exc.why, now)
         except Exception as exc:  # network trouble: try again later
             if self._observer is not None:
                 self._observer.refused(push.channel, "network", False)
-            return self._retry(push, f"网络错误 {type(exc).__name__}: {exc}"[:300], now), push.id
+            return self._retry(push, f"网络错误 {type(exc).__name__}: {exc}"[:300], now)
         if self._observer is not None:
             self._observer.sent(push.channel, how, time.monotonic() - started)
-        self._settle(push, status="sent", sent_at=now, claimed_until=None,
-                     last_error={"template": "已改用模板消息发送", "subscribe": "已改用订阅通知发送"}.get(how, ""))
-        return "sent", push.id
+        return "sent", push.id, Outcome(push.id, {
+            "status": "sent", "sent_at": now, "claimed_until": None,
+            "last_error": {"template": "已改用模板消息发送", "subscribe": "已改用订阅通知发送"}.get(how, "")})
 
-    def _release(self, push: Push, not_before: datetime) -> None:
-        """Give a claimed row back unsent: pending again, no attempt counted."""
-        with self._sessions.begin() as session:
-            session.execute(update(Outbox).where(Outbox.id == push.id, Outbox.status == "sending")
-                            .values(status="pending", claimed_until=None, not_before=not_before))
-
-    def _settle(self, push: Push, **values: Any) -> None:
+    def _record(self, outcome: Outcome) -> None:
+        """The last outcome of a thread, with no claim after it."""
         with self._sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql":
-                # The claim was durable; an outcome lost with a database crash leaves the row "sending",
-                # which ends unsure or, on WeCom, deduplicated: never sent twice. So this commit need not
-                # wait for its WAL flush, which was half of each push's time.
+                # No claim in this transaction: an outcome lost with a database crash leaves the row
+                # "sending", which ends unsure or, on WeCom, deduplicated — never sent twice.
                 session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            if values.get("status") != "pending":
-                values.update(_erased_if_reply(session, push.id))
-            # By id alone: this sender knows the outcome, even if its lease ran out meanwhile.
-            session.execute(update(Outbox).where(Outbox.id == push.id)
-                            .values(attempts=Outbox.attempts + 1, **values))
+            outcome.apply(session)
 
-    def _fail(self, push: Push, why: str) -> str:
-        self._settle(push, status="failed", last_error=why[:500], claimed_until=None)
+    def _fail(self, push: Push, why: str) -> Outcome:
         log.warning("push %s failed for good: %s", push.id, why[:100])
-        return "failed"
+        return Outcome(push.id, {"status": "failed", "last_error": why[:500], "claimed_until": None})
 
-    def _retry(self, push: Push, why: str, now: datetime) -> str:
-        with self._sessions() as session:
-            attempts = (session.scalar(select(Outbox.attempts).where(Outbox.id == push.id)) or 0) + 1
-        if attempts >= MAX_ATTEMPTS:
-            return self._fail(push, why)
-        wait = now + BACKOFF[min(attempts, len(BACKOFF)) - 1]
-        self._settle(push, status="pending", claimed_until=None, last_error=why[:500],
-                     not_before=next_allowed(wait, self._config) if push.rule else wait)
-        return "deferred"
+    def _retry(self, push: Push, why: str, now: datetime) -> tuple[str, int, Outcome]:
+        if push.attempts + 1 >= MAX_ATTEMPTS:
+            return "failed", push.id, self._fail(push, why)
+        wait = now + BACKOFF[min(push.attempts + 1, len(BACKOFF)) - 1]
+        return "deferred", push.id, Outcome(push.id, {
+            "status": "pending", "claimed_until": None, "last_error": why[:500],
+            "not_before": next_allowed(wait, self._config) if push.rule else wait})
 
     def _tell_admins(self, row_ids: list[int], now: datetime) -> None:
         """One notice per run to each admin, held in quiet hours like any reminder."""

@@ -17,8 +17,8 @@ from storage.config import Config
 from storage.domain import ENTERPRISE_ROLES
 from storage.holidays import holiday_ahead, next_workday
 from storage.models import Broadcast, Enterprise, Hazard, Person, ReminderOptOut, SelfCheckRun, Tip, Unit, bound
-from storage.outbox import OPTIONAL_RULES
 from storage.periods import period_of, selfcheck_kind
+from storage.push_kinds import OPTIONAL_RULES
 from storage.queries import IS_OPEN
 from storage.quotas import quota_status
 from storage.tips import RECEIVED

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .outbox import RULE_LABELS
+from .push_kinds import RULE_LABELS
 
 KINDS = ("template", "subscribe")
 # WeChat shows this many characters of a keyword field (thing, character_string …).
