@@ -155,6 +155,13 @@ class SelfCheckConfig:
     other_period: str = "quarter"
     # A folder of checklist banks (TOML) to use instead of the shipped ones. Empty: the shipped banks.
     checklists_dir: str = ""
+    # A hazard found by a self-check whose 五落实 were left for later ("稍后补充") is reminded after this many days.
+    five_measures_days: int = 3
+
+    def combinations(self) -> list[list[str]]:
+        """The bank lists enterprises get, one per industry (and `always` alone, for industries not listed)."""
+        return [list(self.always)] + [list(self.always) + [b for b in banks if b not in self.always]
+                                      for banks in self.banks.values()]
 
 
 @dataclass
@@ -412,6 +419,8 @@ def _check(config: Config) -> None:
                 date.fromisoformat(day)
             except ValueError:
                 raise ConfigError(f"scheduler.{name} 里的「{day}」应为 YYYY-MM-DD") from None
+    if config.selfcheck.five_measures_days < 1:
+        raise ConfigError("selfcheck.five_measures_days 至少为 1")
     if config.logging.format not in ("text", "json"):
         raise ConfigError("logging.format 应为 text 或 json")
     sc = config.scheduler
