@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.domain import industry_words
+from storage.domain import industry_words, sector_words
 
 from .expr import Expr, ExprError
 
@@ -471,3 +471,20 @@ def validate_directory(directory: Path, combinations: list[list[str]] | None = N
         problems += citation_problems(form)
     problems += clash_problems(forms, combinations if combinations is not None else [sorted(forms)])
     return problems
+
+
+def sector_prefill(form: FormDef, sector: str) -> dict[str, list[str]]:
+    """For each prefill = "sector" item, the options the enterprise's registered sector names: by value,
+    label or synonym, or a label that begins with the sector's word (冶金 for 冶金企业). Nothing is offered
+    when no sector is registered; the person confirms or changes what is offered."""
+    words = {w.lower() for w in sector_words(sector)}
+    if not words:
+        return {}
+    offered: dict[str, list[str]] = {}
+    for item in form.items:
+        if item.prefill != "sector":
+            continue
+        offered[item.id] = [o.value for o in item.options
+                            if {o.value.lower(), o.label.lower(), *(s.lower() for s in o.synonyms)} & words
+                            or any(len(w) >= 2 and o.label.lower().startswith(w) for w in words)]
+    return offered

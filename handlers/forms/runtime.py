@@ -150,7 +150,8 @@ class FormRunner:
             state = self._from_positions(state)
         if state.get("version") == self.form.version:
             return state, []
-        answers = {k: v for k, v in state.get("answers", {}).items() if k in self._ids}
+        answers = {k: v for k, v in state.get("answers", {}).items()
+                   if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
         state.update(version=self.form.version, answers=answers,
                      trail=[i for i in state.get("trail", []) if i in answers], bad=0)
         if state.get("at") not in self._ids:
@@ -487,6 +488,22 @@ class FormRunner:
     @staticmethod
     def _join(*parts: str) -> str:
         return "\n".join(p for p in parts if p)
+
+
+def _still_an_answer(item: Item, value: Any) -> bool:
+    """Whether a saved answer still means something to the item as now defined. An item whose options changed
+    (a yes_no rewritten as a situation: "yes" meant the hazard, now "exists" does) asks again rather than keep a
+    value no option has, which would silently drop the hazard it recorded."""
+    if value is None or value == UNSURE:
+        return True
+    values = {o.value for o in item.options}
+    if item.type in ("yes_no", "choice", "situation"):
+        return value in values
+    if item.type == "multi":
+        return isinstance(value, list) and all(v in values for v in value)
+    if item.type == "notice":
+        return value == SEEN
+    return True
 
 
 def _short(text: str, limit: int = 18) -> str:
