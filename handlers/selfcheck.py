@@ -36,8 +36,7 @@ LISTED = 6  # flagged items listed by name after submission; more are counted
 
 
 def banks_for(ctx: Context, enterprise: Enterprise) -> list[str]:
-    cfg = ctx.services.config.selfcheck
-    return list(cfg.always) + [b for b in cfg.banks.get(enterprise.industry, []) if b not in cfg.always]
+    return ctx.services.config.selfcheck.banks_for(enterprise.industry)
 
 
 def current_period(ctx: Context, enterprise: Enterprise) -> tuple[str, Period]:

@@ -158,10 +158,13 @@ class SelfCheckConfig:
     # A hazard found by a self-check whose 五落实 were left for later ("稍后补充") is reminded after this many days.
     five_measures_days: int = 3
 
+    def banks_for(self, industry: str) -> list[str]:
+        """The banks an enterprise of this industry answers, in order."""
+        return list(self.always) + [b for b in self.banks.get(industry, []) if b not in self.always]
+
     def combinations(self) -> list[list[str]]:
         """The bank lists enterprises get, one per industry (and `always` alone, for industries not listed)."""
-        return [list(self.always)] + [list(self.always) + [b for b in banks if b not in self.always]
-                                      for banks in self.banks.values()]
+        return [list(self.always)] + [self.banks_for(industry) for industry in self.banks]
 
 
 @dataclass
