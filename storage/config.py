@@ -133,7 +133,7 @@ class CampaignConfig:
 def _default_banks() -> dict[str, list[str]]:
     return {
         "危险化学品": ["weihua", "fire"],
-        "烟花爆竹": ["fire"],
+        "烟花爆竹": ["fireworks", "fire"],
         "工贸": ["gongmao", "fire"],
         "城镇燃气": ["gas", "fire"],
         "房屋市政工程": ["construction"],

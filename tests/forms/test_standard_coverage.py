@@ -26,6 +26,7 @@ WEIHUA = "《化工和危险化学品生产经营单位重大生产安全事故�
 GAS = "《城镇燃气经营安全重大隐患判定标准》（建城规〔2023〕4号）"
 CONSTRUCTION = "《房屋市政工程生产安全重大事故隐患判定标准（2024版）》（建质规〔2024〕5号）"
 FIRE_2017 = "GB 35181—2017《重大火灾隐患判定方法》"
+FIREWORKS = "《烟花爆竹生产经营单位重大生产安全事故隐患判定标准（试行）》（安监总管三〔2017〕121号）"
 
 EXPECTED = {
     # 第三至十三条 64 items, and 第十四条 (a failed or disabled safety device counts as missing).
@@ -37,8 +38,10 @@ EXPECTED = {
                                               14: 3, 15: 3, 16: 0}),
     # GB 35181-2025's text is pending; the 2017 第6章 direct elements 6.1-6.10, all of them.
     "fire": {f"{FIRE_2017}6.{n}" for n in range(1, 11)},
+    # Low-confidence text (two unofficial sources); numbered in the order they give.
+    "fireworks": {f"{FIREWORKS}第（{CN[i]}）项" for i in range(20)},
 }
-COUNTS = {"gongmao": 65, "weihua": 20, "gas": 21, "construction": 52, "fire": 10}
+COUNTS = {"gongmao": 65, "weihua": 20, "gas": 21, "construction": 52, "fire": 10, "fireworks": 20}
 NOTICES = {"gas": f"{GAS}第十条", "construction": f"{CONSTRUCTION}第十七条"}
 
 
