@@ -15,8 +15,9 @@ from handlers.forms.catalog import FormCatalog
 from handlers.forms.definition import UNSURE
 from scheduler.sweep import run_sweep
 from storage.db import migrate
-from storage.hazard_list import FIVE_MISSING
-from storage.models import Hazard, Outbox, SelfCheckRun
+from storage.hazard_list import overview
+from storage.models import Hazard, Outbox, SelfCheckRun, Unit
+from storage.scope import Scope
 from wechat_peer import WeChatPeer
 
 
@@ -107,8 +108,9 @@ def test_five_measures_left_for_later_stay_open_counted_and_reminded(boss, gas_a
     with services.sessions() as s:
         hazards = s.scalars(select(Hazard)).all()
         assert {h.status for h in hazards} == {"待整改"} and all(h.number for h in hazards)
-        # Staff see them as 五落实未填.
-        assert s.scalar(select(func.count()).select_from(Hazard).where(FIVE_MISSING)) == 2
+        # Staff of the town see them as 五落实未填 on the back office's overview.
+        town = s.scalars(select(Unit)).one()
+        assert overview(s, Scope(town), clock.now.date(), services.tz).missing_five == 2
     # No reminder before selfcheck.five_measures_days (3) have passed; one per hazard on that day, once.
     for days, expected in ((1, 0), (3, 2), (3, 2), (4, 2)):
         clock.now = datetime(2026, 6, 10 + days, 3, 0, tzinfo=timezone.utc)  # 11:00, after send_hour
@@ -122,4 +124,4 @@ def test_five_measures_left_for_later_stay_open_counted_and_reminded(boss, gas_a
         first.responsible, first.measures, first.plan = "张三", "加装联锁", "专人值守"
         first.funds_wan, first.deadline = 1.0, (clock.now + timedelta(days=10)).date().isoformat()
     with services.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Hazard).where(FIVE_MISSING)) == 1
+        assert overview(s, Scope(s.scalars(select(Unit)).one()), clock.now.date(), services.tz).missing_five == 1
