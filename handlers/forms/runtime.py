@@ -377,7 +377,10 @@ class FormRunner:
         return out
 
     def _number(self, state: dict[str, Any]) -> tuple[int, int]:
-        countable = self._countable(state["answers"], state.get("context"))
+        # A scope still to be confirmed counts as preselected: the total is then near what will be asked, not every
+        # section of every bank ("1/190" to a 机械 factory that will be asked 35).
+        preselected = {k: v for k, v in state.get("suggest", {}).items() if isinstance(v, list)}
+        countable = self._countable({**preselected, **state["answers"]}, state.get("context"))
         here = self._ids.get(state.get("at") or "", -1)
         n = countable.index(here) + 1 if here in countable else len(countable)
         return n, len(countable)

@@ -15,6 +15,7 @@ from handlers.messages import TEXT, Incoming
 from storage.config import parse_config
 
 TARGET = 40
+PASSIVE_REPLY_BYTES = 2048  # WeChat's limit for a passive text reply
 TYPICAL = [
     ("机械厂（有粉尘涉爆）", "工贸", "机械、粉尘涉爆"),
     ("危化品经营店", "危险化学品", "危化经营"),
@@ -48,13 +49,16 @@ def walk(form: FormDef, sector: str) -> tuple[int, dict[str, Any]]:
     runner = FormRunner(form)
     result = runner.begin(suggest=sector_prefill(form, sector))
     asked = 0
+    longest = 0
     while result.state["mode"] == "ask":
+        longest = max([longest, *(len(r.encode()) for r in result.replies)])
         item = form.item(result.state["at"])
         asked += 1
         assert asked <= len(form.items), "the walk does not end"
         result = runner.handle(result.state, _say(_benign(item, result.state.get("suggest", {}).get(item.id))),
                                date(2026, 6, 10))
     assert result.state["mode"] == "summary"
+    assert max([longest, *(len(r.encode()) for r in result.replies)]) <= PASSIVE_REPLY_BYTES
     answers = {k: v for k, v in result.state["answers"].items() if v != SEEN}
     assert len(answers) == asked
     return asked, answers
