@@ -19,7 +19,7 @@ from storage.periods import Period, next_period, period_of, selfcheck_kind
 from .base import Context, Step
 from .conversation import Option, ask, clean, numbered, pick
 from .forms.answers import display
-from .forms.definition import UNSURE, sector_prefill
+from .forms.definition import UNSURE, Item, sector_prefill
 from .forms.runtime import FormResult, FormRunner
 from .hazards import five_measures, registered_text
 from .messages import TEXT, Incoming
@@ -61,6 +61,14 @@ def _hazard_count(ctx: Context, run: SelfCheckRun) -> int:
 def _draft_hazards(ctx: Context, run: SelfCheckRun) -> list[Hazard]:
     return list(ctx.session.scalars(
         select(Hazard).where(Hazard.selfcheck_run_id == run.id, Hazard.status == DRAFT).order_by(Hazard.id)))
+
+
+def _finding(item: Item, value: Any) -> str:
+    """A flagged answer as the ledger describes it: a situation in the standard's own words (what the
+    重大隐患清单 shows staff), any other item as the question and its answer."""
+    if item.type == "situation" and item.clause_text:
+        return "自查发现：" + item.clause_text.rstrip("。；;，, ")
+    return f"自查发现：{item.text}（回答：{display(item, value)}）"
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -201,7 +209,7 @@ class SelfCheckFlow:
             value = run.answers.get(item.id)
             if item.hazard_when and value in item.hazard_when and item.id not in existing:
                 hz = Hazard(enterprise_id=run.enterprise_id, level=item.level or "一般", source="企业自查",
-                            status=DRAFT, description=f"自查发现：{item.text}（回答：{display(item, value)}）",
+                            status=DRAFT, description=_finding(item, value),
                             clause=item.clause, selfcheck_run_id=run.id, item_id=item.id,
                             found_by=ctx.me().id, found_at=ctx.now)
                 ctx.session.add(hz)
@@ -258,7 +266,8 @@ class SelfCheckFlow:
         questionnaire = ctx.services.forms.compose(list(run.form_ids))
         flagged = [item for item in questionnaire.items
                    if item.hazard_when and run.answers.get(item.id) in item.hazard_when]
-        lines = [f"{run.period} 自查：共回答 {len(run.answers)} 题，发现问题 {len(flagged)} 项。"]
+        answered = sum(1 for item in questionnaire.items if item.asks and item.id in run.answers)
+        lines = [f"{run.period} 自查：共回答 {answered} 题，发现问题 {len(flagged)} 项。"]
         lines += [f"· {item.text}：{display(item, run.answers.get(item.id))}" for item in flagged[:10]]
         if len(flagged) > 10:
             lines.append(f"……另有 {len(flagged) - 10} 项")

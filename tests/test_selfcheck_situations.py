@@ -86,6 +86,11 @@ def test_exists_files_a_hazard_absent_never_and_unsure_is_explained(boss, gas_ap
         flagged = sorted(s.scalars(select(Hazard.item_id)))
         run = s.scalars(select(SelfCheckRun)).one()
     assert flagged == ["gas4_2", "gas5_1"]
+    with services.sessions() as s:
+        # Described in the standard's words, as the 重大隐患清单 shows them to staff.
+        described = s.scalars(select(Hazard).where(Hazard.item_id == "gas4_2")).one()
+        assert described.description == "自查发现：未建立安全风险分级管控制度" and described.level == "重大"
+        assert described.clause == gas.item("gas4_2").clause
     assert sorted(k for k, v in run.answers.items() if v == "exists") == flagged
     assert run.answers["gas5_5"] == UNSURE and run.answers["gas4_5"] == "na"
 
