@@ -296,3 +296,6 @@ def test_a_draft_survives_its_bank_rewritten_into_situations_scope_and_notices(t
     assert flagged == ["b_license"]
     # Saved under v2 and opened again by v2, nothing is lost or asked twice.
     assert new.current_prompt(result.state).state["answers"] == result.state["answers"]
+    # Amending a run submitted under v1 starts from its answers that v2's items still offer.
+    amended = new.begin(answers={"b_license": "yes", "b_plan": "no", "b_gone": "yes"})
+    assert amended.state["answers"] == {"b_plan": "no"} and amended.state["at"] == "b_scope"

@@ -275,11 +275,13 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
             out.add(item_id, f"hazard_when value {v!r} is not an option of this item")
     level, clause = raw.get("level"), raw.get("clause", "")
     if hazard_when and level is None:
-        out.add(item_id, "hazard_when needs a level (重大 or 一般)")
+        out.add(item_id, "a situation needs a level (重大 or 一般)" if kind == "situation"
+                else "hazard_when needs a level (重大 or 一般)")
     if level is not None and level not in LEVELS:
         out.add(item_id, f"level must be 重大 or 一般, not {level!r}")
     if hazard_when and not (isinstance(clause, str) and clause.strip()):
-        out.add(item_id, "hazard_when needs the clause it cites")
+        out.add(item_id, "a situation needs the clause it cites" if kind == "situation"
+                else "hazard_when needs the clause it cites")
     clause_text = raw.get("clause_text", "")
     if not isinstance(clause_text, str):
         out.add(item_id, "clause_text must be a string")

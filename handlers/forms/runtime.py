@@ -78,7 +78,11 @@ class FormRunner:
               context: dict[str, Any] | None = None, suggest: dict[str, Any] | None = None) -> FormResult:
         """Start the form. `context` holds values the flow knows (such as `_level`) for relevance rules;
         `suggest`, answers offered for questions (the person replies 是 to take one)."""
-        state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": dict(answers or {}),
+        # Answers given earlier (amending a submitted self-check) keep only what the items still offer: a run
+        # answered before its bank was rewritten is asked those items again.
+        kept = {k: v for k, v in (answers or {}).items()
+                if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
+        state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": kept,
                                  "context": dict(context or {}), "at": None, "trail": [], "bad": 0, "mode": "ask",
                                  "back_to_summary": False}
         if suggest:
