@@ -348,7 +348,7 @@ def cmd_checklists(config: Config, args: argparse.Namespace) -> int:
     from handlers.forms.definition import validate_directory
 
     directory = args.directory or Path(__file__).resolve().parent.parent / "handlers" / "checklists"
-    problems = validate_directory(directory)
+    problems = validate_directory(directory, config.selfcheck.combinations())
     for problem in problems:
         print(str(problem))
     if problems:

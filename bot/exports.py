@@ -67,7 +67,8 @@ def selfcheck_records(runs: Iterable[SelfCheckRun], forms: FormCatalog, tz: Zone
         ent = run.enterprise
         questionnaire = forms.compose(list(run.form_ids))
         items = []
-        for n, item in enumerate((i for i in questionnaire.items if i.id in run.answers), 1):
+        # Notices were shown, not asked: they are no answer of the enterprise's.
+        for n, item in enumerate((i for i in questionnaire.items if i.id in run.answers and i.asks), 1):
             value = run.answers[item.id]
             hazard = bool(item.hazard_when) and value in item.hazard_when
             items.append({"n": n, "id": item.id, "question": item.text, "answer": display(item, value),

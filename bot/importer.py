@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.domain import INDUSTRIES, RISK_TIER_WORDS, UNIT_KIND_WORDS, canonical_industry
+from storage.domain import INDUSTRIES, RISK_TIER_WORDS, SECTORS, UNIT_KIND_WORDS, canonical_industry, parse_sectors
 from storage.models import Enterprise, Unit
 
 UNIT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -40,6 +40,7 @@ ENTERPRISE_COLUMNS: dict[str, tuple[str, ...]] = {
     "cadre": ("责任干部", "cadre"),
     "cadre_phone": ("责任干部电话", "cadre_phone"),
     "employees": ("从业人数", "员工人数", "employees"),
+    "sector": ("细分行业", "子行业", "行业细分", "细分领域", "sector"),
 }
 REQUIRED = {"units": ("name", "kind"), "enterprises": ("name", "industry", "town")}
 # Industries treated as 高危行业 when the file leaves the tier blank (monthly self-checks).
@@ -317,6 +318,11 @@ def _enterprise_values(rec: dict[str, str], units: dict[str, Unit]) -> tuple[dic
         cadre=rec.get("cadre", ""), cadre_phone=_phone(rec.get("cadre_phone", ""), "责任干部电话"),
         employees=employees,
     )
+    if "sector" in rec:  # a file without the column leaves what an earlier import recorded
+        sectors, unknown = parse_sectors(rec["sector"])
+        if unknown:
+            raise ValueError(f"细分行业「{'、'.join(unknown)}」不认识；可用：{'、'.join(SECTORS)}")
+        values["sector"] = "、".join(sectors)
     return values, code or f"{name}\x1f{town.id}"
 
 

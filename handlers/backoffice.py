@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 
 from storage.domain import ENTERPRISE_ROLES, OPEN_STATES
-from storage.hazards import describe
+from storage.hazards import describe, lacks_five_measures
 from storage.links import local_only_note, page_link
 from storage.logins import LINK_TTL, issue_link_token
 from storage.models import Enterprise, Hazard, HazardEvent, Person
@@ -53,6 +53,8 @@ def hazard_card(ctx: Context, hz: Hazard, *, with_link: bool) -> str:
     lines = [describe(hz)]
     if hz.fixed_on_spot:
         lines.append("即查即改" + (f"：{hz.note}" if hz.note else ""))
+    elif lacks_five_measures(hz):
+        lines.append("五落实未填（企业还没有补充责任人、措施、资金、期限、预案）")
     else:
         funds = f"{hz.funds_wan:g} 万元" if hz.funds_wan is not None else "未填"
         lines.append(f"五落实：责任人 {hz.responsible or '未填'}；措施 {hz.measures or '未填'}；资金 {funds}；"
@@ -117,7 +119,7 @@ def _enterprise_list(ctx: Context, scope: Scope, enterprise_id: int, name: str) 
     if total == 0:
         return f"{name}还没有登记隐患。"
     lines = [f"{name}：共 {total} 条隐患，未销号 {len(open_)}{'+' if len(open_) == 8 else ''} 条。"]
-    lines += [f"· {describe(h)}" for h in open_]
+    lines += [f"· {describe(h)}" + ("（五落实未填）" if lacks_five_measures(h) else "") for h in open_]
     lines.append("发送隐患编号查看详情，例如「" + (open_[0].number or "" if open_ else "YH-202606-0001") + "」。")
     server = ctx.services.config.server
     lines.append(f"全部记录：{page_link(server, '/dashboard/hazards?enterprise=' + name)}" + local_only_note(server))

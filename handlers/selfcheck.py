@@ -17,9 +17,9 @@ from storage.models import Enterprise, Hazard, Person, SelfCheckRun
 from storage.periods import Period, next_period, period_of, selfcheck_kind
 
 from .base import Context, Step
-from .conversation import Option, ask, numbered, pick
+from .conversation import Option, ask, clean, numbered, pick
 from .forms.answers import display
-from .forms.definition import UNSURE
+from .forms.definition import UNSURE, Item, sector_prefill
 from .forms.runtime import FormResult, FormRunner
 from .hazards import five_measures, registered_text
 from .messages import TEXT, Incoming
@@ -29,11 +29,14 @@ INTRO = "随时可以发送「上一题」「跳过」「暂停」「进度」�
 SUBMITTED_ACTIONS = [Option("view", "查看提交的内容", ("查看", "看看")), Option("amend", "修改后重新提交", ("修改", "重新提交"))]
 DRAFT_ACTIONS = [Option("continue", "继续", ("继续", "接着填")), Option("restart", "重新开始", ("重新开始", "重来", "重填"))]
 RECENT_RUNS = 3
+# Said at a hazard's follow-up: register it 待整改 now, its 五落实 to come (a reminder follows; 整改进展 fills them).
+DEFER_ONE = frozenset({"稍后补充", "稍后补充五落实", "以后再填", "晚点填", "回头再填", "先登记"})
+DEFER_ALL = frozenset({"全部稍后补充", "都稍后补充", "其余稍后补充", "其余都稍后补充", "全部稍后", "都以后再填"})
+LISTED = 6  # flagged items listed by name after submission; more are counted
 
 
 def banks_for(ctx: Context, enterprise: Enterprise) -> list[str]:
-    cfg = ctx.services.config.selfcheck
-    return list(cfg.always) + [b for b in cfg.banks.get(enterprise.industry, []) if b not in cfg.always]
+    return ctx.services.config.selfcheck.banks_for(enterprise.industry)
 
 
 def current_period(ctx: Context, enterprise: Enterprise) -> tuple[str, Period]:
@@ -58,6 +61,18 @@ def _hazard_count(ctx: Context, run: SelfCheckRun) -> int:
 def _draft_hazards(ctx: Context, run: SelfCheckRun) -> list[Hazard]:
     return list(ctx.session.scalars(
         select(Hazard).where(Hazard.selfcheck_run_id == run.id, Hazard.status == DRAFT).order_by(Hazard.id)))
+
+
+def _finding(item: Item, value: Any) -> str:
+    """A flagged answer as the ledger describes it: a situation in the standard's own words (what the
+    重大隐患清单 shows staff), any other item as the question and its answer."""
+    if item.type == "situation" and item.clause_text:
+        return "自查发现：" + item.clause_text.rstrip("。；;，, ")
+    return f"自查发现：{item.text}（回答：{display(item, value)}）"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _state(state: dict[str, Any]) -> str:
@@ -142,7 +157,8 @@ class SelfCheckFlow:
         ctx.session.add(run)
         ctx.session.flush()
         result = FormRunner(questionnaire).begin(
-            f"开始{ent.name}{period.label}自查（{questionnaire.title}），请在 {period.end:%m月%d日} 前完成。{INTRO}")
+            f"开始{ent.name}{period.label}自查（{questionnaire.title}），请在 {period.end:%m月%d日} 前完成。{INTRO}",
+            suggest=sector_prefill(questionnaire, ent.sector))
         run.form_state = result.state
         return Step.stay({"at": "form", "run": run.id}, *result.replies)
 
@@ -175,8 +191,14 @@ class SelfCheckFlow:
             head += f"\n另有 {unsure} 项标记为待核实：核实后发送「开始自查」，选「修改」补答。"
         if not new:
             return Step.done(head + "\n发送「菜单」查看其他事项。")
-        return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": len(new)},
-                                   [head, f"接下来逐项安排整改（共 {len(new)} 项）："])
+        listed = [f"{n}. 【{hz.level}】{_short(hz.description)}" for n, hz in enumerate(new[:LISTED], 1)]
+        if len(new) > LISTED:
+            listed.append(f"……另有 {len(new) - LISTED} 项")
+        days = ctx.services.config.selfcheck.five_measures_days
+        return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": len(new)}, [
+            head, *listed,
+            f"接下来逐项安排整改（共 {len(new)} 项）。五落实一时定不下来的，回复「稍后补充」先登记为待整改，"
+            f"{days} 天后提醒补填；回复「全部稍后补充」其余各项都这样登记。"])
 
     def _create_hazards(self, ctx: Context, run: SelfCheckRun) -> list[Hazard]:
         """A draft hazard for each flagged answer not already recorded for this run."""
@@ -187,7 +209,7 @@ class SelfCheckFlow:
             value = run.answers.get(item.id)
             if item.hazard_when and value in item.hazard_when and item.id not in existing:
                 hz = Hazard(enterprise_id=run.enterprise_id, level=item.level or "一般", source="企业自查",
-                            status=DRAFT, description=f"自查发现：{item.text}（回答：{display(item, value)}）",
+                            status=DRAFT, description=_finding(item, value),
                             clause=item.clause, selfcheck_run_id=run.id, item_id=item.id,
                             found_by=ctx.me().id, found_at=ctx.now)
                 ctx.session.add(hz)
@@ -204,7 +226,7 @@ class SelfCheckFlow:
             return Step.done(*lead, "整改安排都已记录。发送「菜单」查看其他事项。")
         hz = pending[0]
         total = max(int(state.get("of") or 0), len(pending))
-        place = f"整改安排 第{total - len(pending) + 1}/{total}项：" if total > 1 else ""
+        place = f"整改安排 第{total - len(pending) + 1}/{total}项：" if total > 1 else "整改安排："
         result = FormRunner(ctx.services.forms.form("hazard_followup")).begin(
             f"{place}【{hz.level}隐患】{hz.description}" + (f"\n依据：{hz.clause}" if hz.clause else ""),
             context={"_level": hz.level})
@@ -215,6 +237,11 @@ class SelfCheckFlow:
         hz = ctx.session.get(Hazard, state.get("hazard"))
         if hz is None or hz.status != DRAFT:
             return self._next_followup(ctx, {"at": "followup", "run": run.id}, [])
+        said = clean(msg.text) if msg.kind == TEXT else ""
+        if said in DEFER_ONE or said in DEFER_ALL:
+            deferred = [hz] if said in DEFER_ONE else _draft_hazards(ctx, run)
+            lines = [self._defer(ctx, h) for h in deferred]
+            return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": state.get("of")}, lines)
         result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(state["form"], msg, ctx.today)
         if result.outcome == "paused":
             return Step.done(result.replies[0].replace("发送「继续」", "发送「开始自查」"))
@@ -227,11 +254,20 @@ class SelfCheckFlow:
         return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": state.get("of")},
                                    [registered_text(hz, done.reported_to, followup=True)])
 
+    def _defer(self, ctx: Context, hz: Hazard) -> str:
+        """In the ledger as 待整改 without its 五落实: staff see it as 五落实未填, and the enterprise is reminded
+        after selfcheck.five_measures_days (scheduler rule five_measures) until 整改进展 fills them."""
+        done = register(ctx.session, hz, None, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger)
+        told = f"已按“双报告”告知监管部门（{done.reported_to} 人）。" if done.reported_to else ""
+        return (f"已登记 {hz.number}：待整改，五落实待补充（{ctx.services.config.selfcheck.five_measures_days} 天后提醒；"
+                f"发送「整改进展」选这条补填）。{told}")
+
     def _view(self, ctx: Context, run: SelfCheckRun) -> str:
         questionnaire = ctx.services.forms.compose(list(run.form_ids))
         flagged = [item for item in questionnaire.items
                    if item.hazard_when and run.answers.get(item.id) in item.hazard_when]
-        lines = [f"{run.period} 自查：共回答 {len(run.answers)} 题，发现问题 {len(flagged)} 项。"]
+        answered = sum(1 for item in questionnaire.items if item.asks and item.id in run.answers)
+        lines = [f"{run.period} 自查：共回答 {answered} 题，发现问题 {len(flagged)} 项。"]
         lines += [f"· {item.text}：{display(item, run.answers.get(item.id))}" for item in flagged[:10]]
         if len(flagged) > 10:
             lines.append(f"……另有 {len(flagged) - 10} 项")

@@ -136,7 +136,7 @@ class CampaignConfig:
 def _default_banks() -> dict[str, list[str]]:
     return {
         "危险化学品": ["weihua", "fire"],
-        "烟花爆竹": ["fire"],
+        "烟花爆竹": ["fireworks", "fire"],
         "工贸": ["gongmao", "fire"],
         "城镇燃气": ["gas", "fire"],
         "房屋市政工程": ["construction"],
@@ -158,6 +158,16 @@ class SelfCheckConfig:
     other_period: str = "quarter"
     # A folder of checklist banks (TOML) to use instead of the shipped ones. Empty: the shipped banks.
     checklists_dir: str = ""
+    # A hazard found by a self-check whose 五落实 were left for later ("稍后补充") is reminded after this many days.
+    five_measures_days: int = 3
+
+    def banks_for(self, industry: str) -> list[str]:
+        """The banks an enterprise of this industry answers, in order."""
+        return list(self.always) + [b for b in self.banks.get(industry, []) if b not in self.always]
+
+    def combinations(self) -> list[list[str]]:
+        """The bank lists enterprises get, one per industry (and `always` alone, for industries not listed)."""
+        return [list(self.always)] + [self.banks_for(industry) for industry in self.banks]
 
 
 @dataclass
@@ -435,6 +445,8 @@ def _check(config: Config) -> None:
                 date.fromisoformat(day)
             except ValueError:
                 raise ConfigError(f"scheduler.{name} 里的「{day}」应为 YYYY-MM-DD") from None
+    if config.selfcheck.five_measures_days < 1:
+        raise ConfigError("selfcheck.five_measures_days 至少为 1")
     if config.logging.format not in ("text", "json"):
         raise ConfigError("logging.format 应为 text 或 json")
     sc = config.scheduler

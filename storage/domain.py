@@ -62,6 +62,52 @@ INDUSTRY_ALIASES = {
 }
 
 
+# Sub-industries (细分行业) and the registry's notes on what a site has: they preselect the first, screening
+# question of each checklist bank (the person confirms or changes it), so only what applies is asked.
+SECTORS = (
+    "冶金", "有色", "建材", "机械", "轻工", "纺织", "烟草", "商贸",  # 工贸 (应急管理部令第10号 第二条)
+    "危化生产", "危化经营", "危化使用", "加油站",
+    "管道燃气", "燃气厂站", "加气站", "瓶装燃气",  # 燃气经营 types
+    "施工项目",
+    "烟花爆竹生产", "烟花爆竹批发", "烟花爆竹零售",
+    "粉尘涉爆", "涉氨制冷", "有限空间作业", "金属冶炼",
+)
+SECTOR_ALIASES = {
+    "钢铁": "冶金", "炼钢": "冶金", "炼铁": "冶金", "焦化": "冶金", "铝加工": "有色", "有色金属": "有色", "铜加工": "有色",
+    "水泥": "建材", "玻璃": "建材", "陶瓷": "建材", "机械制造": "机械", "机加工": "机械", "汽车零部件": "机械",
+    "食品": "轻工", "造纸": "轻工", "酿酒": "轻工", "家具": "轻工", "印染": "纺织", "服装": "纺织",
+    "卷烟": "烟草", "批发零售": "商贸", "商场": "商贸", "超市": "商贸", "仓储物流": "商贸",
+    "化工生产": "危化生产", "危险化学品生产": "危化生产", "化工厂": "危化生产",
+    "危化品经营": "危化经营", "危险化学品经营": "危化经营",
+    "危险化学品使用": "危化使用", "燃气公司": "管道燃气", "管道气": "管道燃气",
+    "储配站": "燃气厂站", "门站": "燃气厂站", "气化站": "燃气厂站", "CNG加气站": "加气站", "LNG加气站": "加气站",
+    "液化气站": "瓶装燃气", "液化石油气供应站": "瓶装燃气", "瓶装气": "瓶装燃气", "充装站": "瓶装燃气",
+    "工地": "施工项目", "建筑工地": "施工项目", "在建项目": "施工项目", "施工": "施工项目",
+    "烟花爆竹零售点": "烟花爆竹零售", "烟花爆竹经营（零售）": "烟花爆竹零售", "烟花爆竹经营（批发）": "烟花爆竹批发",
+    "粉尘": "粉尘涉爆", "涉爆粉尘": "粉尘涉爆", "液氨制冷": "涉氨制冷", "涉氨": "涉氨制冷", "有限空间": "有限空间作业",
+}
+_SECTOR_SPLIT = re.compile(r"[、,，;；/\s]+")
+
+
+def parse_sectors(text: str) -> tuple[list[str], list[str]]:
+    """The canonical sectors a registry cell names, and the words it did not recognise."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for word in (w for w in _SECTOR_SPLIT.split(text.strip()) if w):
+        canonical = word if word in SECTORS else SECTOR_ALIASES.get(word) or SECTOR_ALIASES.get(word.upper())
+        if canonical is None:
+            unknown.append(word)
+        elif canonical not in found:
+            found.append(canonical)
+    return found, unknown
+
+
+def sector_words(sector: str) -> set[str]:
+    """The canonical sectors an enterprise is registered with, as a bank's options name them. Not their
+    aliases: an alias is often a narrower kind (CNG加气站 of 加气站), which the registry did not say."""
+    return set(parse_sectors(sector)[0])
+
+
 def cn_day(day: date) -> str:
     """A day as the official documents write it: 2026年6月10日."""
     return f"{day.year}年{day.month}月{day.day}日"

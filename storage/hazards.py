@@ -119,9 +119,15 @@ def ask_for_five_measures(session: Session, hazard: Hazard, now: datetime) -> in
     people = session.scalars(select(Person).where(Person.enterprise_id == hazard.enterprise_id, bound())).all()
     for person in people:
         enqueue(session, channel=person.channel, recipient=person.external_id, now=now, rule="five_measures",
-                text=f"【需要整改】{describe(hazard)}\n请发送「整改进展」，选择这条隐患后填写五落实"
-                     "（责任人、整改措施、资金、期限、应急预案）。")
+                text=five_measures_request(describe(hazard)))
     return len(people)
+
+
+def five_measures_request(described: str) -> str:
+    """What the enterprise reads when a hazard's 五落实 are owed (staff registered it, or a self-check left them
+    for later): one wording, so the person learns one way to fill them."""
+    return (f"【需要整改】{described}\n请发送「整改进展」，选择这条隐患后填写五落实"
+            "（责任人、整改措施、资金、期限、应急预案）。")
 
 
 def send_back_notice(session: Session, hazard: Hazard, reason: str, now: datetime) -> int:

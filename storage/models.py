@@ -99,6 +99,8 @@ class Enterprise(Base):
     cadre: Mapped[str] = mapped_column(String(50), default="")
     cadre_phone: Mapped[str] = mapped_column(String(30), default="")
     employees: Mapped[int | None] = mapped_column(Integer)
+    # 细分行业 and site notes (storage.domain.SECTORS), joined with 、: they preselect the checklists' scope.
+    sector: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

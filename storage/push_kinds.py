@@ -10,6 +10,7 @@ RULE_LABELS = {
     "overdue_escalation": "逾期升级", "listing_progress": "挂牌督办进展", "monthly_report": "调度表报送",
     "quota_shortfall": "指标提醒", "new_tips": "举报提醒", "year_end": "年终总结", "broadcast": "重点时段提醒",
     "campaign_phase": "专项整治阶段提醒", "holiday_eve": "节前提醒", "push_failed": "推送异常通知", "security": "安全提醒",
+    "five_measures": "五落实提醒",
 }
 # Legal and campaign deadlines cannot be refused; these can ("退订提醒 X").
 OPTIONAL_RULES = frozenset({"quota_shortfall", "new_tips", "broadcast", "holiday_eve"})

@@ -175,3 +175,127 @@ def test_a_tip_keeps_its_answers_when_an_answered_item_is_removed(services, tmp_
     assert draft["state"]["form"]["answers"] == {"what": "锅炉房旁边堆着几十桶油漆"}
     with services.sessions() as s:
         assert s.scalars(select(Tip)).all() == []
+
+
+# -- a bank rewritten into the standard's situations under a saved draft -------------------------------
+
+BANK_V1 = '''
+[form]
+id = "bank"
+version = "1"
+title = "t"
+kind = "selfcheck"
+
+[[items]]
+id = "b_license"
+type = "yes_no"
+allow_na = false
+text = "是否存在未取得经营许可证从事经营的情况？"
+hazard_when = ["yes"]
+level = "重大"
+clause = "c"
+
+[[items]]
+id = "b_plan"
+type = "yes_no"
+text = "是否制定了应急救援预案？"
+hazard_when = ["no"]
+level = "一般"
+clause = "c"
+
+[[items]]
+id = "b_note"
+type = "text"
+required = false
+text = "还有需要说明的吗？"
+'''
+
+BANK_V2 = '''
+[form]
+id = "bank"
+version = "2"
+title = "t"
+kind = "selfcheck"
+
+[[items]]
+id = "b_scope"
+type = "multi"
+prefill = "sector"
+text = "本单位经营以下哪些？"
+options = [{ value = "station", label = "燃气厂站", synonyms = ["加气站"] }, { value = "bottle", label = "瓶装燃气" }]
+
+[[items]]
+id = "b_license"
+type = "situation"
+allow_na = false
+text = "是否未取得燃气经营许可证就从事燃气经营活动？"
+level = "重大"
+clause = "《城镇燃气经营安全重大隐患判定标准》（建城规〔2023〕4号）第四条第（一）项"
+clause_text = "未取得燃气经营许可证从事燃气经营活动"
+
+[[items]]
+id = "b_guidance"
+type = "notice"
+text = "其他严重违法违规的现实危险也判定为重大隐患，请另行上报。"
+
+[[items]]
+id = "b_plan"
+type = "yes_no"
+text = "是否制定了应急救援预案？"
+hazard_when = ["no"]
+level = "一般"
+clause = "c"
+
+[[items]]
+id = "b_note"
+type = "text"
+required = false
+text = "还有需要说明的吗？"
+'''
+
+
+def _bank(tmp_path: Path, name: str, text: str):  # noqa: ANN202
+    from handlers.forms.definition import load_form
+
+    path = tmp_path / name / "bank.toml"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    return load_form(path)
+
+
+def _msg(text: str) -> Incoming:
+    return Incoming(channel="sim", user_id="u", msg_key=text, kind=TEXT, created_at=datetime.now(timezone.utc), text=text)
+
+
+def test_a_draft_survives_its_bank_rewritten_into_situations_scope_and_notices(tmp_path):
+    from datetime import date
+
+    from handlers.forms.definition import sector_prefill
+    from handlers.forms.runtime import FormRunner
+
+    today = date(2026, 6, 10)
+    v1, v2 = _bank(tmp_path, "v1", BANK_V1), _bank(tmp_path, "v2", BANK_V2)
+    old = FormRunner(v1)
+    state = old.begin().state
+    state = old.handle(state, _msg("是"), today).state  # b_license: 是 meant the hazard in v1
+    state = old.handle(state, _msg("是"), today).state  # b_plan: fine
+    assert state["answers"] == {"b_license": "yes", "b_plan": "yes"}
+    new = FormRunner(v2)
+    resumed = new.current_prompt(state)
+    # The answer v1 recorded for b_license is no option of the situation: asked again rather than kept as a
+    # value that flags nothing; b_plan keeps its answer; the new scope question comes first.
+    assert resumed.state["answers"] == {"b_plan": "yes"} and resumed.state["at"] == "b_scope"
+    resumed.state["suggest"] = sector_prefill(v2, "加气站")
+    result = new.handle(resumed.state, _msg("是"), today)  # the preselection confirmed
+    assert result.state["answers"]["b_scope"] == ["station"] and result.state["at"] == "b_license"
+    result = new.handle(result.state, _msg("存在"), today)
+    assert result.state["at"] == "b_note"  # the notice was shown on the way, not asked
+    result = new.handle(result.state, _msg("跳过"), today)
+    assert result.state["mode"] == "summary"
+    flagged = [i.id for i in v2.items if i.hazard_when and result.state["answers"].get(i.id) in i.hazard_when]
+    assert flagged == ["b_license"]
+    # Saved under v2 and opened again by v2, nothing is lost or asked twice.
+    assert new.current_prompt(result.state).state["answers"] == result.state["answers"]
+    # Amending a run submitted under v1 starts from its answers that v2's items still offer.
+    amended = new.begin(answers={"b_license": "yes", "b_plan": "no", "b_gone": "yes"})
+    assert amended.state["answers"] == {"b_plan": "no"} and amended.state["at"] == "b_scope"

@@ -143,3 +143,26 @@ def test_duplicate_rows_in_one_file(tmp_path, capsys):
     assert run(cfg, "import", "units", str(write_csv(tmp_path / "u.csv", rows))) == 1
     err = capsys.readouterr().err
     assert "第 6 行：与第 2 行的单位重名" in err and "第 7 行：类型「省」无效" in err
+
+
+def test_sector_column_with_synonyms_kept_when_a_later_file_lacks_it(tmp_path, capsys):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    cfg = config_file(tmp_path)
+    run(cfg, "import", "units", str(write_csv(tmp_path / "u.csv", UNITS)))
+    header = ["企业名称", "所属行业领域", "乡镇", "细分行业"]
+    first = write_xlsx(tmp_path / "e1.xlsx", [header, ["青山机械", "工贸", "青山湖镇", "机加工、粉尘"],
+                                              ["青山加气站", "燃气", "青山湖镇", "LNG加气站"],
+                                              ["湖东工地", "建筑施工", "青山湖镇", ""],
+                                              ["某某厂", "工贸", "青山湖镇", "机械；造火箭"]])
+    assert run(cfg, "import", "enterprises", str(first)) == 1
+    said = capsys.readouterr()
+    out = said.out + said.err
+    assert "第 7 行" in out and "造火箭" in out  # the unknown word named, the row left out
+    # A later file without the column changes nothing about sectors.
+    second = write_csv(tmp_path / "e2.csv", [["企业名称", "所属行业领域", "乡镇"], ["青山机械", "工贸", "青山湖镇"]])
+    assert run(cfg, "import", "enterprises", str(second)) == 0
+    with Session(create_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")) as s:
+        assert {e.name: e.sector for e in s.scalars(select(Enterprise))} == {
+            "青山机械": "机械、粉尘涉爆", "青山加气站": "加气站", "湖东工地": ""}

@@ -18,7 +18,7 @@ import cn2an
 from ..conversation import clean
 from ..messages import IMAGE, LOCATION, TEXT, Incoming
 from ..nlu import parse_date
-from .definition import NA_WORDS, UNSURE, Item, Option
+from .definition import NA_WORDS, SEEN, UNSURE, Item, Option
 
 _SEPARATORS = re.compile(r"[\s,，、;；和及+]+")
 MAX_TEXT = 500
@@ -244,6 +244,8 @@ def display(item: Item, value: Any) -> str:
         return "（跳过）"
     if value == UNSURE:
         return "待核实"
+    if item.type == "notice":
+        return "已阅" if value == SEEN else ""
     if item.type in ("yes_no", "choice", "situation"):
         return next((o.label for o in item.options if o.value == value), str(value))
     if item.type == "multi":

@@ -2,7 +2,17 @@
 
 [form]: id, version, title, kind, source, note, context (names the flow supplies, each starting with "_").
 [[items]]: id, type, text, required, options, relevant, constraint, constraint_message, hint, hazard_when,
-level, clause, min, max (for dates: days from today), max_photos, allow_na (yes_no).
+level, clause, clause_text, min, max (for dates: days from today), max_photos, allow_na (yes_no, situation),
+prefill (multi).
+
+Two item types carry the 重大事故隐患判定标准 themselves:
+- situation: one 判定情形 asked as a plain question whether it exists here. The options are fixed
+  (1. 存在 / 2. 不存在 / 3. 本单位不涉及 where allow_na, the default) and 存在 is always the hazard answer, so a
+  bank never mixes "是 means fine" with "是 means hazard". It needs level, clause (well-formed, see
+  clause_problem) and clause_text (the item's text as published), which 帮助 shows.
+- notice: text shown on the way to the next question, with no answer expected (a catch-all clause that needs
+  professional judgement, or a note on the section that follows).
+A multi item with prefill = "sector" is offered preselected from the enterprise's registered sector.
 """
 from __future__ import annotations
 
@@ -12,19 +22,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.domain import industry_words
+from storage.domain import industry_words, sector_words
 
 from .expr import Expr, ExprError
 
-ITEM_TYPES = ("yes_no", "choice", "multi", "number", "text", "date", "photo", "location")
+ITEM_TYPES = ("yes_no", "choice", "multi", "number", "text", "date", "photo", "location", "situation", "notice")
 # The value of an answer the person could not give now: marked 待核实, never a hazard, listed on submission.
 UNSURE = "unsure"
+# What a notice holds once shown: it was read, nothing was answered.
+SEEN = "seen"
 FORM_KINDS = ("selfcheck", "hazard", "tip", "progress")
 LEVELS = ("重大", "一般")
 FORM_KEYS = {"id", "version", "title", "kind", "source", "note", "context", "allow_unsure"}
 ITEM_KEYS = {"id", "type", "text", "required", "options", "relevant", "constraint", "constraint_message", "hint",
              "hazard_when", "level", "clause", "min", "max", "max_photos", "allow_na", "unit", "plausible_max",
-             "synonyms_from"}
+             "synonyms_from", "clause_text", "prefill"}
+# Where a multi item's preselection comes from: the enterprise's registered sector (Enterprise.sector).
+PREFILL_SOURCES = ("sector",)
+EXISTS, ABSENT = "exists", "absent"
 # Sources of synonyms kept elsewhere, so a word people use means the same in chat and in the import.
 SYNONYM_SOURCES = ("industries",)
 OPTION_KEYS = {"value", "label", "synonyms"}
@@ -45,6 +60,34 @@ YES_NO_OPTIONS = (
                         "还没有", "没有的", "没得")),
     Option("na", "不涉及", tuple(sorted(NA_WORDS - {"不涉及"}))),
 )
+# A situation item asks whether the situation exists: 是/有 therefore mean 存在, and no answer means anything else.
+SITUATION_OPTIONS = (
+    Option(EXISTS, "存在", ("有", "是", "是的", "有的", "存在的", "有这种情况", "有这个情况", "对", "确实有", "y", "yes")),
+    Option(ABSENT, "不存在", ("没有", "没", "无", "否", "不是", "不存在的", "没有这种情况", "没这情况", "没得", "n", "no")),
+    Option("na", "本单位不涉及", tuple(sorted(NA_WORDS - {"本单位不涉及"}))),
+)
+# A well-formed citation of a 判定标准: 《title》（文号）第X条[第（Y）项], or 第（Y）项 alone for a standard
+# numbered by items only (121号); a national standard as GB 35181—2017《…》6.1.
+_NUM = "[一二三四五六七八九十百零]+"
+_CITE_RULES = re.compile(rf"^《[^《》]+》（[^（）]*(?:〔\d{{4}}〕\d+号|令第\d+号)）"
+                         rf"(?:第{_NUM}条(?:第（{_NUM}）项)?|第（{_NUM}）项)$")
+_CITE_GB = re.compile(r"^GB(?:/T)? \d+(?:\.\d+)?[—-]\d{4}《[^《》]+》\d+(?:\.\d+)*$")
+# Texts no longer in force: an item citing one asks the wrong question.
+REPEALED = {
+    "建质规〔2022〕2号": "已由《房屋市政工程生产安全重大事故隐患判定标准（2024版）》（建质规〔2024〕5号）废止",
+    "安监总管四〔2017〕129号": "已由《工贸企业重大事故隐患判定标准》（应急管理部令第10号）代替",
+}
+
+
+def clause_problem(clause: str) -> str:
+    """Why a situation's citation is not well-formed ("" when it is)."""
+    for number, why in REPEALED.items():
+        if number in clause:
+            return f"clause cites {number}, which {why}"
+    if _CITE_RULES.match(clause) or _CITE_GB.match(clause):
+        return ""
+    return (f"clause {clause!r} is not a well-formed citation: write 《标准名称》（文号）第X条第（Y）项 "
+            "or GB 35181—2017《标准名称》6.1")
 
 
 @dataclass(frozen=True)
@@ -69,6 +112,13 @@ class Item:
     unit: str = ""  # what a number is counted in (万元, 人): amounts in other units are converted to it
     plausible_max: float | None = None  # above this a number is confirmed before it is kept
     synonyms_from: str = ""  # options take their synonyms from this source (SYNONYM_SOURCES)
+    clause_text: str = ""  # the cited item as published, shown with 帮助 and when the person is unsure
+    prefill: str = ""  # a multi item offered preselected from this source (PREFILL_SOURCES)
+
+    @property
+    def asks(self) -> bool:
+        """A question the person answers (a notice is only shown)."""
+        return self.type != "notice"
 
 
 @dataclass(frozen=True)
@@ -203,11 +253,19 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         options = _options(raw.get("options"), item_id, out)
     elif "options" in raw:
         out.add(item_id, f"type {kind} takes no options")
+    allow_na = raw.get("allow_na", True)
+    if not isinstance(allow_na, bool):
+        out.add(item_id, "allow_na must be true or false")
+        allow_na = True
     if kind == "yes_no":
-        options = YES_NO_OPTIONS if raw.get("allow_na", True) else YES_NO_OPTIONS[:2]
+        options = YES_NO_OPTIONS if allow_na else YES_NO_OPTIONS[:2]
+    elif kind == "situation":
+        options = SITUATION_OPTIONS if allow_na else SITUATION_OPTIONS[:2]
     elif "allow_na" in raw:
-        out.add(item_id, "allow_na is only for yes_no items")
-    hazard_when = raw.get("hazard_when", [])
+        out.add(item_id, "allow_na is only for yes_no and situation items")
+    if kind == "situation" and "hazard_when" in raw:
+        out.add(item_id, "a situation item takes no hazard_when: 存在 is always the hazard answer")
+    hazard_when = [EXISTS] if kind == "situation" else raw.get("hazard_when", [])
     if not isinstance(hazard_when, list) or not all(isinstance(v, str) for v in hazard_when):
         out.add(item_id, "hazard_when must be a list of option values")
         hazard_when = []
@@ -217,11 +275,26 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
             out.add(item_id, f"hazard_when value {v!r} is not an option of this item")
     level, clause = raw.get("level"), raw.get("clause", "")
     if hazard_when and level is None:
-        out.add(item_id, "hazard_when needs a level (重大 or 一般)")
+        out.add(item_id, "a situation needs a level (重大 or 一般)" if kind == "situation"
+                else "hazard_when needs a level (重大 or 一般)")
     if level is not None and level not in LEVELS:
         out.add(item_id, f"level must be 重大 or 一般, not {level!r}")
     if hazard_when and not (isinstance(clause, str) and clause.strip()):
-        out.add(item_id, "hazard_when needs the clause it cites")
+        out.add(item_id, "a situation needs the clause it cites" if kind == "situation"
+                else "hazard_when needs the clause it cites")
+    clause_text = raw.get("clause_text", "")
+    if not isinstance(clause_text, str):
+        out.add(item_id, "clause_text must be a string")
+        clause_text = ""
+    if kind == "situation" and not clause_text.strip():
+        out.add(item_id, "a situation item needs clause_text, the cited item as published")
+    if kind == "notice":
+        for key in sorted({"hazard_when", "level", "required", "constraint"} & set(raw)):
+            out.add(item_id, f"a notice expects no answer: {key} does not apply")
+    prefill = raw.get("prefill", "")
+    if prefill and (prefill not in PREFILL_SOURCES or kind != "multi"):
+        out.add(item_id, f"prefill must be one of {', '.join(PREFILL_SOURCES)}, for multi items")
+        prefill = ""
     lo, hi = raw.get("min"), raw.get("max")
     for key, v in (("min", lo), ("max", hi)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
@@ -235,7 +308,7 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         relevant = _expr(raw["relevant"], "relevant", item_id, earlier, context, all_ids, out, allow_dot=False)
     if "constraint" in raw:
         constraint = _expr(raw["constraint"], "constraint", item_id, earlier, context, all_ids, out, allow_dot=True)
-    required = raw.get("required", True)
+    required = raw.get("required", kind != "notice")
     if not isinstance(required, bool):
         out.add(item_id, "required must be true or false")
         required = True
@@ -267,7 +340,7 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         min=float(lo) if isinstance(lo, (int, float)) and not isinstance(lo, bool) else None,
         max=float(hi) if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None,
         max_photos=max_photos, unit=unit, plausible_max=float(plausible) if plausible is not None else None,
-        synonyms_from=source,
+        synonyms_from=source, clause_text=clause_text, prefill=prefill if isinstance(prefill, str) else "",
     )
 
 
@@ -315,6 +388,12 @@ def _parse(path: Path) -> tuple[FormDef | None, list[Problem]]:
         seen.add(item.id)
         earlier.add(item.id)
         items.append(item)
+    by_id = {item.id: item for item in items}
+    for item in items:
+        for ref, value in sorted(item.relevant.selections if item.relevant else ()):
+            target = by_id.get(ref)
+            if target is not None and value not in {o.value for o in target.options}:
+                out.add(item.id, f"relevant tests {value!r}, which is not an option of {ref}")
     if out.problems:
         return None, out.problems
     allow_unsure = head.get("allow_unsure", head.get("kind") == "selfcheck")
@@ -358,5 +437,56 @@ def load_forms(directory: Path) -> dict[str, FormDef]:
     return forms
 
 
-def validate_directory(directory: Path) -> list[Problem]:
-    return _load_all(directory)[1]
+def citation_problems(form: FormDef) -> list[Problem]:
+    """Each situation (and each notice that cites) must cite a text in force, in the agreed form."""
+    name = form.path.name if form.path else form.id
+    problems = []
+    for item in form.items:
+        if item.type == "situation" or (item.type == "notice" and item.clause):
+            why = clause_problem(item.clause)
+            if why:
+                problems.append(Problem(name, item.id, why))
+    return problems
+
+
+def clash_problems(forms: dict[str, FormDef], combinations: list[list[str]]) -> list[Problem]:
+    """An item id asked by two banks one enterprise gets would mix their answers in one questionnaire."""
+    problems = []
+    reported: set[tuple[str, str, str]] = set()
+    for combination in combinations:
+        owner: dict[str, str] = {}
+        for bank in (b for b in combination if b in forms):
+            for item in forms[bank].items:
+                first = owner.setdefault(item.id, bank)
+                if first != bank and (item.id, first, bank) not in reported:
+                    reported.add((item.id, first, bank))
+                    problems.append(Problem(f"{bank}.toml", item.id,
+                                            f"item id also used by {first}, and {' + '.join(combination)} are asked together"))
+    return problems
+
+
+def validate_directory(directory: Path, combinations: list[list[str]] | None = None) -> list[Problem]:
+    """Every problem of a folder of banks: structure, citations, and item ids repeated across the banks one
+    enterprise gets (`combinations`: the bank lists the config gives; None: all banks together)."""
+    forms, problems = _load_all(directory)
+    for form in forms.values():
+        problems += citation_problems(form)
+    problems += clash_problems(forms, combinations if combinations is not None else [sorted(forms)])
+    return problems
+
+
+def sector_prefill(form: FormDef, sector: str) -> dict[str, list[str]]:
+    """For each prefill = "sector" item, the options the enterprise's registered sector names: by value,
+    label or synonym, or a label that begins with the sector's word (冶金 for 冶金企业). Nothing is offered
+    when no sector is registered; the person confirms or changes what is offered."""
+    words = {w.lower() for w in sector_words(sector)}
+    if not words:
+        return {}
+    offered: dict[str, list[str]] = {}
+    for item in form.items:
+        if item.prefill != "sector":
+            continue
+        offered[item.id] = [o.value for o in item.options
+                            if {o.value.lower(), o.label.lower(), *(s.lower() for s in o.synonyms)} & words
+                            or any(len(w) >= 2 and o.label.lower().startswith(w) for w in words)]
+    return offered

@@ -101,6 +101,7 @@ class _Parser:
         self.toks = tokens
         self.i = 0
         self.refs: set[str] = set()
+        self.selections: set[tuple[str, str]] = set()
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -184,6 +185,7 @@ class _Parser:
             self.take(",")
             value = self.take("str").value
             self.take(")")
+            self.selections.add((ref, value))
             return lambda a, c: _contains(a.get(ref), value)
         if name in ("true", "false"):
             self.take("(")
@@ -194,7 +196,8 @@ class _Parser:
 
 
 class Expr:
-    """A parsed condition. `references` lists the items it reads."""
+    """A parsed condition. `references` lists the items it reads; `selections`, the (item, option value) pairs
+    its selected() calls test, so a misspelt value can be caught at load instead of hiding a section."""
 
     def __init__(self, source: str) -> None:
         if not source.strip():
@@ -203,6 +206,7 @@ class Expr:
         self._node = parser.parse()
         self.source = source
         self.references = frozenset(parser.refs)
+        self.selections = frozenset(parser.selections)
 
     def evaluate(self, answers: dict[str, Any], current: Any = None) -> bool:
         return bool(self._node(answers, current))

@@ -22,8 +22,8 @@ import cn2an
 
 from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
-from .answers import DONE_WORDS, display, parse_answer
-from .definition import UNSURE, FormDef, Item
+from .answers import DONE_WORDS, Parsed, display, parse_answer
+from .definition import SEEN, UNSURE, FormDef, Item
 
 COMMANDS: dict[str, str] = {
     **{w: "back" for w in BACK}, **{w: "cancel" for w in CANCEL}, **{w: "help" for w in HELP | MENU},
@@ -78,7 +78,11 @@ class FormRunner:
               context: dict[str, Any] | None = None, suggest: dict[str, Any] | None = None) -> FormResult:
         """Start the form. `context` holds values the flow knows (such as `_level`) for relevance rules;
         `suggest`, answers offered for questions (the person replies 是 to take one)."""
-        state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": dict(answers or {}),
+        # Answers given earlier (amending a submitted self-check) keep only what the items still offer: a run
+        # answered before its bank was rewritten is asked those items again.
+        kept = {k: v for k, v in (answers or {}).items()
+                if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
+        state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": kept,
                                  "context": dict(context or {}), "at": None, "trail": [], "bad": 0, "mode": "ask",
                                  "back_to_summary": False}
         if suggest:
@@ -150,7 +154,8 @@ class FormRunner:
             state = self._from_positions(state)
         if state.get("version") == self.form.version:
             return state, []
-        answers = {k: v for k, v in state.get("answers", {}).items() if k in self._ids}
+        answers = {k: v for k, v in state.get("answers", {}).items()
+                   if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
         state.update(version=self.form.version, answers=answers,
                      trail=[i for i in state.get("trail", []) if i in answers], bad=0)
         if state.get("at") not in self._ids:
@@ -215,7 +220,9 @@ class FormRunner:
             state["trail"].append(item.id)
             return self._advance(state, [f"已收到 {len(photos)} 张照片。"] if photos else [])
         suggested = state.get("suggest", {}).get(item.id)
-        if suggested is not None and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
+        if isinstance(suggested, list) and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
+            parsed = Parsed([o.value for o in item.options if o.value in suggested])  # a preselection confirmed
+        elif suggested is not None and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
             parsed = parse_answer(item, Incoming(**{**msg.__dict__, "text": str(suggested)}), today)
         else:
             parsed = parse_answer(item, msg, today, answers.get(item.id))
@@ -288,7 +295,7 @@ class FormRunner:
         text = edit.group(1) if edit else ""
         if text and not text.isdecimal():
             text = str(int(cn2an.cn2an(text, "smart")))
-        relevant = self._relevant(state["answers"], state.get("context"))
+        relevant = self._asked(state["answers"], state.get("context"))
         if not (text.isdecimal() and 1 <= int(text) <= len(relevant)):
             state["mode"] = "edit_pick"
             return FormResult(state, [f"请回复要修改的题号（1–{len(relevant)}）。"])
@@ -313,6 +320,10 @@ class FormRunner:
         return [i for i, item in enumerate(self.form.items)
                 if item.relevant is None or item.relevant.evaluate(scope)]
 
+    def _asked(self, answers: dict[str, Any], context: dict[str, Any] | None = None) -> list[int]:
+        """The relevant questions, numbered as the summary numbers them (notices are shown, not asked)."""
+        return [i for i in self._relevant(answers, context) if self.form.items[i].asks]
+
     def _prune(self, state: dict[str, Any]) -> None:
         """Answers to items that no longer apply are dropped, so nothing stale is submitted."""
         answers = state["answers"]
@@ -326,13 +337,22 @@ class FormRunner:
         state["trail"] = [i for i in state["trail"] if i in answers]
 
     def _advance(self, state: dict[str, Any], lead: list[str]) -> FormResult:
-        self._prune(state)
-        answers = state["answers"]
-        relevant = self._relevant(answers, state.get("context"))
-        here = self._ids.get(state.get("at") or "", -1)
-        unanswered = [i for i in relevant if self.form.items[i].id not in answers]
-        pending = unanswered if state.get("back_to_summary") else \
-            ([i for i in unanswered if i > here] or unanswered)
+        while True:
+            self._prune(state)
+            answers = state["answers"]
+            relevant = self._relevant(answers, state.get("context"))
+            here = self._ids.get(state.get("at") or "", -1)
+            unanswered = [i for i in relevant if self.form.items[i].id not in answers]
+            pending = unanswered if state.get("back_to_summary") else \
+                ([i for i in unanswered if i > here] or unanswered)
+            if not pending or self.form.items[pending[0]].asks:
+                break
+            # A notice is shown once, with the question after it; marking it seen keeps it from coming back
+            # (and from the trail, so 上一题 goes to the question before it).
+            notice = self.form.items[pending[0]]
+            answers[notice.id] = SEEN
+            state["at"] = notice.id
+            lead = [*lead, self._notice(notice)]
         if pending:
             state.update(at=self.form.items[pending[0]].id, mode="ask", bad=0)
             return FormResult(state, [self._join(*lead, self._question(state))])
@@ -348,6 +368,8 @@ class FormRunner:
         possible: set[str] = set()
         out: list[int] = []
         for i, item in enumerate(self.form.items):
+            if not item.asks:
+                continue
             if item.relevant is None:
                 counted = True
             else:
@@ -359,7 +381,10 @@ class FormRunner:
         return out
 
     def _number(self, state: dict[str, Any]) -> tuple[int, int]:
-        countable = self._countable(state["answers"], state.get("context"))
+        # A scope still to be confirmed counts as preselected: the total is then near what will be asked, not every
+        # section of every bank ("1/190" to a 机械 factory that will be asked 35).
+        preselected = {k: v for k, v in state.get("suggest", {}).items() if isinstance(v, list)}
+        countable = self._countable({**preselected, **state["answers"]}, state.get("context"))
         here = self._ids.get(state.get("at") or "", -1)
         n = countable.index(here) + 1 if here in countable else len(countable)
         return n, len(countable)
@@ -379,7 +404,11 @@ class FormRunner:
         elif item.type == "location":
             lines.append("请发送位置（输入框“+”→位置），或直接写地址。")
         suggested = state.get("suggest", {}).get(item.id)
-        if suggested is not None:
+        if isinstance(suggested, list):
+            labels = [o.label for o in item.options if o.value in suggested]
+            lines.append(f"按登记的行业已预选：{'、'.join(labels) if labels else '无'}"
+                         "（回复「是」确认，或回复序号重新选择）")
+        elif suggested is not None:
             label = next((o.label for o in item.options if o.value == suggested), str(suggested))
             other = "或回复其他序号" if item.options else "或直接发送您的写法"
             lines.append(f"推荐：{label}（回复「是」采用，{other}）")
@@ -387,10 +416,21 @@ class FormRunner:
             lines.append("（可回复「跳过」）")
         return "\n".join(lines)
 
+    def _notice(self, item: Item) -> str:
+        lines = [f"【说明】{item.text}"]
+        if item.clause:
+            lines.append(f"依据：{item.clause}" + (f"：{item.clause_text}" if item.clause_text else ""))
+        return "\n".join(lines)
+
     def _help(self, item: Item) -> str:
         parts = [item.hint] if item.hint else []
         if item.clause:
             parts.append(f"依据：{item.clause}")
+        if item.clause_text:
+            parts.append(f"原文：{item.clause_text}")
+        if item.type == "situation":
+            parts.append("回复 1 表示本单位存在这种情况（即重大事故隐患），2 表示不存在"
+                         + ("，3 表示本单位没有这项设施或作业。" if len(item.options) > 2 else "。"))
         parts.append("可用命令：上一题、跳过（选填题）、暂停、取消、进度。")
         return "\n".join(parts)
 
@@ -400,6 +440,8 @@ class FormRunner:
             lines.append(item.hint)
         if item.clause:
             lines.append(f"依据：{item.clause}")
+        if item.clause_text:
+            lines.append(f"原文：{item.clause_text}")
         ways = ["可以直接回答"]
         if self.form.allow_unsure and item.type in ("yes_no", "choice", "situation", "number", "date"):
             ways.append("回复「待核实」先标记，核实后再答")
@@ -411,7 +453,8 @@ class FormRunner:
 
     def _stuck(self, item: Item) -> str:
         example = {
-            "yes_no": "回复 1 表示“是”，2 表示“否”。", "choice": "回复选项前的序号，如 1。",
+            "yes_no": "回复 1 表示“是”，2 表示“否”。",
+            "situation": "回复 1 表示存在这种情况，2 表示不存在。", "choice": "回复选项前的序号，如 1。",
             "multi": "回复序号并用空格隔开，如 1 3。", "number": "回复一个数字，如 3 或 2.5。",
             "date": "回复日期，如 6月30日、2026-06-30 或 30天内。", "text": "用一两句话写明即可。",
             "photo": "点输入框旁的“+”选择照片发送，发完回复「完成」。", "location": "直接写地址，如 青山湖镇工业园3号厂房。",
@@ -427,7 +470,7 @@ class FormRunner:
 
     def _summary(self, state: dict[str, Any]) -> str:
         answers = state["answers"]
-        relevant = self._relevant(answers, state.get("context"))
+        relevant = self._asked(answers, state.get("context"))
         rows = []
         flagged = 0
         for n, i in enumerate(relevant, 1):
@@ -446,11 +489,28 @@ class FormRunner:
 
     def _progress_line(self, state: dict[str, Any]) -> str:
         n, total = self._number(state)
-        return f"进度：第 {n} 题，共 {total} 题，已答 {len(state['answers'])} 题。"
+        answered = sum(1 for k in state["answers"] if k in self._ids and self.form.items[self._ids[k]].asks)
+        return f"进度：第 {n} 题，共 {total} 题，已答 {answered} 题。"
 
     @staticmethod
     def _join(*parts: str) -> str:
         return "\n".join(p for p in parts if p)
+
+
+def _still_an_answer(item: Item, value: Any) -> bool:
+    """Whether a saved answer still means something to the item as now defined. An item whose options changed
+    (a yes_no rewritten as a situation: "yes" meant the hazard, now "exists" does) asks again rather than keep a
+    value no option has, which would silently drop the hazard it recorded."""
+    if value is None or value == UNSURE:
+        return True
+    values = {o.value for o in item.options}
+    if item.type in ("yes_no", "choice", "situation"):
+        return value in values
+    if item.type == "multi":
+        return isinstance(value, list) and all(v in values for v in value)
+    if item.type == "notice":
+        return value == SEEN
+    return True
 
 
 def _short(text: str, limit: int = 18) -> str:
