@@ -14,7 +14,8 @@ from dataclasses import dataclass
 INTENTS = (
     "menu", "bind", "selfcheck_start", "selfcheck_status", "hazard_report", "hazard_progress", "hazard_verify",
     "tip_submit", "tip_query", "quota_query", "overdue_query", "unchecked_query", "stats_query",
-    "report_generate", "dashboard_login", "reminder_ack", "unknown",
+    "report_generate", "dashboard_login", "reminder_ack", "greeting", "invite_create", "unbind", "dispatch_fill",
+    "tip_inbox", "hazard_detail", "unknown",
 )
 
 MENU, BIND, SC_START, SC_STATUS = "menu", "bind", "selfcheck_start", "selfcheck_status"
@@ -22,6 +23,8 @@ REPORT, PROGRESS, VERIFY = "hazard_report", "hazard_progress", "hazard_verify"
 TIP, TIP_QUERY, QUOTA, OVERDUE = "tip_submit", "tip_query", "quota_query", "overdue_query"
 UNCHECKED, STATS, EXPORT, DASHBOARD, ACK, UNKNOWN = (
     "unchecked_query", "stats_query", "report_generate", "dashboard_login", "reminder_ack", "unknown")
+GREETING, INVITE, UNBIND, DISPATCH, INBOX, DETAIL = (
+    "greeting", "invite_create", "unbind", "dispatch_fill", "tip_inbox", "hazard_detail")
 
 # Below this total no intent is believed: chit-chat and gibberish land here.
 MIN_SCORE = 1.6
@@ -37,7 +40,11 @@ Weights = dict[str, float]
 TOKEN_WEIGHTS: dict[str, Weights] = {
     "菜单": {MENU: 3.5}, "帮助": {MENU: 3}, "功能": {MENU: 1.5}, "目录": {MENU: 2}, "主菜单": {MENU: 4},
     "使用说明": {MENU: 3}, "教程": {MENU: 2}, "help": {MENU: 3.5}, "操作指南": {MENU: 3}, "说明书": {MENU: 2.5},
-    "绑定": {BIND: 3.5}, "解绑": {BIND: 3}, "换绑": {BIND: 3}, "邀请码": {BIND: 4}, "注册": {BIND: 2.5},
+    "绑定": {BIND: 3.5}, "解绑": {UNBIND: 4}, "换绑": {BIND: 3}, "邀请码": {BIND: 3, INVITE: 1.5},
+    "解除绑定": {UNBIND: 4.5}, "取消绑定": {UNBIND: 4.5}, "离职": {UNBIND: 2.6}, "调走": {UNBIND: 2.2},
+    "调岗": {UNBIND: 2.2}, "切换": {BIND: 2.0}, "详情": {DETAIL: 2.4}, "详细": {DETAIL: 1.2},
+    "你好": {GREETING: 1.0}, "您好": {GREETING: 1.0}, "待处理": {INBOX: 1.2, VERIFY: 0.4},
+    "注销": {UNBIND: 3}, "解除": {UNBIND: 2.2}, "注册": {BIND: 2.5},
     "认证": {BIND: 2}, "实名": {BIND: 1.5}, "激活": {BIND: 2}, "验证码": {BIND: 1.5},
     "自查": {SC_START: 1.6, SC_STATUS: 0.9, UNCHECKED: 0.9}, "自查表": {SC_START: 1.8, SC_STATUS: 0.6},
     "自查自改": {SC_START: 2}, "自检": {SC_START: 1.4, SC_STATUS: 0.6, UNCHECKED: 0.5},
@@ -125,15 +132,13 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(催|督促|提醒|通知)(一下)?.{0,8}(企业|他们|老板|负责人).{0,6}(自查|自检)"), {UNCHECKED: 2.0}),
     (_R(r"(自查|自检)(率|覆盖率|进度)"), {UNCHECKED: 1.6, STATS: 1.0}),
     # hazard_report
-    (_R(r"(?<!举)(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2|几)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
+    (_R(r"(?<!举)(?<!多少)(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
     (_R(r"(隐患|问题)(上报|登记|录入|填报)"), {REPORT: 2.4}),
     (_R(r"(发现|查出|检查出|查到|排查出|看到)(了)?.{0,8}(隐患|问题|不合格|漏气|漏电|堵)"), {REPORT: 1.8}),
     (_R(r"(发现|查出|检查出|查到|排查出|检查发现)"), {REPORT: 0.8}),
     (_R(r"(要|想|需要|得|来|先)(报|上报|登记)(一下|上来|上去)?"), {REPORT: 1.4}),
     (_R(r"(没有|没|无|未|不)(持证|证|资质|审批|检测|年检)|(焊工|电工|司机|操作工).{0,4}证"), {REPORT: 1.0, TIP: 0.5}),
     (_R(r"(我们|我司|我公司|本企业|本公司|我们厂|我厂|厂里|公司|车间|自己|自查时|自查中|检查时)"), {REPORT: 0.6, PROGRESS: 0.3}),
-    (_R(r"(灭火器|消防栓|消火栓|消防通道|安全出口|疏散通道|逃生通道|应急灯|报警器|电线|插座|私拉乱接|飞线|配电箱|气瓶|液化气|煤气|燃气|动火|焊|有限空间|脚手架|护栏|栏杆|防护|彩钢板|电动车|电瓶车|粉尘|锅炉|叉车|起重|电梯|堆放|堆满|堆了|杂物|漏水|漏电|漏气|泄漏|过期|失效|损坏|坏了|破损|无证|没证|没有证|未持证|不持证|违规|住人|充电|冒烟|裂缝|塌|锈)"),
-     {REPORT: 1.4, TIP: 0.7}),
     (_R(r"(没|还没|一直没|也没)(换|修|整改|处理|改|管)"), {REPORT: 0.8, TIP: 0.4}),
     (_R(r"(怎么|如何|在哪|哪里)(上报|报|登记)(隐患)?"), {REPORT: 1.2}),
     # tip_submit: anonymous, about someone else
@@ -194,7 +199,7 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(多少|几)(条|个|家|起|项|处)"), {STATS: 1.2, QUOTA: 0.5}),
     (_R(r"(全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各行业|整体|总体|所有企业|全部企业)"), {STATS: 2.0}),
     (_R(r"(一共|总共|累计|共)(发现|报|上报|查出|整改|销号|排查|检查|处罚)?(了)?(多少|几)"), {STATS: 2.6}),
-    (_R(r"(完成|整改|销号|自查|覆盖)率"), {STATS: 3.5, PROGRESS: -1.5}),
+    (_R(r"(完成|整改|销号|自查|覆盖)率"), {STATS: 5.0, PROGRESS: -2.5}),
     (_R(r"截至目前|截止目前|到目前为止"), {STATS: 1.5}),
     (_R(r"(统计|汇总)(一下|下)?"), {STATS: 1.0}),
     (_R(r"(整体|总体|全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各企业|咱们镇|我们镇|本镇)的?.{0,8}(情况|数据|多少|怎么样|如何|数字)"), {STATS: 2.4}),
@@ -211,6 +216,66 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(网址|地址|链接|入口)(是|发|多少|给|在哪)"), {DASHBOARD: 1.8}),
     (_R(r"(账号|密码|用户名).{0,6}(忘|登录|多少|是什么|是啥|进不去|错误)"), {DASHBOARD: 2.2}),
     (_R(r"(手机|微信)(上)?.{0,6}(看不清|太小|不方便|不好操作)"), {DASHBOARD: 2.2}),
+    # greeting: a hello and nothing else (a hello before a request is the request)
+    (_R(r"^(你好|您好|你们好|大家好|在吗|在么|在不在|在不|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早|早安|晚安|"
+        r"hi|hello|hey|哈喽|哈啰|嗨|喂|老师好|领导好|同志你好|师傅好|打扰了|打扰一下|请问)"
+        r"[!！。.~～,，?？啊呀哈的了 ]*(你好|您好|在吗|在么|有人吗|请问)?[!！。.~～,，?？啊呀哈的了 ]*$"), {GREETING: 5.5, ACK: -3}),
+    # invite_create: a code for somebody else
+    (_R(r"(生成|开|发|给|要|弄|搞|创建|新建|申请|出|整|派|做)(一个|个|一下|下|几个|两个|份|张)?.{0,12}邀请码"), {INVITE: 2.4}),
+    (_R(r"邀请码.{0,8}(给|发给|让|生成|新的|再来|再发|再要|重新)"), {INVITE: 1.6}),
+    (_R(r"(邀请|拉|让|叫|带).{0,12}(加入|绑定|进来|注册|用上|进群|入驻|也能用)"), {INVITE: 2.6, BIND: -1.0}),
+    (_R(r"(新来的|新招的|新任|新的|换了)(安全员|安全管理员|负责人|同事|专干|工作人员).{0,10}(绑|加|用|进|码)"), {INVITE: 2.0}),
+    # unbind: leaving, handing over
+    (_R(r"(不再|不)(负责|管|担任|是)(了)?.{0,6}(企业|公司|厂|安全|这家|这边|工作)?|(交接|移交)(了)?|(退出|解除|取消|注销)(企业|单位|身份|账号|绑定|关联)"),
+     {UNBIND: 2.6}),
+    (_R(r"(我|本人)(已经)?(离职|调走|辞职|退休|调岗|不干)"), {UNBIND: 2.4}),
+    # bind: switching to another enterprise is binding to it
+    (_R(r"(切换|更换|换)(到)?(一下|个|一个|另一个|另外一个|别的|其他)?(企业|单位|公司|厂|身份|账号)"), {BIND: 2.8}),
+    # dispatch_fill: typing in the monthly figures
+    (_R(r"(填|填写|填报|录入|录|补填|补录|报送|上报|交|报)(一下|下)?.{0,8}(调度表|调度数据|调度|月报数据)"), {DISPATCH: 5.5, EXPORT: -2.5}),
+    (_R(r"(调度表|调度).{0,8}(填|录|补|报数|改数|数字)"), {DISPATCH: 5.5, EXPORT: -2.5}),
+    (_R(r"(录|填|补|改|更新)(一下|下)?.{0,10}(数字|数据|金额|家数|次数|万元|罚款|处罚|执法|督导|抽查)"), {DISPATCH: 2.2}),
+    (_R(r"(罚款|处罚|执法|立案|停产|关闭|曝光|约谈|督导|抽查).{0,8}(多少万|金额|次数|家数|数字|数据).{0,6}(填|录|报|补|登记)"), {DISPATCH: 2.4}),
+    # tip_inbox: staff reading the tips that came in
+    (_R(r"(待处理|未处理|没处理|新的|新|新来的|收到的|最新的|群众的|有没有|有无|有什么|多少|几条|几个|哪些)(的)?.{0,4}(举报|线索|投诉)"), {INBOX: 2.6}),
+    (_R(r"(举报|线索|投诉)(件|单)?.{0,6}(列表|清单|名单|箱|信箱|有哪些|有几|几条|多少|待办|处理一下|要处理|需要处理|分给|派给)"), {INBOX: 2.4}),
+    (_R(r"有(人|群众|居民|员工)(举报|反映|投诉)(了)?(吗|没|没有|什么)"), {INBOX: 2.4}),
+    # hazard_detail: one hazard looked at
+    (_R(r"(查看|看看|看下|看一下|查一下|查下|打开|调出|显示)(一下)?.{0,10}(隐患|yh|那条|这条|那个问题).{0,8}(详情|详细|具体|情况|信息|照片|内容|记录)?"),
+     {DETAIL: 1.4}),
+    (_R(r"(隐患|这条|那条|yh).{0,10}(详情|详细情况|详细信息|具体情况|具体内容|是什么情况|什么情况|啥情况|怎么回事|啥问题)"), {DETAIL: 2.2}),
+    # counting questions are staff statistics, not reports
+    (_R(r"(发现|新增|上报|报了|报上来|整改|销号|查出|排查出)(了)?(多少|几)(条|个|起|处|项|家)?"), {STATS: 2.4, REPORT: -2.2}),
+    (_R(r"(各|分别|一共|总共)(是)?(多少|几)|(已整改|未整改|没整改|整改了的|没改的).{0,8}(和|跟|与|及).{0,8}(多少|几)"), {STATS: 2.6, REPORT: -1.5}),
+    (_R(r"(这周|本周|上周|这个月|本月|上个月|今年|本季度|最近).{0,6}(发现|新增|报了|上报|整改|销号)(了)?.{0,6}(多少|几)"), {STATS: 1.4}),
+    # selfcheck: "did I" is a status question; "go on with" is the self-check itself
+    (_R(r"(自查|自检)(过)?(了)?(吗|没|没有|么|了没|没得|未)"), {SC_STATUS: 3.0, SC_START: -1.0}),
+    (_R(r"(接着|继续|接上|把)(上次|刚才|之前|昨天|没做完|没填完)?(的|没做完的|没填完的)?.{0,4}(自查|自检|问卷|检查表)(做|填|弄|搞|答)?"),
+     {SC_START: 3.2, SC_STATUS: -1.5}),
+    (_R(r"(上次|刚才|之前|没)(填|做|答)(到一半|了一半|完|一半)"), {SC_START: 2.0}),
+    # tip follow-up told as a story
+    (_R(r"(举报|反映|投诉)(了|过)?.{0,12}(怎么|咋|为啥|为什么|还是|还|都|也)(没|没有|不见)"), {TIP_QUERY: 2.4, TIP: -1.2}),
+    (_R(r"(怎么|咋|为什么|为啥|还是|一直)(还)?(没|没有|不见)(动静|人管|下文|回音|消息|回复|反应|人来|处理|结果|人查|人理)"),
+     {TIP_QUERY: 2.2, TIP: -0.8}),
+    (_R(r"(举报|反映)(都|已经)?.{0,4}(天|周|礼拜|星期|月)(了)"), {TIP_QUERY: 1.6}),
+    # progress told as a fact
+    (_R(r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|加|接|改|弄|收拾|处理|整理|腾)(了)?(新的|好|掉|走|出去|出来|完|上|齐|到位|干净|开)(了)?"), {PROGRESS: 1.6}),
+    (_R(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|加|改|弄|收拾|处理|整改|腾|停用|关停|停)"), {PROGRESS: 1.4}),
+    (_R(r"(整改|改|修|弄|处理)(了)?(一半|大半|差不多|一部分|部分)|(还在|正在|在)(弄|修|改|整改|处理|施工|装|换|搞|办)|快(弄|修|改|整改)?(好|完)了"),
+     {PROGRESS: 2.2}),
+    # overdue: past the deadline and not fixed
+    (_R(r"(过期|超期|逾期|到期|过了期限|超时|过了截止)(了)?(还)?(没|未|没有|仍未|还没)(整改|改|处理|完成|弄|修|销号)"), {OVERDUE: 4.0, REPORT: -1.5}),
+    (_R(r"(逾期|超期|过期|到期)的?(隐患|问题|那些|几条|条目|清单|名单|有哪些|有几)"), {OVERDUE: 2.6, REPORT: -1.0}),
+    (_R(r"各(是|有)?多少|分别(是|有)?多少|各(是|有)?几"), {STATS: 5.0, PROGRESS: -3.0, VERIFY: -1.0}),
+    (_R(r"(隐患|问题)(一共|总共)?(有)?(多少|几)(条|个|起|项|处)"), {STATS: 2.4, REPORT: -0.8}),
+    (_R(r"(填|做|答)(到|了)(一半|第)|继续填|接着填|继续做|接着做"), {SC_START: 2.5}),
+    (_R(r"(举报|反映|投诉).{0,12}(还是老样子|还是那样|照旧|没变|依旧|没改|没人管)"), {TIP_QUERY: 2.4, TIP: -1.0}),
+    (_R(r"(生成|开|发|给|弄|整)(一个|个|几个|两个|三个)?(新的)?码"), {INVITE: 3.0}),
+    (_R(r"邀请(同事|企业|负责人|安全员|工作人员|别人|他|她|人|新人)"), {INVITE: 3.0}),
+    (_R(r"不干(了|安全员|负责人|这个)"), {UNBIND: 3.0}),
+    (_R(r"(绑定|关联).{0,4}(解除|取消|删掉|去掉|解了)"), {UNBIND: 4.5, BIND: -3.0}),
+    (_R(r"(处罚|罚款|执法|抽查|督导|检查)的?(金额|数字|次数|家数|数据|情况|那几项).{0,6}(改|录|填|补|报|更新)"), {DISPATCH: 3.0}),
+    (_R(r"生成|导出|下载|打印"), {DISPATCH: -3.0}),
     # reminder_ack: a short reply to a reminder
     (_R(r"^(收到|已阅|好的|好|ok|okay|嗯|嗯嗯|恩|恩恩|明白|明白了|知道了|知道|了解|收到收到|好的收到|已收到|收到了|好嘞|好滴|好哒|"
         r"晓得了|晓得|中|行|可以|没问题|遵命|是的|谢谢|谢谢提醒|多谢|辛苦了|马上办|马上|okk|k|1|👌|嗯嗯好的|好的好的)"
@@ -219,6 +284,9 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(提醒|通知|消息|信息)(已|我)?(收到|知道|看到|已阅|看了)|(收到|看到)(提醒|通知|消息)"), {ACK: 2.2}),
     (_R(r"(没|没有|未|还没)(收到|看到|阅)"), {ACK: -4}),
 )
+
+
+_LOOK = _R(r"查看|看看|看下|看一下|查一下|查下|打开|调出|显示|详情|详细|情况|怎么回事|记录|照片|信息|内容|啥问题|什么问题")
 
 
 def keyword_vocabulary() -> list[str]:
@@ -250,8 +318,10 @@ def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard
         totals[TIP_QUERY] = totals.get(TIP_QUERY, 0.0) + 4.0
     # A hazard number points at an existing hazard: progress (enterprise) or verification (staff).
     if has_hazard_number:
-        totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.2
-        totals[VERIFY] = totals.get(VERIFY, 0.0) + 1.0
+        totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
+        totals[VERIFY] = totals.get(VERIFY, 0.0) + 0.9
+        # A number with nothing but "show me" around it asks to see that hazard.
+        totals[DETAIL] = totals.get(DETAIL, 0.0) + (2.6 if _LOOK.search(text) or not text.strip() else 1.2)
     return totals
 
 

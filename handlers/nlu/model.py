@@ -7,6 +7,19 @@ from typing import Any
 
 from .dates import Period
 
+# The sender's role when it is not known or not part of the question (the own test set, old callers): the
+# words alone decide. None is a person bound to nothing (a member of the public).
+ANY_ROLE = "*"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the bot knows about the sender that changes what their words mean."""
+
+    open_hazards: bool = False  # they have hazards not yet closed (progress or verification is likely)
+    draft: bool = False  # a form of theirs is paused (继续 / 接着 mean that form)
+    tip_question: bool = False  # staff asked them a question about their tip
+
 
 @dataclass(frozen=True)
 class NameMatch:

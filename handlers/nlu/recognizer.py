@@ -1,29 +1,55 @@
 """Recognizer: one message in, intent with candidates and entities out."""
 from __future__ import annotations
 
+import re
+import time
 from datetime import date
 from pathlib import Path
 
 from . import entities as ent
+from . import roles
 from .dates import find_dates, find_period, numerals_to_digits
 from .dictionary import load_tokenizer
-from .intents import AMBIGUOUS_FLOOR, UNKNOWN, clauses, decide, keyword_vocabulary, score
-from .model import Entities, NluResult
+from .intents import (
+    AMBIGUOUS_FLOOR,
+    PROGRESS,
+    REPORT,
+    TIP,
+    UNKNOWN,
+    clauses,
+    decide,
+    keyword_vocabulary,
+    score,
+)
+from .lexicon import Lexicon
+from .model import ANY_ROLE, Entities, NluResult, Situation
 from .names import NameIndex
 from .normalize import for_intent, normalize
+
+# Words of a fix already made or under way: the hazard words around them describe what was fixed.
+FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
+                   r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|重新(装|拉|换|接|布|弄|修)|"
+                   r"整改(了|完|好|到位|完成|中)|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
+QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
+# Words of someone who wants to stay unknown, or who speaks of 举报 itself.
+ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
 
 
 class Recognizer:
     def __init__(self, extra_userdict: Path | None = None) -> None:
         words = keyword_vocabulary() + ent.vocabulary()
-        self._tokenizer, self.startup_seconds = load_tokenizer(extra_userdict, words)
+        self._tokenizer, dictionary_seconds = load_tokenizer(extra_userdict, words)
+        started = time.perf_counter()
+        self.lexicon = Lexicon.load()
+        self.startup_seconds = dictionary_seconds + time.perf_counter() - started
 
     def tokens(self, text: str) -> list[str]:
         # HMM off: unknown spans fall apart into characters, which our keyword table ignores anyway, and the
         # split is deterministic and faster.
         return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]
 
-    def recognize(self, text: str, *, today: date, names: NameIndex | None = None) -> NluResult:
+    def recognize(self, text: str, *, today: date, names: NameIndex | None = None, role: str | None = ANY_ROLE,
+                  situation: Situation | None = None) -> NluResult:
         normalized = normalize(text)
         if not normalized:
             return NluResult(text, UNKNOWN, 1.0, ((UNKNOWN, 1.0),), False, Entities())
@@ -44,16 +70,32 @@ class Recognizer:
         intent_text = for_intent(plain)
         totals = score(self.tokens(intent_text), intent_text,
                        has_receipt=bool(receipts), has_hazard_number=bool(hazard_numbers))
-        decided = decide(totals, self._clause_tops(intent_text))
+        hits = self.lexicon.hits(intent_text)
+        situation_weight = hits.situation
+        # "弄完没有" asks whether something is done; it tells nothing.
+        fixed = FIXED.search(intent_text) is not None and not QUESTION_END.search(intent_text)
+        if fixed:
+            totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
+        if situation_weight:
+            if fixed:
+                # A fix told as a fact names the problem it fixed: that is progress, not a new report.
+                totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 0.3 * situation_weight
+            else:
+                totals[REPORT] = totals.get(REPORT, 0.0) + situation_weight
+                totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
+        totals = roles.apply(totals, role, situation, anonymous=bool(ANONYMOUS.search(intent_text)),
+                             hazard_words=situation_weight >= 1.0)
+        decided = decide(totals, self._clause_tops(intent_text, role))
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
 
-    def _clause_tops(self, intent_text: str) -> tuple[str, ...]:
+    def _clause_tops(self, intent_text: str, role: str | None) -> tuple[str, ...]:
         parts = clauses(intent_text)
         if len(parts) < 2:
             return ()
         tops: list[str] = []
         for part in parts:
-            totals = score(self.tokens(part), part)
+            totals = roles.apply(score(self.tokens(part), part), role, None,
+                                 anonymous=bool(ANONYMOUS.search(part)), hazard_words=False)
             if totals:
                 best, value = max(totals.items(), key=lambda item: item[1])
                 if value >= AMBIGUOUS_FLOOR:

@@ -38,15 +38,41 @@ def test_the_table_is_big_and_covers_every_intent():
     assert set(ex.intent for ex in examples) == set(INTENTS)
     assert min(counts.values()) >= 15, counts
     assert counts["unknown"] >= 40
-    assert len({ex.text for ex in examples}) == len(examples), "duplicate utterances"
+    # The same words may appear once per sender role: what they mean depends on who sends them.
+    assert len({(ex.text, ex.role) for ex in examples}) == len(examples), "duplicate utterances"
 
 
 def test_overall_accuracy(evaluation):
     assert evaluation["overall"] >= bench.TARGET_OVERALL, evaluation["errors"]
 
 
-def test_held_out_accuracy_is_close(evaluation):
-    assert evaluation["held_out"] >= 0.90, [e for e in evaluation["errors"] if e[0].held_out]
+def test_no_intent_is_chosen_wrongly_often(evaluation):
+    low = {i: p for i, p in evaluation["precision"].items() if p < bench.TARGET_PRECISION}
+    assert not low, (low, evaluation["errors"])
+
+
+@pytest.mark.parametrize("text, role, intent", [
+    # a dangerous situation, no report word: a report from the enterprise, a tip from a stranger, an
+    # inspection finding from staff
+    ("配电箱门坏了电线裸露在外面", "enterprise_head", "hazard_report"),
+    ("配电箱门坏了电线裸露在外面", None, "tip_submit"),
+    ("配电箱门坏了电线裸露在外面", "staff", "hazard_report"),
+    # the same fix: progress from the enterprise, verification from staff
+    ("整改到位了", "enterprise_head", "hazard_progress"),
+    ("看过了 整改到位 可以销号了", "staff", "hazard_verify"),
+    ("整改已完成 麻烦复查", "safety_officer", "hazard_progress"),
+    ("灭火器已经换新的了", "enterprise_head", "hazard_progress"),
+    ("本月发现了多少隐患", "staff", "stats_query"),
+    ("你好", None, "greeting"),
+    ("在吗", "enterprise_head", "greeting"),
+    ("我这个月自查了没有", "enterprise_head", "selfcheck_status"),
+    ("接着上次的自查做", "enterprise_head", "selfcheck_start"),
+    ("举报都一个礼拜了 怎么没动静", None, "tip_query"),
+    ("切换企业", "enterprise_head", "bind"),
+    ("过期没整改的", "staff", "overdue_query"),
+])
+def test_the_sender_decides_what_the_words_mean(recognizer, text, role, intent):
+    assert recognizer.recognize(text, today=TODAY, role=role).intent == intent
 
 
 def test_per_intent_accuracy(evaluation):

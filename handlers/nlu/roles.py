@@ -1,0 +1,83 @@
+"""What the same words mean from different senders.
+
+The scorer reads the words; this module reads who sent them. A dangerous situation described by an enterprise
+is a report, by a stranger a tip, by staff an inspection finding (which staff record as a hazard report);
+"整改到位" from staff is a verification, from the enterprise a progress report. Each role folds the intents it
+cannot mean into the ones it does, so the evidence is kept and only its reading changes.
+"""
+from __future__ import annotations
+
+from .intents import (
+    BIND,
+    DETAIL,
+    DISPATCH,
+    EXPORT,
+    INBOX,
+    INVITE,
+    OVERDUE,
+    PROGRESS,
+    QUOTA,
+    REPORT,
+    SC_START,
+    SC_STATUS,
+    STATS,
+    TIP,
+    TIP_QUERY,
+    UNBIND,
+    UNCHECKED,
+    VERIFY,
+)
+from .model import ANY_ROLE, Situation
+
+ENTERPRISE = frozenset({"enterprise_head", "safety_officer"})
+STAFF = frozenset({"staff", "admin"})
+
+# source intent -> the intent it means for this kind of sender
+_VISITOR_FOLD = {REPORT: TIP, PROGRESS: TIP_QUERY, VERIFY: TIP_QUERY, INBOX: TIP_QUERY, DETAIL: TIP_QUERY,
+                 UNBIND: BIND, INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
+_ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY}
+_STAFF_FOLD = {PROGRESS: VERIFY, TIP_QUERY: INBOX, SC_START: UNCHECKED, BIND: INVITE}
+# Staff-only questions an enterprise may still ask about its own hazards.
+_ENTERPRISE_OWN = {OVERDUE: PROGRESS}
+
+
+def apply(totals: dict[str, float], role: str | None, situation: Situation | None, *,
+          anonymous: bool, hazard_words: bool) -> dict[str, float]:
+    """The totals as this sender means them. `anonymous`: the text asks for anonymity or names 举报;
+    `hazard_words`: it describes a dangerous situation."""
+    if role == ANY_ROLE:
+        return totals
+    out = dict(totals)
+    if role is None:
+        fold = _VISITOR_FOLD
+    elif role in ENTERPRISE:
+        fold = _ENTERPRISE_FOLD
+    elif role in STAFF:
+        fold = dict(_STAFF_FOLD)
+        if not anonymous:
+            # Staff describing a hazard found it on an inspection; staff speaking of 举报 read the inbox.
+            fold[TIP] = REPORT
+        else:
+            fold[TIP] = INBOX
+    else:
+        return totals
+    for source, target in fold.items():
+        if source in out:
+            moved = out.pop(source)
+            if moved > 0:
+                out[target] = out.get(target, 0.0) + moved
+    if role in ENTERPRISE and situation is not None and situation.open_hazards:
+        for source, target in _ENTERPRISE_OWN.items():
+            if source in out and out[source] > 0:
+                out[target] = out.get(target, 0.0) + 0.5 * out[source]
+    if situation is not None:
+        if situation.draft and role in ENTERPRISE and SC_START in out:
+            out[SC_START] += 0.8
+        if situation.tip_question and TIP_QUERY in out:
+            out[TIP_QUERY] += 1.0
+        if situation.open_hazards and hazard_words and role in ENTERPRISE and PROGRESS in out:
+            out[PROGRESS] += 0.4
+    # Nothing left to read for a visitor among staff work: the words still decide, the engine then says
+    # who may do it.
+    _ = (QUOTA, STATS, EXPORT, DISPATCH)
+    return out
