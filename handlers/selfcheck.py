@@ -43,7 +43,7 @@ def current_period(ctx: Context, enterprise: Enterprise) -> tuple[str, Period]:
 
 
 def _runner(ctx: Context, run: SelfCheckRun) -> FormRunner:
-    return FormRunner(ctx.services.forms.compose(list(run.form_ids)))
+    return FormRunner(ctx.services.forms.compose(list(run.form_ids)), festivals=ctx.services.nlu.festivals)
 
 
 def _run_for(ctx: Context, enterprise_id: int, period: Period) -> SelfCheckRun | None:
@@ -215,7 +215,8 @@ class SelfCheckFlow:
         hz = ctx.session.get(Hazard, state.get("hazard"))
         if hz is None or hz.status != DRAFT:
             return self._next_followup(ctx, {"at": "followup", "run": run.id}, [])
-        result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(state["form"], msg, ctx.today)
+        result = FormRunner(ctx.services.forms.form("hazard_followup"),
+                            festivals=ctx.services.nlu.festivals).handle(state["form"], msg, ctx.today)
         if result.outcome == "paused":
             return Step.done(result.replies[0].replace("发送「继续」", "发送「开始自查」"))
         if result.outcome == "cancelled":

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
 from . import entities as ent
 from . import roles
-from .dates import find_dates, find_period, numerals_to_digits
+from .dates import DEFAULT_FESTIVALS, Festivals, find_dates, find_period, numerals_to_digits
 from .dictionary import load_tokenizer
 from .intents import (
     AMBIGUOUS_FLOOR,
@@ -36,7 +37,11 @@ ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|
 
 
 class Recognizer:
-    def __init__(self, extra_userdict: Path | None = None) -> None:
+    def __init__(self, extra_userdict: Path | None = None,
+                 festivals: Mapping[str, Iterable[date]] | None = None) -> None:
+        # The deadline reader's lunar holidays: the built-in table, with the config's names replacing theirs.
+        self.festivals: Festivals = {**DEFAULT_FESTIVALS,
+                                     **{name: tuple(sorted(days)) for name, days in (festivals or {}).items()}}
         words = keyword_vocabulary() + ent.vocabulary()
         self._tokenizer, dictionary_seconds = load_tokenizer(extra_userdict, words)
         started = time.perf_counter()
@@ -59,7 +64,7 @@ class Recognizer:
         plain = ent.strip_codes(normalized) if hazard_numbers or receipts else normalized
         dated = numerals_to_digits(plain).replace(" ", "")
         entities = Entities(
-            dates=tuple(find_dates(dated, today, prepared=True)),
+            dates=tuple(find_dates(dated, today, prepared=True, festivals=self.festivals)),
             period=find_period(dated, today, prepared=True),
             industries=tuple(ent.industries(plain)),
             level=ent.level(plain),
