@@ -359,6 +359,10 @@ class Engine:
         if intent is not None:
             # Picked by its number: the number is not an argument (a "2" is no invite code).
             return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": memo}, turn)
+        if text.strip("。.、 ").isdigit() and len(text) <= 3:
+            # A number that picks nothing was meant for a menu: show the menu, not a guess at words.
+            self._keep_memo(ctx, conv, memo, turn)
+            return [f"没有序号 {text.strip('。.、 ')}。\n" + render_menu(ctx.role)]
         intent = command_intent(text, ctx.role)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:

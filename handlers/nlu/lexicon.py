@@ -13,6 +13,7 @@ from importlib import resources
 
 LEXICON_FILE = "hazard_lexicon.txt"
 SECTIONS = ("place", "object", "violation")
+_MISSING = re.compile(r"(没有|没|无|未|缺)(配|装|安装|设置|配备|放)?$")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,14 @@ class Lexicon:
         things: set[str] = set()
         violations: set[str] = set()
         for m in self._pattern.finditer(text):
-            (violations if self.terms[m.group(0)] == "violation" else things).add(m.group(0))
+            term = m.group(0)
+            if self.terms[term] == "violation":
+                violations.add(term)
+                continue
+            things.add(term)
+            # "没有灭火器", "没装烟感": a thing said to be missing is what is wrong.
+            if _MISSING.search(text, max(0, m.start() - 4), m.start()):
+                violations.add("没有" + term)
         return Hits(len(things), len(violations))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import entities as ent
 from . import roles
+from .bayes import Bayes
 from .dates import DEFAULT_FESTIVALS, Festivals, find_dates, find_period, numerals_to_digits
 from .dictionary import load_tokenizer
 from .intents import (
@@ -32,8 +33,16 @@ FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|�
                    r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|重新(装|拉|换|接|布|弄|修)|"
                    r"整改(了|完|好|到位|完成|中)|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
 QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
+QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候|有结果|有回复|处理了没|查了没|进展|进度|结果")
+# Words of who the sender is: from a stranger, a wish to be bound.
+IDENTITY = re.compile(r"我是|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
 # Words of someone who wants to stay unknown, or who speaks of 举报 itself.
 ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
+
+
+# The character model is believed on its own only at or above this probability: on five folds of the own set
+# its guesses that sure were right 94 % of the time and took 2 of 46 chit-chat lines for requests.
+BAYES_SURE = 0.95
 
 
 class Recognizer:
@@ -46,6 +55,8 @@ class Recognizer:
         self._tokenizer, dictionary_seconds = load_tokenizer(extra_userdict, words)
         started = time.perf_counter()
         self.lexicon = Lexicon.load()
+        self.bayes = Bayes.load()
+        self.model_threshold = BAYES_SURE  # above 1: the rules alone decide (the benchmark compares both)
         self.startup_seconds = dictionary_seconds + time.perf_counter() - started
 
     def tokens(self, text: str) -> list[str]:
@@ -89,9 +100,25 @@ class Recognizer:
                 totals[REPORT] = totals.get(REPORT, 0.0) + situation_weight
                 totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
         totals = roles.apply(totals, role, situation, anonymous=bool(ANONYMOUS.search(intent_text)),
-                             hazard_words=situation_weight >= 1.0)
+                             hazard_words=situation_weight >= 1.0, identity=bool(IDENTITY.search(intent_text)),
+                             question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)))
         decided = decide(totals, self._clause_tops(intent_text, role))
+        if decided.intent == UNKNOWN and intent_text.strip():
+            return self._second_opinion(text, intent_text, role, decided.candidates, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
+
+    def _second_opinion(self, text: str, intent_text: str, role: str | None,
+                        weak: tuple[tuple[str, float], ...], entities: Entities) -> NluResult:
+        """No rule placed the text: the character model's guess when it is clearly sure, else still unknown
+        with its likeliest guesses as the candidates a clarifying menu offers."""
+        ranked = [(roles.fold(name, role), p) for name, p in self.bayes.posterior(intent_text, role)]
+        best, p = ranked[0]
+        if best != UNKNOWN and p >= self.model_threshold:
+            return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
+        guesses = tuple((name, round(q, 3)) for name, q in ranked if name != UNKNOWN)[:3]
+        seen = {name for name, _ in weak}
+        return NluResult(text, UNKNOWN, weak[0][1], weak + tuple(g for g in guesses if g[0] not in seen), False,
+                         entities)
 
     def _clause_tops(self, intent_text: str, role: str | None) -> tuple[str, ...]:
         parts = clauses(intent_text)

@@ -35,19 +35,39 @@ STAFF = frozenset({"staff", "admin"})
 # source intent -> the intent it means for this kind of sender
 _VISITOR_FOLD = {REPORT: TIP, PROGRESS: TIP_QUERY, VERIFY: TIP_QUERY, INBOX: TIP_QUERY, DETAIL: TIP_QUERY,
                  UNBIND: BIND, INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
-_ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY}
+_ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY, DISPATCH: SC_START}
 _STAFF_FOLD = {PROGRESS: VERIFY, TIP_QUERY: INBOX, SC_START: UNCHECKED, BIND: INVITE}
 # Staff-only questions an enterprise may still ask about its own hazards.
 _ENTERPRISE_OWN = {OVERDUE: PROGRESS}
 
 
+def fold(intent: str, role: str | None) -> str:
+    """One intent as this sender means it (the model's guess goes through the same folding as the rules)."""
+    if role == ANY_ROLE:
+        return intent
+    if role is None:
+        return _VISITOR_FOLD.get(intent, intent)
+    if role in ENTERPRISE:
+        return _ENTERPRISE_FOLD.get(intent, intent)
+    if role in STAFF:
+        return {**_STAFF_FOLD, TIP: REPORT}.get(intent, intent)
+    return intent
+
+
 def apply(totals: dict[str, float], role: str | None, situation: Situation | None, *,
-          anonymous: bool, hazard_words: bool) -> dict[str, float]:
+          anonymous: bool, hazard_words: bool, identity: bool = False, question: bool = False) -> dict[str, float]:
     """The totals as this sender means them. `anonymous`: the text asks for anonymity or names 举报;
-    `hazard_words`: it describes a dangerous situation."""
+    `hazard_words`: it describes a dangerous situation; `identity`: it speaks of who the sender is (我是…,
+    企业, 身份, 邀请码); `question`: it ends as a question."""
     if role == ANY_ROLE:
         return totals
     out = dict(totals)
+    if role is None:
+        # A stranger who speaks of who they are wants to be bound; one who asks about 举报 follows one up.
+        if identity and not hazard_words and not anonymous:
+            out[BIND] = out.get(BIND, 0.0) + 1.5
+        if anonymous and question and not hazard_words:
+            out[TIP_QUERY] = out.get(TIP_QUERY, 0.0) + 1.5
     if role is None:
         fold = _VISITOR_FOLD
     elif role in ENTERPRISE:

@@ -128,3 +128,15 @@ def test_result_json_shape(recognizer):
     data = recognizer.recognize("我想上报隐患，顺便查一下逾期的", today=TODAY).to_json()
     assert {"text", "intent", "confidence", "entities", "candidates"} <= set(data)
     assert recognizer.recognize("逾期隐患", today=TODAY).to_json().keys() >= {"text", "intent", "confidence", "entities"}
+
+
+def test_the_model_learns_from_the_own_set():
+    """The character model ships with the package: its examples are the own set, line for line."""
+    shipped = (ROOT / "handlers" / "nlu" / "examples.tsv").read_text(encoding="utf-8")
+    assert shipped == (ROOT / "tests" / "data" / "utterances.tsv").read_text(encoding="utf-8")
+
+
+def test_text_no_rule_places_and_the_model_doubts_gets_candidates_for_a_menu(recognizer):
+    result = recognizer.recognize("今天天气真好啊", today=TODAY, role="enterprise_head")
+    assert result.intent == "unknown"
+    assert [name for name, _ in result.candidates if name != "unknown"]
