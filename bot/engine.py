@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -44,10 +44,11 @@ from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incomin
 from handlers.nlu import NluResult, Situation
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
-from storage.domain import ROLE_LABELS
+from storage.domain import ENTERPRISE_ROLES, OPEN_STATES, ROLE_LABELS
 from storage.ephemeral import Writes, private_key, version_of
 from storage.failures import Outage, is_outage, summary
 from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
+from storage.models import Hazard, Person
 from storage.outcome import MessageWrites
 from storage.prepared import without_begin
 
@@ -366,7 +367,8 @@ class Engine:
         intent = command_intent(text, ctx.role)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:
-            situation = Situation(draft=bool(suspended), tip_question=turn.draft is not None)
+            situation = Situation(open_hazards=lambda: self._open_hazards(ctx), draft=bool(suspended),
+                                  tip_question=turn.draft is not None)
             result = self.services.nlu.recognize(text, today=ctx.today, role=ctx.role, situation=situation)
             args["nlu"] = result
             allowed = [name for name, _ in result.candidates if name in BY_NAME and BY_NAME[name].allows(ctx.role)]
@@ -385,6 +387,16 @@ class Engine:
             self._keep_memo(ctx, conv, memo, turn)
             return ["没太明白您的意思。\n" + render_menu(ctx.role)]
         return self._start(ctx, conv, intent, msg, args, turn)
+
+    def _open_hazards(self, ctx: Context) -> bool:
+        """Whether the sender's enterprise has a hazard not yet closed: one indexed lookup, asked only when
+        the recogniser needs it."""
+        if ctx.sender is None or ctx.sender.role not in ENTERPRISE_ROLES:
+            return False
+        found = ctx.connection.execute(
+            select(Hazard.id).join(Person, Person.enterprise_id == Hazard.enterprise_id)
+            .where(Person.id == ctx.sender.person_id, Hazard.status.in_(OPEN_STATES)).limit(1)).first()
+        return found is not None
 
     def _clarify(self, ctx: Context, conv: Slot, memo: dict[str, Any], result: NluResult, turn: Turn) -> list[str]:
         """Text the recogniser cannot place: the two or three likeliest things, answerable by number."""

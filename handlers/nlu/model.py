@@ -1,6 +1,7 @@
 """The result types other code is written against: keep names and shapes stable."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,9 +17,14 @@ ANY_ROLE = "*"
 class Situation:
     """What the bot knows about the sender that changes what their words mean."""
 
-    open_hazards: bool = False  # they have hazards not yet closed (progress or verification is likely)
+    # They have hazards not yet closed (progress is likely). A callable is asked only when the answer
+    # matters (an enterprise's words about a fix or an overdue), so most messages cost no query.
+    open_hazards: bool | Callable[[], bool] = False
     draft: bool = False  # a form of theirs is paused (继续 / 接着 mean that form)
-    tip_question: bool = False  # staff asked them a question about their tip
+    tip_question: bool = False  # they are in the middle of a tip (a follow-up is likelier than a new one)
+
+    def has_open_hazards(self) -> bool:
+        return self.open_hazards() if callable(self.open_hazards) else self.open_hazards
 
 
 @dataclass(frozen=True)

@@ -86,17 +86,19 @@ def apply(totals: dict[str, float], role: str | None, situation: Situation | Non
             moved = out.pop(source)
             if moved > 0:
                 out[target] = out.get(target, 0.0) + moved
-    if role in ENTERPRISE and situation is not None and situation.open_hazards:
-        for source, target in _ENTERPRISE_OWN.items():
-            if source in out and out[source] > 0:
-                out[target] = out.get(target, 0.0) + 0.5 * out[source]
     if situation is not None:
         if situation.draft and role in ENTERPRISE and SC_START in out:
             out[SC_START] += 0.8
         if situation.tip_question and TIP_QUERY in out:
             out[TIP_QUERY] += 1.0
-        if situation.open_hazards and hazard_words and role in ENTERPRISE and PROGRESS in out:
-            out[PROGRESS] += 0.4
+        relevant = role in ENTERPRISE and (out.get(OVERDUE, 0.0) > 0 or (hazard_words and PROGRESS in out))
+        if relevant and situation.has_open_hazards():
+            # An enterprise with open hazards that speaks of a fix or a deadline means one of its own.
+            for source, target in _ENTERPRISE_OWN.items():
+                if out.get(source, 0.0) > 0:
+                    out[target] = out.get(target, 0.0) + 0.5 * out[source]
+            if hazard_words and PROGRESS in out:
+                out[PROGRESS] += 0.4
     # Nothing left to read for a visitor among staff work: the words still decide, the engine then says
     # who may do it.
     _ = (QUOTA, STATS, EXPORT, DISPATCH)

@@ -140,3 +140,23 @@ def test_text_no_rule_places_and_the_model_doubts_gets_candidates_for_a_menu(rec
     result = recognizer.recognize("今天天气真好啊", today=TODAY, role="enterprise_head")
     assert result.intent == "unknown"
     assert [name for name, _ in result.candidates if name != "unknown"]
+
+
+def test_an_enterprise_with_open_hazards_speaking_of_a_late_fix_means_its_own(recognizer):
+    from handlers.nlu import Situation
+
+    asked: list[bool] = []
+
+    def open_hazards() -> bool:
+        asked.append(True)
+        return True
+
+    text = "那条隐患快到期了，还在修"
+    assert recognizer.recognize(text, today=TODAY, role="enterprise_head").intent == "overdue_query"
+    with_open = recognizer.recognize(text, today=TODAY, role="enterprise_head",
+                                     situation=Situation(open_hazards=open_hazards))
+    assert with_open.intent == "hazard_progress" and asked
+    # Words that do not turn on it do not cost the lookup.
+    asked.clear()
+    recognizer.recognize("开始自查", today=TODAY, role="enterprise_head", situation=Situation(open_hazards=open_hazards))
+    assert not asked
