@@ -364,7 +364,7 @@ class Engine:
             # A number that picks nothing was meant for a menu: show the menu, not a guess at words.
             self._keep_memo(ctx, conv, memo, turn)
             return [f"没有序号 {text.strip('。.、 ')}。\n" + render_menu(ctx.role)]
-        intent = command_intent(text, ctx.role)
+        intent = command_intent(text, ctx.role) or menu_label_intent(ctx.role, text)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:
             situation = Situation(open_hazards=lambda: self._open_hazards(ctx), draft=bool(suspended),

@@ -175,6 +175,11 @@ def menu_label_intent(role: str | None, text: str) -> Intent | None:
     for intent in menu_items(role):
         if word in (clean(menu_label(intent, role)), clean(intent.label)):
             return intent
+    # The name of a thing this person may do, though not on their menu (整改进展 from staff), starts it —
+    # of the things free text may start (a command's name alone, such as 挂牌督办, is left to the recogniser).
+    for intent in INTENTS:
+        if intent.nlu and intent.allows(role) and word == clean(intent.label):
+            return intent
     return None
 
 

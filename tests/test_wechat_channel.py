@@ -53,7 +53,8 @@ def test_wechatpy_published_vector_decrypts_through_the_webhook(vector_client):
     plain = xmltodict.parse(WeChatCrypto(WECHAT_TOKEN, AES_KEY, "wx49f0ab532d5d035a").decrypt_message(
         resp.get_data(), doc["MsgSignature"], doc["TimeStamp"], doc["Nonce"]))["xml"]
     # "test" means nothing to the bot: it is answered with numbered guesses for a visitor.
-    assert plain["ToUserName"] == "messense" and "1. 匿名举报" in plain["Content"]
+    assert plain["ToUserName"] == "messense"
+    assert [line[:3] for line in plain["Content"].splitlines() if line[:1].isdigit()][:2] == ["1. ", "2. "]
 
 
 def test_tencent_wecom_sample_url_check_and_message(vector_client):

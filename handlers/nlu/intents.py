@@ -160,7 +160,7 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(奖励|奖金|奖励金|奖).{0,6}(领|发|给|多少|怎么|什么时候|啥时候|到账)|(领|申领|兑现)(取)?(举报)?(奖励|奖金)"),
      {TIP_QUERY: 2.6}),
     (_R(r"(之前|上次|上回|前几天|上个月|上周|前段时间)(我)?(举报|反映|投诉)的?"), {TIP_QUERY: 1.6}),
-    (_R(r"(举报|反映|投诉)(过|了)?的(那个|那件|那家|事|问题)"), {TIP_QUERY: 2.0}),
+    (_R(r"(举报|反映|投诉)(过|了)?的(那个|那件|那家|事|问题)"), {TIP_QUERY: 3.0, TIP: -1.0}),
     (_R(r"没人联系|没有回音|没(有)?消息|没动静|没下文|有没有结果|查了没|有结果(了)?(吗|没)"), {TIP_QUERY: 1.6}),
     # hazard_progress: the enterprise says it is (being) fixed
     (_R(r"(整改|修|换|改|弄|处理|搞|装|拆|清理|清|搬|挪|补|办|更换|维修)(好|完|完成|完毕|到位|结束|掉)(了)?"), {PROGRESS: 2.4}),
@@ -279,7 +279,11 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(填|做|答)(到|了)(一半|第)|继续填|接着填|继续做|接着做"), {SC_START: 2.5}),
     (_R(r"(举报|反映|投诉).{0,12}(还是老样子|还是那样|照旧|没变|依旧|没改|没人管)"), {TIP_QUERY: 2.4, TIP: -1.0}),
     (_R(r"(生成|开|发|给|弄|整)(一个|个|几个|两个|三个)?(新的)?码"), {INVITE: 3.0}),
-    (_R(r"邀请(同事|企业|负责人|安全员|工作人员|别人|他|她|人|新人)"), {INVITE: 3.0}),
+    (_R(r"邀请.{0,4}(同事|企业|负责人|安全员|工作人员|别人|他|她|人|新人)"), {INVITE: 3.0}),
+    (_R(r"(整改|销号|发现|上报|排查)(完成|完|好|出)?(了)?(多少|几)"), {STATS: 3.0, PROGRESS: -3.0, VERIFY: -1.0}),
+    (_R(r"(现在|至今|到现在|还是)(还)?在(违规|生产|干|营业|住人|充电|堆|用|排)"), {TIP_QUERY: 1.5}),
+    (_R(r"(我|我们|之前|上次|前几天)(上)?报的"), {REPORT: -2.5, DETAIL: 1.5}),
+    (_R(r"(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了"), {PROGRESS: 2.2, REPORT: -1.0}),
     (_R(r"不干(了|安全员|负责人|这个)|我不管了|(转给|卖给|交给)(别人|其他人|新老板)"), {UNBIND: 3.0}),
     (_R(r"(绑定|关联).{0,4}(解除|取消|删掉|去掉|解了)"), {UNBIND: 4.5, BIND: -3.0}),
     (_R(r"(处罚|罚款|执法|抽查|督导|检查)的?(金额|数字|次数|家数|数据|情况|那几项).{0,6}(改|录|填|补|报|更新)"), {DISPATCH: 3.0}),
@@ -353,7 +357,7 @@ def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard
         totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
         totals[VERIFY] = totals.get(VERIFY, 0.0) + 0.9
         # A number with nothing but "show me" around it asks to see that hazard.
-        totals[DETAIL] = totals.get(DETAIL, 0.0) + (2.6 if _LOOK.search(text) or not text.strip() else 1.2)
+        totals[DETAIL] = totals.get(DETAIL, 0.0) + (4.6 if _LOOK.search(text) or not text.strip() else 1.2)
     return totals
 
 

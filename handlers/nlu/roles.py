@@ -65,7 +65,7 @@ def apply(totals: dict[str, float], role: str | None, situation: Situation | Non
     if role is None:
         # A stranger who speaks of who they are wants to be bound; one who asks about 举报 follows one up.
         if identity and not hazard_words and not anonymous:
-            out[BIND] = out.get(BIND, 0.0) + 1.5
+            out[BIND] = out.get(BIND, 0.0) + 2.5
         if anonymous and question and not hazard_words:
             out[TIP_QUERY] = out.get(TIP_QUERY, 0.0) + 1.5
     if role is None:
