@@ -135,11 +135,15 @@ _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(
 _REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)月(\d{1,2})[日号]?(?!\d)")
 _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?(?!\d)")
 _MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
-_DOTTED = re.compile(r"(?<![\d.\-/:])(\d{1,2})[./](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分)")
+_DOTTED = re.compile(r"(?<![\d.\-/:a-z])(\d{1,2})[./\-](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分|天|周|星期|年|项|条|家|次)")
 _MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月份?月?(?:底|末)")
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
-_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
-_WEEK_END = re.compile(r"(本|这个?)(?:周|星期|礼拜)(?:内|之内|以内)")
+_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天末1-7])")
+_WEEK_END = re.compile(r"(本|这个?|下个?|下下个?)(?:周|星期|礼拜)(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
+# "这个月内" / "下周内" end with the period; a bare 下周 / 下个月 is no day (it may mean its start or its end).
+# 月初 / 月中 are the 1st / 15th.
+_MONTH_WITHIN = re.compile(r"(本|这个?|当|下个?|下下个?)月(?:份)?(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
+_MONTH_PART = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(初|中)(?!旬)")
 _RELATIVE = re.compile(
     r"(\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|年)(?:内|以内|之内|后|以后|之后|过后)"
 )
@@ -148,7 +152,7 @@ _NAMED_DAY = re.compile(r"大后天|后天|明天|明日|今天|今日|当天|�
 _HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|农历年|(?<![\d今明去本当下上])年|中秋节?|端午节?|清明节?|元宵节?)"
                       r"(?:节)?(?:前|之前|以前)")
 # Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
-_BARE_SPAN = re.compile(r"(?<![\d.])(\d{1,3}个半|\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|月)"
+_BARE_SPAN = re.compile(r"(?<![\d.])(\d{1,3}个半|\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|月|年)"
                         r"(?:内|以内|之内|后|以后|之后|过后|左右|吧|时间|期限|为限)?(?=$|[，,。.;；!！?？)）\s]|完成|整改|改好|搞定|弄好)")
 _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以前|之前)")
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
@@ -201,7 +205,23 @@ def _weekday(m: re.Match[str], today: date) -> date | None:
 
 
 def _week_end(m: re.Match[str], today: date) -> date | None:
-    return today + timedelta(days=6 - today.weekday())
+    weeks = {"下下": 2, "下": 1}.get(m.group(1).replace("个", ""), 0)
+    return today + timedelta(days=6 - today.weekday() + 7 * weeks)
+
+
+def _month_within(m: re.Match[str], today: date) -> date | None:
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    return _month_end(first.year, first.month)
+
+
+def _month_part(m: re.Match[str], today: date) -> date | None:
+    day = 1 if m.group(2) == "初" else 15
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    target = first.replace(day=day)
+    if m.group(1) is None and target < today:  # bare 月初 / 月中 already passed: next month's
+        following = _add_months(first, 1)
+        return following.replace(day=day)
+    return target
 
 
 def _relative(m: re.Match[str], today: date) -> date | None:
@@ -247,7 +267,7 @@ def _bare_span(m: re.Match[str], today: date) -> date | None:
     if amount.endswith("个半"):  # 一个半月: the months and half a month more
         n = int(amount.removesuffix("个半"))
         return _add_months(today, n) + timedelta(days=15) if unit == "月" else None
-    if unit == "月" and amount != "半" and not m.group(2).startswith("个"):
+    if unit in ("月", "年") and amount != "半" and not m.group(2).startswith("个") and unit == "月":
         return None  # "6月" is a month, not six months
     return _relative(m, today)
 
@@ -274,6 +294,7 @@ _DATE_RULES = (
     (_MONTH_END, _month_end_rel), (_YEAR_END, _year_end), (_WEEKDAY_RE, _weekday), (_WEEK_END, _week_end),
     (_RELATIVE, _relative), (_WITHIN_LIMIT, _within_limit), (_NAMED_DAY, _named_day),
     (_DOTTED, _month_day), (_BARE_DAY, _bare_day), (_BARE_SPAN, _bare_span), (_AGO, _ago),
+    (_MONTH_WITHIN, _month_within), (_MONTH_PART, _month_part),
 )
 
 
