@@ -1,9 +1,10 @@
 """Intent scoring: weighted keywords over jieba tokens plus weighted phrase patterns over the text.
 
-Why rules and not a trained classifier: we have a few hundred hand-written examples, not thousands of real
-logs; a rule table is readable by the people who know the domain, and bench/nlu.py measures it on held-out
-lines. Each hit adds weight to one or more intents; the totals are compared, and when the two best are close
-the result says so (ambiguous) so the bot asks instead of guessing.
+Why rules first: we have several hundred hand-written examples, not thousands of real logs; a rule table is
+readable by the people who know the domain, and bench/nlu.py measures it on a held-out set written blind.
+Each hit adds weight to one or more intents; the totals are compared, and when the two best are close the
+result says so (ambiguous) so the bot asks instead of guessing. The sender's role then changes the reading
+(roles.py), and text no rule places goes to a small character model (bayes.py).
 """
 from __future__ import annotations
 

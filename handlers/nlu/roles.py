@@ -11,16 +11,13 @@ from .intents import (
     BIND,
     DETAIL,
     DISPATCH,
-    EXPORT,
     INBOX,
     INVITE,
     OVERDUE,
     PROGRESS,
-    QUOTA,
     REPORT,
     SC_START,
     SC_STATUS,
-    STATS,
     TIP,
     TIP_QUERY,
     UNBIND,
@@ -99,7 +96,6 @@ def apply(totals: dict[str, float], role: str | None, situation: Situation | Non
                     out[target] = out.get(target, 0.0) + 0.5 * out[source]
             if hazard_words and PROGRESS in out:
                 out[PROGRESS] += 0.4
-    # Nothing left to read for a visitor among staff work: the words still decide, the engine then says
-    # who may do it.
-    _ = (QUOTA, STATS, EXPORT, DISPATCH)
+    # Staff work named by anyone else (本月还差几条 from an enterprise) keeps its reading: the engine then
+    # says who may do it.
     return out
