@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("what", choices=["units", "enterprises"])
     imp.add_argument("file", type=Path)
 
-    sub.add_parser("nlu", help="逐行读取标准输入，输出意图识别结果（JSON）")
+    nlu = sub.add_parser("nlu", help="逐行读取标准输入，输出意图识别结果（JSON）")
+    nlu.add_argument("--role", choices=("enterprise_head", "safety_officer", "staff", "admin", "none"),
+                     help="发送人的角色（不填：未绑定的人）")
 
     rec = sub.add_parser("record", help="登记计入考核的工作（典型案例、执法案例、现场督导、小微企业检查）")
     rec.add_argument("--unit", required=True, help="单位名称")
@@ -340,7 +342,9 @@ def cmd_nlu(config: Config, args: argparse.Namespace) -> int:
     from handlers.nlu.cli import run_cli
 
     today = datetime.now(ZoneInfo(config.campaign.timezone)).date()
-    run_cli(sys.stdin, sys.stdout, Recognizer(), today)
+    # No role given means what it means in chat: a person bound to nothing.
+    role = None if args.role in (None, "none") else args.role
+    run_cli(sys.stdin, sys.stdout, Recognizer(), today, role=role)
     return 0
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,12 +41,14 @@ from handlers.intents import (
     render_menu,
 )
 from handlers.messages import EVENT, IMAGE, LOCATION, TEXT, UNSUPPORTED, Incoming
+from handlers.nlu import NluResult, Situation
 from storage.conversations import Arrival, Conversations, Slot
 from storage.dedup import DedupStore, message_key
-from storage.domain import ROLE_LABELS
+from storage.domain import ENTERPRISE_ROLES, OPEN_STATES, ROLE_LABELS
 from storage.ephemeral import Writes, private_key, version_of
 from storage.failures import Outage, is_outage, summary
 from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
+from storage.models import Hazard, Person
 from storage.outcome import MessageWrites
 from storage.prepared import without_begin
 
@@ -82,7 +84,19 @@ MAX_ATTEMPTS = 5  # conflicts are one person's messages racing each other: a few
 # A reply a numbered list cannot use is taken as a new request when it names one (a command, a menu label)
 # or the recogniser is this sure of it: leaving a list loses nothing, so the bar is moderate.
 STRONG = 0.5
-NOT_A_NEW_REQUEST = frozenset({"unknown", "reminder_ack", "menu"})
+NOT_A_NEW_REQUEST = frozenset({"unknown", "reminder_ack", "menu", "greeting"})
+# Text nobody can place is answered with the likeliest things for this sender, numbered: a question beats a
+# wrong guess, and a bare "not understood" helps nobody. First the recogniser's weak candidates, then these.
+LIKELY = {
+    None: ("tip_submit", "bind", "tip_query"),
+    "enterprise_head": ("selfcheck_start", "hazard_report", "hazard_progress"),
+    "safety_officer": ("selfcheck_start", "hazard_report", "hazard_progress"),
+    "staff": ("quota_query", "hazard_report", "hazard_verify"),
+    "admin": ("quota_query", "hazard_report", "hazard_verify"),
+}
+NOT_OFFERED = frozenset({"unknown", "menu", "greeting", "reminder_ack"})
+# Started from free text, these read the words as their arguments only when typed as commands ("解绑 张三").
+NO_ARGUMENTS = frozenset({"unbind"})
 # WeChat's 48-hour customer-service window is what last_inbound_at is for: a minute's staleness does not
 # matter, and writing the person's row on every message would.
 INBOUND_RESOLUTION = timedelta(minutes=1)
@@ -318,7 +332,7 @@ class Engine:
         command = command_intent(text, ctx.role) or menu_label_intent(ctx.role, text)
         if command is not None:
             return command if command.allows(ctx.role) else None
-        result = self.services.nlu.recognize(text, today=ctx.today)
+        result = self.services.nlu.recognize(text, today=ctx.today, role=ctx.role, situation=Situation(draft=True))
         intent = BY_NAME.get(result.intent)
         if (intent is None or intent.name in NOT_A_NEW_REQUEST or result.ambiguous or result.confidence < STRONG
                 or not intent.allows(ctx.role)):
@@ -346,10 +360,16 @@ class Engine:
         if intent is not None:
             # Picked by its number: the number is not an argument (a "2" is no invite code).
             return self._start(ctx, conv, intent, replace(msg, text=""), {"memo": memo}, turn)
-        intent = command_intent(text, ctx.role)
+        if text.strip("。.、 ").isdigit() and len(text) <= 3:
+            # A number that picks nothing was meant for a menu: show the menu, not a guess at words.
+            self._keep_memo(ctx, conv, memo, turn)
+            return [f"没有序号 {text.strip('。.、 ')}。\n" + render_menu(ctx.role)]
+        intent = command_intent(text, ctx.role) or menu_label_intent(ctx.role, text)
         args: dict[str, Any] = {"memo": memo}
         if intent is None:
-            result = self.services.nlu.recognize(text, today=ctx.today)
+            situation = Situation(open_hazards=lambda: self._open_hazards(ctx), draft=bool(suspended),
+                                  tip_question=turn.draft is not None)
+            result = self.services.nlu.recognize(text, today=ctx.today, role=ctx.role, situation=situation)
             args["nlu"] = result
             allowed = [name for name, _ in result.candidates if name in BY_NAME and BY_NAME[name].allows(ctx.role)]
             if result.ambiguous and len(allowed) >= 2:
@@ -359,10 +379,39 @@ class Engine:
                 lines += [f"{i}. {BY_NAME[name].label}" for i, name in enumerate(options, 1)]
                 return ["\n".join(lines)]
             intent = BY_NAME.get(result.intent)
+            if intent is None:
+                return self._clarify(ctx, conv, memo, result, turn)
+            if intent.name in NO_ARGUMENTS:
+                msg = replace(msg, text="")
         if intent is None:
             self._keep_memo(ctx, conv, memo, turn)
             return ["没太明白您的意思。\n" + render_menu(ctx.role)]
         return self._start(ctx, conv, intent, msg, args, turn)
+
+    def _open_hazards(self, ctx: Context) -> bool:
+        """Whether the sender's enterprise has a hazard not yet closed: one indexed lookup, asked only when
+        the recogniser needs it."""
+        if ctx.sender is None or ctx.sender.role not in ENTERPRISE_ROLES:
+            return False
+        found = ctx.connection.execute(
+            select(Hazard.id).join(Person, Person.enterprise_id == Hazard.enterprise_id)
+            .where(Person.id == ctx.sender.person_id, Hazard.status.in_(OPEN_STATES)).limit(1)).first()
+        return found is not None
+
+    def _clarify(self, ctx: Context, conv: Slot, memo: dict[str, Any], result: NluResult, turn: Turn) -> list[str]:
+        """Text the recogniser cannot place: the two or three likeliest things, answerable by number."""
+        guesses = [name for name, _ in result.candidates] + list(LIKELY.get(ctx.role, LIKELY[None]))
+        options: list[str] = []
+        for name in guesses:
+            intent = BY_NAME.get(name)
+            if intent is not None and name not in NOT_OFFERED and intent.allows(ctx.role) and name not in options:
+                options.append(name)
+        options = options[:3]
+        self._save(ctx, conv, None, Step.stay({**_kept(memo), CHOICES_KEY: options}), turn)
+        lines = ["没太明白您的意思，您是想办下面哪一件？请回复序号："]
+        lines += [f"{i}. {BY_NAME[name].label}" for i, name in enumerate(options, 1)]
+        lines.append("都不是请换个说法，或发送「菜单」查看全部事项。")
+        return ["\n".join(lines)]
 
     def _resume_suspended(self, ctx: Context, conv: Slot, suspended: dict[str, Any], msg: Incoming,
                           turn: Turn) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,7 +88,8 @@ def build_services(config: Config, *, clock: Callable[[], datetime] = utc_now,
                    nlu: Recognizer | None = None) -> Services:
     """`nlu` lets several apps in one process (tests, benchmarks) share one loaded recognizer."""
     # Loads jieba's dictionary: do it once per process, before serving.
-    nlu = nlu or Recognizer()
+    nlu = nlu or Recognizer(festivals={name: [date.fromisoformat(d) for d in days]
+                                       for name, days in config.scheduler.festivals.items()})
     forms = FormCatalog(Path(config.selfcheck.checklists_dir) if config.selfcheck.checklists_dir else SHIPPED_CHECKLISTS)
     check_selfcheck_config(config, forms)
     engine = make_engine(config.database.url, echo=config.database.echo, background_checkpoints=True,

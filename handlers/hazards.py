@@ -97,7 +97,7 @@ class HazardReportFlow:
             if text and not text.isdecimal():
                 return self._pick_enterprise(ctx, text, state)
             return Step([f"请回复序号 1–{len(options)}，或重新输入企业名称。"], state, unmatched=True)
-        runner = FormRunner(ctx.services.forms.form("hazard_report"))
+        runner = FormRunner(ctx.services.forms.form("hazard_report"), festivals=ctx.services.nlu.festivals)
         result = runner.handle(state["form"], msg, ctx.today)
         if result.outcome == "asking" and self._suggest(ctx, result.state, state["enterprise"]):
             result = runner.current_prompt(result.state)  # show the question again, now with its suggestion
@@ -246,7 +246,8 @@ class ProgressFlow:
         return Step.done(f"已记录 {hz.number} 的整改进展。")
 
     def _on_five(self, ctx: Context, hz: Hazard, state: dict[str, Any], msg: Incoming) -> Step:
-        result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(state["form"], msg, ctx.today)
+        result = FormRunner(ctx.services.forms.form("hazard_followup"),
+                            festivals=ctx.services.nlu.festivals).handle(state["form"], msg, ctx.today)
         if result.outcome in ("cancelled", "paused"):
             return Step.done(f"已取消，{hz.number} 的五落实还没有填写。需要时发送「整改进展」。")
         if result.outcome != "submitted":

@@ -64,17 +64,23 @@ def show_menu(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
     return Step.done(help_text(ctx))
 
 
+def greet(ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
+    """你好 / 在吗: a short welcome and what this person can do, numbered."""
+    return Step.done("您好，我是隐患排查整治助手。\n" + render_menu(ctx.role))
+
+
 ENTERPRISE_MENU = ENTERPRISE_ROLES
 STAFF_MENU = frozenset({"staff", "admin"})
 
 INTENTS: tuple[Intent, ...] = (
+    Intent("greeting", "问候", ANYONE, answer=greet, nlu=True),
     Intent("menu", "菜单和帮助", ANYONE, answer=show_menu, nlu=True,
            menu=(on(VISITOR, 3, "帮助"), on(ENTERPRISE_MENU, 6, "帮助"), on("staff", 9, "帮助"), on("admin", 10, "帮助"))),
     Intent("bind", "绑定身份", ANYONE, flow=BindFlow(), commands=("绑定", "綁定", "邀请码", "bind", "换绑", "重新绑定"),
            nlu=True, menu=(on(VISITOR, 2, "绑定身份（企业或工作人员，需邀请码）"),)),
-    Intent("unbind", "解除绑定", BOUND, flow=UnbindFlow(), commands=("解绑", "解除绑定", "取消绑定")),
+    Intent("unbind", "解除绑定", BOUND, flow=UnbindFlow(), commands=("解绑", "解除绑定", "取消绑定"), nlu=True),
     Intent("invite_create", "生成邀请码", STAFF_ROLES, flow=InviteFlow(),
-           commands=("生成邀请码", "邀请码生成", "发邀请码", "要邀请码", "新邀请码", "给我邀请码", "邀请")),
+           commands=("生成邀请码", "邀请码生成", "发邀请码", "要邀请码", "新邀请码", "给我邀请码", "邀请"), nlu=True),
     Intent("tip_submit", "匿名举报", ANYONE, flow=TipFlow(), nlu=True, private=True,
            menu=(on(VISITOR, 1, "匿名举报安全隐患"), on(ENTERPRISE_MENU, 5, "匿名举报"))),
     Intent("tip_query", "查询举报进展", ANYONE, answer=tip.query, commands=("查询举报",), nlu=True, private=True),
@@ -108,12 +114,12 @@ INTENTS: tuple[Intent, ...] = (
            menu=(on(STAFF_MENU, 7, "生成调度表/隐患清单"),)),
     Intent("dashboard_login", "网页管理后台", STAFF_ROLES, answer=backoffice.login_link, nlu=True),
     Intent("hazard_detail", "隐患详情", BOUND, answer=backoffice.detail,
-           commands=("详情 yh", "详情yh", "查看 yh", "查看yh"), pattern=backoffice.DETAIL_PATTERN),
+           commands=("详情 yh", "详情yh", "查看 yh", "查看yh"), pattern=backoffice.DETAIL_PATTERN, nlu=True),
     Intent("enterprise_hazards", "企业的隐患", STAFF_ROLES, answer=backoffice.enterprise_hazards,
            pattern=backoffice.ENTERPRISE_PATTERN),
     Intent("dispatch_fill", "填报调度表", STAFF_ROLES, flow=DispatchFillFlow(),
-           commands=("填报调度表", "填写调度表", "调度表填报", "填调度表")),
-    Intent("tip_inbox", "待处理举报", STAFF_ROLES, answer=tips_staff.inbox, commands=("待处理举报",),
+           commands=("填报调度表", "填写调度表", "调度表填报", "填调度表"), nlu=True),
+    Intent("tip_inbox", "待处理举报", STAFF_ROLES, answer=tips_staff.inbox, commands=("待处理举报",), nlu=True,
            menu=(on(STAFF_MENU, 8, "待处理举报"),)),
     Intent("tip_detail", "举报详情", STAFF_ROLES, answer=tips_staff.detail, commands=("举报详情",)),
     Intent("tip_ask", "向举报人提问", STAFF_ROLES, answer=tips_staff.ask, commands=("提问 jb", "提问jb")),
@@ -168,6 +174,11 @@ def menu_label_intent(role: str | None, text: str) -> Intent | None:
     word = clean(text)
     for intent in menu_items(role):
         if word in (clean(menu_label(intent, role)), clean(intent.label)):
+            return intent
+    # The name of a thing this person may do, though not on their menu (整改进展 from staff), starts it —
+    # of the things free text may start (a command's name alone, such as 挂牌督办, is left to the recogniser).
+    for intent in INTENTS:
+        if intent.nlu and intent.allows(role) and word == clean(intent.label):
             return intent
     return None
 

@@ -46,7 +46,7 @@ def current_period(ctx: Context, enterprise: Enterprise) -> tuple[str, Period]:
 
 
 def _runner(ctx: Context, run: SelfCheckRun) -> FormRunner:
-    return FormRunner(ctx.services.forms.compose(list(run.form_ids)))
+    return FormRunner(ctx.services.forms.compose(list(run.form_ids)), festivals=ctx.services.nlu.festivals)
 
 
 def _run_for(ctx: Context, enterprise_id: int, period: Period) -> SelfCheckRun | None:
@@ -242,7 +242,8 @@ class SelfCheckFlow:
             deferred = [hz] if said in DEFER_ONE else _draft_hazards(ctx, run)
             lines = [self._defer(ctx, h) for h in deferred]
             return self._next_followup(ctx, {"at": "followup", "run": run.id, "of": state.get("of")}, lines)
-        result = FormRunner(ctx.services.forms.form("hazard_followup")).handle(state["form"], msg, ctx.today)
+        result = FormRunner(ctx.services.forms.form("hazard_followup"),
+                            festivals=ctx.services.nlu.festivals).handle(state["form"], msg, ctx.today)
         if result.outcome == "paused":
             return Step.done(result.replies[0].replace("发送「继续」", "发送「开始自查」"))
         if result.outcome == "cancelled":

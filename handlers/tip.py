@@ -54,7 +54,8 @@ class TipFlow:
         return Step.stay({"form": result.state}, *result.replies)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
-        result = FormRunner(ctx.services.forms.form("tip"), submit_label="确认提交").handle(
+        result = FormRunner(ctx.services.forms.form("tip"), submit_label="确认提交",
+                            festivals=ctx.services.nlu.festivals).handle(
             state["form"], msg, ctx.today)
         if result.outcome == "cancelled":
             return Step(result.replies, None, forget=True)

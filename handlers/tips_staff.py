@@ -161,7 +161,8 @@ class VerdictFlow:
         tip = ctx.session.get(Tip, state["tip"])
         if tip is None or not may_handle(ctx.me(), tip):
             return Step.done("这条举报已不在您单位的处理范围内。")
-        result = FormRunner(ctx.services.forms.form("tip_hazard"), submit_label="确认列入台账").handle(
+        result = FormRunner(ctx.services.forms.form("tip_hazard"), submit_label="确认列入台账",
+                            festivals=ctx.services.nlu.festivals).handle(
             state["form"], msg, ctx.today)
         if result.outcome in ("cancelled", "paused"):
             return Step.done(f"已取消，{tip.number} 的状态没有改变。需要时重新发送「处理举报 {tip.number} 属实」。")

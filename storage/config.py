@@ -20,6 +20,10 @@ from .templates import TemplateSpec
 ENV_VAR = "HAZARDBOT_CONFIG"
 
 
+# What scheduler.festivals may name (the lunar holidays the deadline reader knows).
+FESTIVAL_NAMES = ("春节", "元宵", "清明", "端午", "中秋")
+
+
 class ConfigError(ValueError):
     pass
 
@@ -206,6 +210,10 @@ class SchedulerConfig:
     # (YYYY-MM-DD): extra days off, and days worked (a 调休 announced after the installed release).
     holidays: list[str] = field(default_factory=list)
     workdays: list[str] = field(default_factory=list)
+    # The lunar holidays' days by year, for deadlines such as 春节前 / 年前 / 中秋前 (the day before is meant).
+    # Built in for 2025–2032 (handlers/nlu/dates.py); entries here replace a name's list, e.g.
+    # festivals = { 春节 = ["2033-01-31"] }. Names: 春节, 元宵, 清明, 端午, 中秋.
+    festivals: dict[str, list[str]] = field(default_factory=dict)
     # 重点时段: on the last workday before a statutory holiday of at least this many days, enterprise heads are
     # reminded to check before the break (节前安全检查). 0: no such reminder.
     holiday_reminder_days: int = 3
@@ -447,6 +455,14 @@ def _check(config: Config) -> None:
                 raise ConfigError(f"scheduler.{name} 里的「{day}」应为 YYYY-MM-DD") from None
     if config.selfcheck.five_measures_days < 1:
         raise ConfigError("selfcheck.five_measures_days 至少为 1")
+    for name, days in config.scheduler.festivals.items():
+        if name not in FESTIVAL_NAMES:
+            raise ConfigError(f"scheduler.festivals 的「{name}」不认识；可以写 {'、'.join(FESTIVAL_NAMES)}")
+        for day in days:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ConfigError(f"scheduler.festivals.{name} 里的「{day}」应为 YYYY-MM-DD") from None
     if config.logging.format not in ("text", "json"):
         raise ConfigError("logging.format 应为 text 或 json")
     sc = config.scheduler

@@ -68,3 +68,25 @@ def test_bad_aes_key_refuses_to_start():
 def test_generated_secret_key_is_stable(tmp_path):
     config = parse_config({"server": {"instance_dir": str(tmp_path)}})
     assert config.secret_key() == config.secret_key() and len(config.secret_key()) == 64
+
+
+def test_festival_days_are_checked_and_read_deadlines(tmp_path):
+    from datetime import date
+
+    from bot.services import build_services
+
+    with pytest.raises(ConfigError, match="scheduler.festivals 的「圣诞」不认识"):
+        parse_config({"scheduler": {"festivals": {"圣诞": ["2026-12-25"]}}})
+    with pytest.raises(ConfigError, match="scheduler.festivals.春节 里的「2033/01/31」应为 YYYY-MM-DD"):
+        parse_config({"scheduler": {"festivals": {"春节": ["2033/01/31"]}}})
+    config = parse_config({"database": {"url": f"sqlite:///{tmp_path / 'f.db'}"},
+                           "scheduler": {"festivals": {"春节": ["2033-01-31"]}}})
+    services = build_services(config)
+    try:
+        # Beyond the built-in years: 春节前 is the eve of the configured day; without it, no day at all.
+        assert services.nlu.recognize("春节前整改完", today=date(2032, 12, 1)).entities.dates == (date(2033, 1, 30),)
+        from handlers.nlu import parse_date
+
+        assert parse_date("春节前", date(2032, 12, 1)) is None
+    finally:
+        services.close()

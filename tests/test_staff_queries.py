@@ -99,6 +99,14 @@ def test_overdue_oldest_first_and_scoped(world):
     assert "YH-202606-0003" in other and "青山化工" not in other
 
 
+def test_overdue_in_the_words_staff_use_lists_the_overdue_hazards(world):
+    listed = ask(world, "clerk_a", "逾期隐患")
+    for words in ("过期没整改的", "超期未整改的", "逾期的隐患"):
+        reply = ask(world, "clerk_a", words)
+        # The list itself, not the first question of a hazard form.
+        assert reply == listed, words
+
+
 def test_guessing_another_units_name_shows_only_your_own(world):
     reply = ask(world, "clerk_a", "湖东街道逾期隐患")
     assert "只能查询本单位（青山湖镇）" in reply and "东湖烟花" not in reply

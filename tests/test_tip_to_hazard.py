@@ -67,13 +67,14 @@ def test_staff_write_the_description_and_the_enterprise_never_reads_the_tip(serv
     assert len(to_boss) == 1 and "五落实" in to_boss[0] and "YH-202606-0001" in to_boss[0]
 
     # Everything the enterprise can see: the notice, its 整改进展 list, the hazard itself, the Excel list.
-    seen = [*to_boss, say("o_boss", "整改进展"), say("o_boss", "隐患详情 YH-202606-0001")]
+    seen = [*to_boss, say("o_boss", "隐患详情 YH-202606-0001"), say("o_boss", "整改进展")]
     for text in seen:
         assert echo_of_tip(text, tip) is None, text
         assert "抽烟" not in text and "老板" not in text and "JB-" not in text
+    assert "YH-202606-0001" in seen[1]  # the hazard itself
 
     # The enterprise gives its 五落实; the deadline staff set stays.
-    assert "填写五落实" in seen[1] or "待填五落实" in seen[1]
+    assert "填写五落实" in seen[2] or "待填五落实" in seen[2]
     say("o_boss", "1")  # the hazard
     say("o_boss", "1")  # 填写五落实
     for answer in ("张三（仓库主管）", "清退超量钢瓶，加装报警器", "2", "钢瓶区禁止明火，专人值守", "是"):

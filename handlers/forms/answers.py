@@ -18,6 +18,7 @@ import cn2an
 from ..conversation import clean
 from ..messages import IMAGE, LOCATION, TEXT, Incoming
 from ..nlu import parse_date
+from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
 from .definition import NA_WORDS, SEEN, UNSURE, Item, Option
 
 _SEPARATORS = re.compile(r"[\s,，、;；和及+]+")
@@ -78,7 +79,8 @@ def _options_hint(item: Item) -> str:
     return "、".join(f"{i} {o.label}" for i, o in enumerate(item.options, 1))
 
 
-def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) -> Parsed:
+def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
+                 festivals: Festivals = DEFAULT_FESTIVALS) -> Parsed:
     kind = item.type
     if kind == "photo":
         if msg.kind == IMAGE:
@@ -120,7 +122,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None) ->
             return Parsed(error=f"太长了（{len(text)} 字），请控制在 {MAX_TEXT} 字以内。")
         return Parsed(text)
     if kind == "date":
-        return _date(item, text, today)
+        return _date(item, text, today, festivals)
     return Parsed(error="无法回答这一题。")
 
 
@@ -204,16 +206,15 @@ def _number(item: Item, text: str) -> Parsed:
 
 # -- dates ----------------------------------------------------------------------------------------
 
-_PAST_DAYS = {"大前天": 3, "前天": 2, "昨天": 1, "昨日": 1}
 _HAS_YEAR = re.compile(r"20\d{2}|明年|今年|后年|年底|年末|年内")
 # A month named outright (6月1日, 六月底, 6/1), not counted from this one (下个月15号): it may have just passed.
 _BARE_MONTH = re.compile(r"(?<![下上本这个次当])(?:\d{1,2}|[一二三四五六七八九十]{1,2})月|(?<!\d)\d{1,2}[/.]\d{1,2}(?!\d)")
 
 
-def _date(item: Item, text: str, today: date) -> Parsed:
+def _date(item: Item, text: str, today: date, festivals: Festivals) -> Parsed:
     word = clean(text)
-    past = next((n for w, n in _PAST_DAYS.items() if w in word), None)
-    day = today - timedelta(days=past) if past is not None else parse_date(text, today)
+    # 昨天 / 前天 are read as the days they are, so the refusal below can say which day was understood.
+    day = parse_date(text, today, festivals)
     if day is None:
         return Parsed(error="没看懂这个日期。可以写 6月30日、2026-06-30、月底、30天内、下周五。")
     # For dates, min and max are days from today: min = 0 refuses a deadline in the past.

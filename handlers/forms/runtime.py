@@ -22,6 +22,7 @@ import cn2an
 
 from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
+from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
 from .answers import DONE_WORDS, Parsed, display, parse_answer
 from .definition import SEEN, UNSURE, FormDef, Item
 
@@ -67,8 +68,9 @@ def _command(msg: Incoming) -> str | None:
 
 
 class FormRunner:
-    def __init__(self, form: FormDef, *, submit_label: str = "确认提交") -> None:
+    def __init__(self, form: FormDef, *, submit_label: str = "确认提交", festivals: Festivals = DEFAULT_FESTIVALS) -> None:
         self.form = form
+        self.festivals = festivals  # the lunar holidays deadlines such as 春节前 are read against
         self.submit_label = submit_label
         self._ids = {item.id: i for i, item in enumerate(form.items)}
 
@@ -223,9 +225,10 @@ class FormRunner:
         if isinstance(suggested, list) and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
             parsed = Parsed([o.value for o in item.options if o.value in suggested])  # a preselection confirmed
         elif suggested is not None and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
-            parsed = parse_answer(item, Incoming(**{**msg.__dict__, "text": str(suggested)}), today)
+            parsed = parse_answer(item, Incoming(**{**msg.__dict__, "text": str(suggested)}), today,
+                                  festivals=self.festivals)
         else:
-            parsed = parse_answer(item, msg, today, answers.get(item.id))
+            parsed = parse_answer(item, msg, today, answers.get(item.id), festivals=self.festivals)
         if parsed.ok and item.constraint is not None and item.type != "photo":
             scope = {**answers, **state.get("context", {}), item.id: parsed.value}
             if not item.constraint.evaluate(scope, current=parsed.value):
@@ -265,7 +268,7 @@ class FormRunner:
             state.pop("pending", None)
             state["mode"] = "ask"
             return FormResult(state, ["好的，请重新回答。\n" + self._question(state)])
-        retry = parse_answer(self._item(state), msg, today)
+        retry = parse_answer(self._item(state), msg, today, festivals=self.festivals)
         if retry.ok or retry.confirm:
             state.pop("pending", None)
             state["mode"] = "ask"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from .dates import Period, parse_date, parse_period
 from .intents import INTENTS
-from .model import Entities, NameMatch, NluResult
+from .model import ANY_ROLE, Entities, NameMatch, NluResult, Situation
 from .names import NameIndex
 from .recognizer import Recognizer
 
-__all__ = ["Entities", "INTENTS", "NameIndex", "NameMatch", "NluResult", "Period", "Recognizer", "parse_date",
+__all__ = ["ANY_ROLE", "Entities", "Situation", "INTENTS", "NameIndex", "NameMatch", "NluResult", "Period", "Recognizer", "parse_date",
            "parse_period"]

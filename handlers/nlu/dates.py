@@ -3,12 +3,16 @@
 dateparser and jionlp do not fit (see FIELD-NOTES): this is a small table-tested parser over text whose Chinese
 numerals were turned into digits with cn2an. Numerals are converted only where a date unit follows, so
 "一般隐患" stays a word, and a bare day ("3号") must be followed by a deadline-ish word, so "三号车间" and
-"一号楼" are not dates. Anything we cannot resolve without guessing (春节前, 中秋) is None.
+"一号楼" are not dates. The lunar holidays (春节前, 年前, 中秋前 …) come from a table of their days by year
+(DEFAULT_FESTIVALS, overridable in the config as scheduler.festivals); a year the table lacks gives None.
+Past days (昨天, 前天, 3天前) are read as the days they name: refusing them as deadlines is the form's job,
+which can then say which day was understood.
 """
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -30,7 +34,30 @@ _NUMERAL = "零〇一二两三四五六七八九十百千"
 _CN_NUMBER = re.compile(
     rf"(?<!周)(?<!星期)(?<!礼拜)([{_NUMERAL}]+)(?=\s*(?:个|天|日|号|月|周|星期|礼拜|年|季度|季|工作日|小时))"
 )
-_FAST_REJECT = re.compile(r"[\d天月周年号日底末后内前今明星礼拜国元旦五劳季期]")
+_FAST_REJECT = re.compile(r"[\d天月周年号日底末后内前今明星礼拜国元旦五劳季期半昨]")
+
+# The lunar holidays by their first day (正月初一, 八月十五 …), as the State Council's calendar names them.
+# 年前 / 过年前 mean before 春节; 元宵 is 正月十五. Config: scheduler.festivals = {春节 = ["2033-01-31"], …}.
+Festivals = Mapping[str, tuple[date, ...]]
+DEFAULT_FESTIVALS: Festivals = {
+    "春节": tuple(date.fromisoformat(d) for d in (
+        "2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13", "2030-02-03", "2031-01-23",
+        "2032-02-11")),
+    "元宵": tuple(date.fromisoformat(d) for d in (
+        "2025-02-12", "2026-03-03", "2027-02-20", "2028-02-09", "2029-02-27", "2030-02-17", "2031-02-06",
+        "2032-02-25")),
+    "清明": tuple(date.fromisoformat(d) for d in (
+        "2025-04-04", "2026-04-05", "2027-04-05", "2028-04-04", "2029-04-04", "2030-04-05", "2031-04-05",
+        "2032-04-04")),
+    "端午": tuple(date.fromisoformat(d) for d in (
+        "2025-05-31", "2026-06-19", "2027-06-09", "2028-05-28", "2029-06-16", "2030-06-05", "2031-06-24",
+        "2032-06-12")),
+    "中秋": tuple(date.fromisoformat(d) for d in (
+        "2025-10-06", "2026-09-25", "2027-09-15", "2028-10-03", "2029-09-22", "2030-09-12", "2031-10-01",
+        "2032-09-19")),
+}
+_FESTIVAL_NAMES = {"春节": "春节", "过年": "春节", "年": "春节", "农历年": "春节", "元宵": "元宵", "清明": "清明",
+                   "端午": "端午", "中秋": "中秋"}
 
 
 @lru_cache(maxsize=512)
@@ -108,20 +135,30 @@ _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(
 _REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)月(\d{1,2})[日号]?(?!\d)")
 _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?(?!\d)")
 _MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
-_DOTTED = re.compile(r"(?<![\d.\-/:])(\d{1,2})[./](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分)")
-_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(?:底|末)")
+_DOTTED = re.compile(r"(?<![\d.\-/:a-z])(\d{1,2})[./\-](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分|天|周|星期|年|项|条|家|次)")
+_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月份?月?(?:底|末)")
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
-_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
-_WEEK_END = re.compile(r"(本|这个?)(?:周|星期|礼拜)(?:内|之内|以内)")
+_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天末1-7])")
+_WEEK_END = re.compile(r"(本|这个?|下个?|下下个?)(?:周|星期|礼拜)(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
+# "这个月内" / "下周内" end with the period; a bare 下周 / 下个月 is no day (it may mean its start or its end).
+# 月初 / 月中 are the 1st / 15th.
+_MONTH_WITHIN = re.compile(r"(本|这个?|当|下个?|下下个?)月(?:份)?(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
+_MONTH_PART = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(初|中)(?!旬)")
 _RELATIVE = re.compile(
     r"(\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|年)(?:内|以内|之内|后|以后|之后|过后)"
 )
 _WITHIN_LIMIT = re.compile(r"限期(\d{1,3})(天|日|个月|工作日)")
-_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|今天|今日|当天")
-_HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|中秋节?|端午节?|清明节?|元宵节?)(?:节)?(?:前|之前|以前)")
+_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|今天|今日|当天|大前天|前天|昨天|昨日")
+_HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|农历年|(?<![\d今明去本当下上])年|中秋节?|端午节?|清明节?|元宵节?)"
+                      r"(?:节)?(?:前|之前|以前)")
+# Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
+_BARE_SPAN = re.compile(r"(?<![\d.])(\d{1,3}个半|\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|月|年)"
+                        r"(?:内|以内|之内|后|以后|之后|过后|左右|吧|时间|期限|为限)?(?=$|[，,。.;；!！?？)）\s]|完成|整改|改好|搞定|弄好)")
+_AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以前|之前)")
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
 
-_NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
+                 "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3}
 # Holidays with a fixed solar date; the lunar ones (春节, 中秋 …) depend on a calendar we do not carry.
 _HOLIDAY_EVE = {"国庆": (9, 30), "国庆节": (9, 30), "十一": (9, 30), "元旦": (12, 31), "五一": (4, 30), "劳动节": (4, 30)}
 
@@ -168,7 +205,23 @@ def _weekday(m: re.Match[str], today: date) -> date | None:
 
 
 def _week_end(m: re.Match[str], today: date) -> date | None:
-    return today + timedelta(days=6 - today.weekday())
+    weeks = {"下下": 2, "下": 1}.get(m.group(1).replace("个", ""), 0)
+    return today + timedelta(days=6 - today.weekday() + 7 * weeks)
+
+
+def _month_within(m: re.Match[str], today: date) -> date | None:
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    return _month_end(first.year, first.month)
+
+
+def _month_part(m: re.Match[str], today: date) -> date | None:
+    day = 1 if m.group(2) == "初" else 15
+    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    target = first.replace(day=day)
+    if m.group(1) is None and target < today:  # bare 月初 / 月中 already passed: next month's
+        following = _add_months(first, 1)
+        return following.replace(day=day)
+    return target
 
 
 def _relative(m: re.Match[str], today: date) -> date | None:
@@ -198,9 +251,30 @@ def _named_day(m: re.Match[str], today: date) -> date | None:
     return today + timedelta(days=_NAMED_OFFSET[m.group(0)])
 
 
-def _holiday(m: re.Match[str], today: date) -> date | None:
-    eve = _HOLIDAY_EVE.get(m.group(1))
-    return _upcoming(today, *eve) if eve else None  # lunar holidays: no guess
+def _holiday(m: re.Match[str], today: date, festivals: Festivals) -> date | None:
+    name = m.group(1).removesuffix("节")
+    eve = _HOLIDAY_EVE.get(m.group(1)) or _HOLIDAY_EVE.get(name)
+    if eve:
+        return _upcoming(today, *eve)
+    festival = _FESTIVAL_NAMES.get(m.group(1)) or _FESTIVAL_NAMES.get(name)
+    # The eve of the next one still ahead; a year the table lacks: no guess.
+    days = sorted(d for d in festivals.get(festival or "", ()) if d - timedelta(days=1) >= today)
+    return days[0] - timedelta(days=1) if days else None
+
+
+def _bare_span(m: re.Match[str], today: date) -> date | None:
+    amount, unit = m.group(1), m.group(2).removeprefix("个")
+    if amount.endswith("个半"):  # 一个半月: the months and half a month more
+        n = int(amount.removesuffix("个半"))
+        return _add_months(today, n) + timedelta(days=15) if unit == "月" else None
+    if unit in ("月", "年") and amount != "半" and not m.group(2).startswith("个") and unit == "月":
+        return None  # "6月" is a month, not six months
+    return _relative(m, today)
+
+
+def _ago(m: re.Match[str], today: date) -> date | None:
+    n = int(m.group(1))
+    return today - timedelta(days=n if m.group(2) in ("天", "日") else 7 * n)
 
 
 def _bare_day(m: re.Match[str], today: date) -> date | None:
@@ -218,16 +292,19 @@ def _bare_day(m: re.Match[str], today: date) -> date | None:
 _DATE_RULES = (
     (_ISO, _iso), (_REL_MONTH_DAY, _rel_month_day), (_MONTH_DAY, _month_day), (_MONTH_END_OF, _month_end_of),
     (_MONTH_END, _month_end_rel), (_YEAR_END, _year_end), (_WEEKDAY_RE, _weekday), (_WEEK_END, _week_end),
-    (_RELATIVE, _relative), (_WITHIN_LIMIT, _within_limit), (_NAMED_DAY, _named_day), (_HOLIDAY, _holiday),
-    (_DOTTED, _month_day), (_BARE_DAY, _bare_day),
+    (_RELATIVE, _relative), (_WITHIN_LIMIT, _within_limit), (_NAMED_DAY, _named_day),
+    (_DOTTED, _month_day), (_BARE_DAY, _bare_day), (_BARE_SPAN, _bare_span), (_AGO, _ago),
+    (_MONTH_WITHIN, _month_within), (_MONTH_PART, _month_part),
 )
 
 
-def _spans(prepared: str, today: date) -> list[tuple[int, int, date | None]]:
+def _spans(prepared: str, today: date, festivals: Festivals) -> list[tuple[int, int, date | None]]:
     found: list[tuple[int, int, date | None]] = []
     for pattern, resolve in _DATE_RULES:
         for m in pattern.finditer(prepared):
             found.append((m.start(), m.end(), resolve(m, today)))
+    for m in _HOLIDAY.finditer(prepared):
+        found.append((m.start(), m.end(), _holiday(m, today, festivals)))
     # Keep the longest match wherever spans overlap.
     found.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     kept: list[tuple[int, int, date | None]] = []
@@ -238,20 +315,21 @@ def _spans(prepared: str, today: date) -> list[tuple[int, int, date | None]]:
     return kept
 
 
-def find_dates(text: str, today: date, *, prepared: bool = False) -> list[date]:
+def find_dates(text: str, today: date, *, prepared: bool = False,
+               festivals: Festivals = DEFAULT_FESTIVALS) -> list[date]:
     """All concrete days mentioned, in order of appearance."""
     t = text if prepared else _prepare(text)
     if not _FAST_REJECT.search(t):
         return []
-    return [d for _, _, d in _spans(t, today) if d is not None]
+    return [d for _, _, d in _spans(t, today, festivals) if d is not None]
 
 
-def parse_date(text: str, today: date) -> date | None:
+def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS) -> date | None:
     """The first day the text names, resolved against `today`; None when unsure (a holiday we cannot place)."""
     t = _prepare(text)
     if not t or not _FAST_REJECT.search(t):
         return None
-    spans = _spans(t, today)
+    spans = _spans(t, today, festivals)
     return spans[0][2] if spans else None
 
 

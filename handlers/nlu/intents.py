@@ -1,9 +1,10 @@
 """Intent scoring: weighted keywords over jieba tokens plus weighted phrase patterns over the text.
 
-Why rules and not a trained classifier: we have a few hundred hand-written examples, not thousands of real
-logs; a rule table is readable by the people who know the domain, and bench/nlu.py measures it on held-out
-lines. Each hit adds weight to one or more intents; the totals are compared, and when the two best are close
-the result says so (ambiguous) so the bot asks instead of guessing.
+Why rules first: we have several hundred hand-written examples, not thousands of real logs; a rule table is
+readable by the people who know the domain, and bench/nlu.py measures it on a held-out set written blind.
+Each hit adds weight to one or more intents; the totals are compared, and when the two best are close the
+result says so (ambiguous) so the bot asks instead of guessing. The sender's role then changes the reading
+(roles.py), and text no rule places goes to a small character model (bayes.py).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 INTENTS = (
     "menu", "bind", "selfcheck_start", "selfcheck_status", "hazard_report", "hazard_progress", "hazard_verify",
     "tip_submit", "tip_query", "quota_query", "overdue_query", "unchecked_query", "stats_query",
-    "report_generate", "dashboard_login", "reminder_ack", "unknown",
+    "report_generate", "dashboard_login", "reminder_ack", "greeting", "invite_create", "unbind", "dispatch_fill",
+    "tip_inbox", "hazard_detail", "unknown",
 )
 
 MENU, BIND, SC_START, SC_STATUS = "menu", "bind", "selfcheck_start", "selfcheck_status"
@@ -22,6 +24,8 @@ REPORT, PROGRESS, VERIFY = "hazard_report", "hazard_progress", "hazard_verify"
 TIP, TIP_QUERY, QUOTA, OVERDUE = "tip_submit", "tip_query", "quota_query", "overdue_query"
 UNCHECKED, STATS, EXPORT, DASHBOARD, ACK, UNKNOWN = (
     "unchecked_query", "stats_query", "report_generate", "dashboard_login", "reminder_ack", "unknown")
+GREETING, INVITE, UNBIND, DISPATCH, INBOX, DETAIL = (
+    "greeting", "invite_create", "unbind", "dispatch_fill", "tip_inbox", "hazard_detail")
 
 # Below this total no intent is believed: chit-chat and gibberish land here.
 MIN_SCORE = 1.6
@@ -37,7 +41,11 @@ Weights = dict[str, float]
 TOKEN_WEIGHTS: dict[str, Weights] = {
     "菜单": {MENU: 3.5}, "帮助": {MENU: 3}, "功能": {MENU: 1.5}, "目录": {MENU: 2}, "主菜单": {MENU: 4},
     "使用说明": {MENU: 3}, "教程": {MENU: 2}, "help": {MENU: 3.5}, "操作指南": {MENU: 3}, "说明书": {MENU: 2.5},
-    "绑定": {BIND: 3.5}, "解绑": {BIND: 3}, "换绑": {BIND: 3}, "邀请码": {BIND: 4}, "注册": {BIND: 2.5},
+    "绑定": {BIND: 3.5}, "解绑": {UNBIND: 4}, "换绑": {BIND: 3}, "邀请码": {BIND: 3, INVITE: 1.5},
+    "解除绑定": {UNBIND: 4.5}, "取消绑定": {UNBIND: 4.5}, "离职": {UNBIND: 2.6}, "调走": {UNBIND: 2.2},
+    "调岗": {UNBIND: 2.2}, "切换": {BIND: 2.0}, "详情": {DETAIL: 2.4}, "详细": {DETAIL: 1.2},
+    "你好": {GREETING: 1.0}, "您好": {GREETING: 1.0}, "待处理": {INBOX: 1.2, VERIFY: 0.4},
+    "注销": {UNBIND: 3}, "解除": {UNBIND: 2.2}, "注册": {BIND: 2.5},
     "认证": {BIND: 2}, "实名": {BIND: 1.5}, "激活": {BIND: 2}, "验证码": {BIND: 1.5},
     "自查": {SC_START: 1.6, SC_STATUS: 0.9, UNCHECKED: 0.9}, "自查表": {SC_START: 1.8, SC_STATUS: 0.6},
     "自查自改": {SC_START: 2}, "自检": {SC_START: 1.4, SC_STATUS: 0.6, UNCHECKED: 0.5},
@@ -79,6 +87,9 @@ TOKEN_WEIGHTS: dict[str, Weights] = {
 }
 
 _R = re.compile
+_GREETING_WORDS = ("你好|您好|你们好|大家好|各位好|在吗|在么|在嘛|在不在|在不|在没|有人吗|有人在吗|有人没|有没有人|有人不|"
+                   "早上好|早安|上午好|中午好|下午好|晚上好|早|晚安|hi|hello|hey|哈喽|哈啰|嗨|嗨喽|喂|喂喂|老师好|领导好|"
+                   "同志你好|师傅好|老板好|小助手|助手|打扰了|打扰一下|请问|好久不见|辛苦了")
 # -- phrases, matched against the whole (normalised) text ----------------------------------------------
 PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     # menu: asking what the bot does
@@ -125,15 +136,13 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(催|督促|提醒|通知)(一下)?.{0,8}(企业|他们|老板|负责人).{0,6}(自查|自检)"), {UNCHECKED: 2.0}),
     (_R(r"(自查|自检)(率|覆盖率|进度)"), {UNCHECKED: 1.6, STATS: 1.0}),
     # hazard_report
-    (_R(r"(?<!举)(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2|几)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
+    (_R(r"(?<!举)(?<!多少)(上报|报|登记|提交|录入|新增|报送|添加|填报|反馈)(一|1|两|2)?(条|个|下|处|项)?(新的)?.{0,4}(隐患|问题)"), {REPORT: 2.4}),
     (_R(r"(隐患|问题)(上报|登记|录入|填报)"), {REPORT: 2.4}),
     (_R(r"(发现|查出|检查出|查到|排查出|看到)(了)?.{0,8}(隐患|问题|不合格|漏气|漏电|堵)"), {REPORT: 1.8}),
     (_R(r"(发现|查出|检查出|查到|排查出|检查发现)"), {REPORT: 0.8}),
     (_R(r"(要|想|需要|得|来|先)(报|上报|登记)(一下|上来|上去)?"), {REPORT: 1.4}),
     (_R(r"(没有|没|无|未|不)(持证|证|资质|审批|检测|年检)|(焊工|电工|司机|操作工).{0,4}证"), {REPORT: 1.0, TIP: 0.5}),
     (_R(r"(我们|我司|我公司|本企业|本公司|我们厂|我厂|厂里|公司|车间|自己|自查时|自查中|检查时)"), {REPORT: 0.6, PROGRESS: 0.3}),
-    (_R(r"(灭火器|消防栓|消火栓|消防通道|安全出口|疏散通道|逃生通道|应急灯|报警器|电线|插座|私拉乱接|飞线|配电箱|气瓶|液化气|煤气|燃气|动火|焊|有限空间|脚手架|护栏|栏杆|防护|彩钢板|电动车|电瓶车|粉尘|锅炉|叉车|起重|电梯|堆放|堆满|堆了|杂物|漏水|漏电|漏气|泄漏|过期|失效|损坏|坏了|破损|无证|没证|没有证|未持证|不持证|违规|住人|充电|冒烟|裂缝|塌|锈)"),
-     {REPORT: 1.4, TIP: 0.7}),
     (_R(r"(没|还没|一直没|也没)(换|修|整改|处理|改|管)"), {REPORT: 0.8, TIP: 0.4}),
     (_R(r"(怎么|如何|在哪|哪里)(上报|报|登记)(隐患)?"), {REPORT: 1.2}),
     # tip_submit: anonymous, about someone else
@@ -152,13 +161,16 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(奖励|奖金|奖励金|奖).{0,6}(领|发|给|多少|怎么|什么时候|啥时候|到账)|(领|申领|兑现)(取)?(举报)?(奖励|奖金)"),
      {TIP_QUERY: 2.6}),
     (_R(r"(之前|上次|上回|前几天|上个月|上周|前段时间)(我)?(举报|反映|投诉)的?"), {TIP_QUERY: 1.6}),
-    (_R(r"(举报|反映|投诉)(过|了)?的(那个|那件|那家|事|问题)"), {TIP_QUERY: 2.0}),
+    (_R(r"(举报|反映|投诉)(过|了)?的(那个|那件|那家|事|问题)"), {TIP_QUERY: 3.0, TIP: -1.0}),
     (_R(r"没人联系|没有回音|没(有)?消息|没动静|没下文|有没有结果|查了没|有结果(了)?(吗|没)"), {TIP_QUERY: 1.6}),
     # hazard_progress: the enterprise says it is (being) fixed
     (_R(r"(整改|修|换|改|弄|处理|搞|装|拆|清理|清|搬|挪|补|办|更换|维修)(好|完|完成|完毕|到位|结束|掉)(了)?"), {PROGRESS: 2.4}),
     (_R(r"(已经|已|都)(整改|修好|修复|更换|换了|换掉|换成|处理|清理|拆除|拆了|安装|装了|装好|补办|办好|搬走|清走|落实)"), {PROGRESS: 2.0}),
     (_R(r"(更新|上传|提交|报|填|补|反馈|发)(一下)?.{0,4}(整改)?(的)?(进展|进度|照片|情况|结果)"), {PROGRESS: 1.6}),
-    (_R(r"(整改|隐患).{0,6}(怎么样|到哪|如何|进度|进展|情况)"), {PROGRESS: 1.6}),
+    (_R(r"(整改|隐患).{0,6}(怎么样|到哪|如何|进度|进展|情况)"), {PROGRESS: 1.0, DETAIL: 0.8}),
+    (_R(r"(隐患|问题|那条|那个|这条|报的).{0,10}(现在|目前|眼下)?(是)?(什么|啥)(状态|情况|进度)|(到哪一步|怎么样)了|"
+        r"(核查|审核|销号|批|处理)(了)?(吗|没|没有|了没)"), {DETAIL: 2.0}),
+    (_R(r"(核查|审核|销号|批|处理|复查|验收)(过)?(了)?(吗|没|没有|了没)$"), {DETAIL: 1.6, REPORT: -1.5, PROGRESS: -1.5}),
     (_R(r"(申请|可以|能不能|能否|请求|麻烦|请|帮忙|帮我们)(给我们|帮我们|给)?(办理)?销号"), {PROGRESS: 3.2}),
     (_R(r"(整改|维修|处理|施工)中"), {PROGRESS: 2.0}),
     (_R(r"(正在|在|还在|开始)(整改|修|处理|维修|更换)"), {PROGRESS: 1.8}),
@@ -194,7 +206,7 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(多少|几)(条|个|家|起|项|处)"), {STATS: 1.2, QUOTA: 0.5}),
     (_R(r"(全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各行业|整体|总体|所有企业|全部企业)"), {STATS: 2.0}),
     (_R(r"(一共|总共|累计|共)(发现|报|上报|查出|整改|销号|排查|检查|处罚)?(了)?(多少|几)"), {STATS: 2.6}),
-    (_R(r"(完成|整改|销号|自查|覆盖)率"), {STATS: 3.5, PROGRESS: -1.5}),
+    (_R(r"(完成|整改|销号|自查|覆盖)率"), {STATS: 5.0, PROGRESS: -2.5}),
     (_R(r"截至目前|截止目前|到目前为止"), {STATS: 1.5}),
     (_R(r"(统计|汇总)(一下|下)?"), {STATS: 1.0}),
     (_R(r"(整体|总体|全镇|全区|全县|全市|全街道|辖区|各镇|各单位|各部门|各企业|咱们镇|我们镇|本镇)的?.{0,8}(情况|数据|多少|怎么样|如何|数字)"), {STATS: 2.4}),
@@ -211,6 +223,103 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(网址|地址|链接|入口)(是|发|多少|给|在哪)"), {DASHBOARD: 1.8}),
     (_R(r"(账号|密码|用户名).{0,6}(忘|登录|多少|是什么|是啥|进不去|错误)"), {DASHBOARD: 2.2}),
     (_R(r"(手机|微信)(上)?.{0,6}(看不清|太小|不方便|不好操作)"), {DASHBOARD: 2.2}),
+    # greeting: a hello and nothing else (a hello before a request is the request)
+    (_R(rf"^(?:{_GREETING_WORDS})(?:[!！。.~～,，?？、 啊呀哈的了哦]*(?:{_GREETING_WORDS}))*[!！。.~～,，?？、 啊呀哈的了哦]*$"),
+     {GREETING: 5.5, ACK: -3}),
+    # invite_create: a code for somebody else
+    (_R(r"(生成|开|发|给|要|弄|搞|创建|新建|申请|出|整|派|做)(一个|个|一下|下|几个|两个|份|张)?.{0,12}邀请码"), {INVITE: 2.4}),
+    (_R(r"邀请码.{0,8}(给|发给|让|生成|新的|再来|再发|再要|重新)"), {INVITE: 1.6}),
+    (_R(r"(邀请|拉|让|叫|带).{0,12}(加入|绑定|进来|注册|用上|进群|入驻|也能用)"), {INVITE: 2.6, BIND: -1.0}),
+    (_R(r"(新来的|新招的|新任|新的|换了)(安全员|安全管理员|负责人|同事|专干|工作人员).{0,10}(绑|加|用|进|码)"), {INVITE: 2.0}),
+    # unbind: leaving, handing over
+    (_R(r"(不再|不)(负责|担任)|我(已经)?(不管|不是).{0,10}(负责人|安全员|工作人员|老板|厂长|这家|这个厂|这个公司)|"
+        r"(交接|移交)(了)?|(退出|解除|取消|注销)(企业|单位|身份|账号|绑定|关联)"), {UNBIND: 2.6}),
+    (_R(r"(我|本人)(已经)?(离职|调走|辞职|退休|调岗|不干)"), {UNBIND: 2.4}),
+    # bind: switching to another enterprise is binding to it
+    (_R(r"(切换|更换|换)(到)?(一下|个|一个|另一个|另外一个|别的|其他)?(企业|单位|公司|厂|身份|账号)"), {BIND: 2.8}),
+    # dispatch_fill: typing in the monthly figures
+    (_R(r"(填|填写|填报|录入|录|补填|补录|报送|上报|交|报)(一下|下)?.{0,8}(调度表|调度数据|调度|月报数据)"), {DISPATCH: 5.5, EXPORT: -2.5}),
+    (_R(r"(调度表|调度).{0,8}(填|录|补|报数|改数|改成|数字)"), {DISPATCH: 5.5, EXPORT: -2.5}),
+    (_R(r"(能|可以)?出(来)?(吗|了吗|没)|要交的|要报的"), {EXPORT: 2.0, DISPATCH: -3.0}),
+    (_R(r"月报.{0,4}(的)?(数|数字|数据)"), {DISPATCH: 3.0}),
+    (_R(r"填(哪个|什么|啥|哪张)表"), {SC_START: 2.5}),
+    (_R(r"(录|填|补|改|更新)(一下|下)?.{0,10}(数字|数据|金额|家数|次数|万元|罚款|处罚|执法|督导|抽查)"), {DISPATCH: 2.2}),
+    (_R(r"(罚款|处罚|执法|立案|停产|关闭|曝光|约谈|督导|抽查).{0,8}(多少万|金额|次数|家数|数字|数据).{0,6}(填|录|报|补|登记)"), {DISPATCH: 2.4}),
+    # tip_inbox: staff reading the tips that came in
+    (_R(r"(待处理|未处理|没处理|新的|新|新来的|收到的|最新的|群众的|有没有|有无|有什么|多少|几条|几个|哪些)(的)?.{0,4}(举报|线索|投诉)"), {INBOX: 2.6}),
+    (_R(r"(举报|线索|投诉)(件|单)?.{0,6}(列表|清单|名单|箱|信箱|有哪些|有几|几条|多少|待办|处理一下|要处理|需要处理|分给|派给)"), {INBOX: 2.4}),
+    (_R(r"有(人|群众|居民|员工)(举报|反映|投诉)(了)?(吗|没|没有|什么)"), {INBOX: 2.4}),
+    # hazard_detail: one hazard looked at
+    (_R(r"(查看|看看|看下|看一下|查一下|查下|打开|调出|显示)(一下)?.{0,10}(隐患|yh|那条|这条|那个问题).{0,8}(详情|详细|具体|情况|信息|照片|内容|记录)?"),
+     {DETAIL: 1.4}),
+    (_R(r"(隐患|这条|那条|yh).{0,10}(详情|详细情况|详细信息|具体情况|具体内容|是什么情况|什么情况|啥情况|怎么回事|啥问题)"), {DETAIL: 2.2}),
+    # counting questions are staff statistics, not reports
+    (_R(r"(发现|新增|上报|报了|报上来|整改|销号|查出|排查出)(了)?(多少|几)(条|个|起|处|项|家)?"), {STATS: 2.4, REPORT: -2.2}),
+    (_R(r"(各|分别|一共|总共)(是)?(多少|几)|(已整改|未整改|没整改|整改了的|没改的).{0,8}(和|跟|与|及).{0,8}(多少|几)"), {STATS: 2.6, REPORT: -1.5}),
+    (_R(r"(这周|本周|上周|这个月|本月|上个月|今年|本季度|最近).{0,6}(发现|新增|报了|上报|整改|销号)(了)?.{0,6}(多少|几)"), {STATS: 1.4}),
+    # selfcheck: "did I" is a status question; "go on with" is the self-check itself
+    (_R(r"(自查|自检)(过)?(了)?(吗|没|没有|么|了没|没得|未)"), {SC_STATUS: 3.0, SC_START: -1.0}),
+    (_R(r"(接着|继续|接上|把)(上次|刚才|之前|昨天|没做完|没填完)?(的|没做完的|没填完的)?.{0,4}(自查|自检|问卷|检查表)(做|填|弄|搞|答)?"),
+     {SC_START: 3.2, SC_STATUS: -1.5}),
+    (_R(r"(上次|刚才|之前|没)(填|做|答)(到一半|了一半|完|一半)"), {SC_START: 2.0}),
+    # tip follow-up told as a story
+    (_R(r"(举报|反映|投诉)(了|过)?.{0,12}(怎么|咋|为啥|为什么|还是|还|都|也)(没|没有|不见)"), {TIP_QUERY: 2.4, TIP: -1.2}),
+    (_R(r"(怎么|咋|为什么|为啥|还是|一直)(还)?(没|没有|不见)(动静|人管|下文|回音|消息|回复|反应|人来|处理|结果|人查|人理)"),
+     {TIP_QUERY: 2.2, TIP: -0.8}),
+    (_R(r"(举报|反映)(都|已经)?.{0,4}(天|周|礼拜|星期|月)(了)"), {TIP_QUERY: 1.6}),
+    # progress told as a fact
+    (_R(r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|加|接|改|弄|收拾|处理|整理|腾)(了)?(新的|好|掉|走|出去|出来|完|上|齐|到位|干净|开)(了)?"), {PROGRESS: 1.6}),
+    (_R(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|加|改|弄|收拾|处理|整改|腾|停用|关停|停)"), {PROGRESS: 1.4}),
+    (_R(r"(整改|改|修|弄|处理)(了)?(一半|大半|差不多|一部分|部分)|(还在|正在|在)(弄|修|改|整改|处理|施工|装|换|搞|办)|快(弄|修|改|整改)?(好|完)了"),
+     {PROGRESS: 2.2}),
+    # overdue: past the deadline and not fixed
+    (_R(r"(过期|超期|逾期|到期|过了期限|超时|过了截止)(了)?(还)?(没|未|没有|仍未|还没)(整改|改|处理|完成|弄|修|销号)"), {OVERDUE: 4.0, REPORT: -1.5}),
+    (_R(r"(逾期|超期|过期|到期)的?(隐患|问题|那些|几条|条目|清单|名单|有哪些|有几)"), {OVERDUE: 2.6, REPORT: -1.0}),
+    (_R(r"各(是|有)?多少|分别(是|有)?多少|各(是|有)?几"), {STATS: 5.0, PROGRESS: -3.0, VERIFY: -1.0}),
+    (_R(r"(隐患|问题)(一共|总共)?(有)?(多少|几)(条|个|起|项|处)"), {STATS: 2.4, REPORT: -0.8}),
+    (_R(r"(填|做|答)(到|了)(一半|第)|继续填|接着填|继续做|接着做"), {SC_START: 2.5}),
+    (_R(r"(举报|反映|投诉).{0,12}(还是老样子|还是那样|照旧|没变|依旧|没改|没人管)"), {TIP_QUERY: 2.4, TIP: -1.0}),
+    (_R(r"(生成|开|发|给|弄|整)(一个|个|几个|两个|三个)?(新的)?码"), {INVITE: 3.0}),
+    (_R(r"邀请.{0,4}(同事|企业|负责人|安全员|工作人员|别人|他|她|人|新人)"), {INVITE: 3.0}),
+    (_R(r"(整改|销号|发现|上报|排查)(完成|完|好|出)?(了)?(多少|几)"), {STATS: 3.0, PROGRESS: -3.0, VERIFY: -1.0}),
+    (_R(r"(现在|至今|到现在|还是)(还)?在(违规|生产|干|营业|住人|充电|堆|用|排)"), {TIP_QUERY: 1.5}),
+    (_R(r"(我|我们|之前|上次|前几天)(上)?报的"), {REPORT: -2.5, DETAIL: 1.5}),
+    (_R(r"(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了"), {PROGRESS: 2.2, REPORT: -1.0}),
+    (_R(r"不干(了|安全员|负责人|这个)|我不管了|(转给|卖给|交给)(别人|其他人|新老板)"), {UNBIND: 3.0}),
+    (_R(r"(绑定|关联).{0,4}(解除|取消|删掉|去掉|解了)"), {UNBIND: 4.5, BIND: -3.0}),
+    (_R(r"(处罚|罚款|执法|抽查|督导|检查)的?(金额|数字|次数|家数|数据|情况|那几项).{0,6}(改|录|填|补|报|更新)"), {DISPATCH: 3.0}),
+    (_R(r"生成|导出|下载|打印"), {DISPATCH: -3.0}),
+    (_R(r"(做|填|开始|搞|进行|来|要|准备)(一下|个|次|一次)?.{0,6}(安全检查|月度检查|季度检查|例行检查|安全自查|隐患排查|排查表)"),
+     {SC_START: 2.4}),
+    (_R(r"(安全检查|月度检查|季度检查|安全自查|隐患排查).{0,4}(开始|做|填|搞)"), {SC_START: 2.4}),
+    (_R(r"开通|开户|入驻|注册(一下)?账号|我有(一个|个)?(码|邀请码)|(邀请)?码是"), {BIND: 2.2}),
+    (_R(r"你是谁|你是干(嘛|什么|啥)的|这(是|个是)(干嘛|什么|啥)(的|东西)?|(干嘛|干啥|做什么)用的|有(什么|啥)用|能(干|做|办)(嘛|啥|什么)"),
+     {MENU: 3.0}),
+    (_R(r"教(教)?我|指引|引导|服务(项目|内容)|(可以|能)(办|做|干)(哪些|什么|啥)|(有|都有)(哪些|什么|啥)(服务|业务|事项|功能)|"
+        r"不知道(怎么|咋|该)(用|弄|操作)|第一次用|新手|刚关注|怎么玩"), {MENU: 2.4}),
+    (_R(r"不(当|做|干|担任)(负责人|安全员|老板|厂长|专干|联络员)(了)?"), {UNBIND: 3.0}),
+    (_R(r"(发|给|开|要|生成)(个|一个|几个)?邀请(?!码)|邀请(?!码)"), {INVITE: 2.6}),
+    (_R(r"(调度|调度表)(的)?(数据|数字)?.{0,4}(上报|报送|填报|录入|报上去)"), {DISPATCH: 4.0, STATS: -2.0, REPORT: -2.0}),
+    (_R(r"(期限|截止|整改时间|时限)(是)?(哪天|几号|什么时候|多久|啥时候)"), {DETAIL: 3.0, OVERDUE: -1.5}),
+    (_R(r"(超过|超出|过了)(了)?(整改)?(时间|期限|时限|日期|截止)"), {OVERDUE: 3.5, REPORT: -1.0}),
+    (_R(r"(返回|回到|回)(主页|首页|主界面|开始)|^(帮帮我|帮个忙|求助|救命)[!！。.]*$"), {MENU: 3.0}),
+    (_R(r"(反映|举报|投诉)(了|过)?(好几|几|两|三|多)(次|回|遍)|(都|已经)(反映|举报|投诉)(了|过)?(好几|几|两|三|\d)(次|回|遍)"),
+     {TIP_QUERY: 3.0, TIP: -1.0}),
+    (_R(r"(开始|来|我要|我想|要)(答题|做题|填表|填问卷|答卷|做问卷)|^(开始|开始吧|走起|开整)[!！。.]*$"), {SC_START: 2.0}),
+    (_R(r"搞定(?!了?(没|吗))|弄完(?!了?(没|吗))|^好了|已经好了|处理完毕|安排(了)?(人|师傅|电工)?(来)?(修|换|整改|处理|清理)|找(了)?(人|师傅|电工)(来)?(修|换|弄|看|整改)|"
+        r"(明天|后天|下周|这周|本周|月底前?|过几天|马上)(就|能|会|可以)?(来)?(换|修|弄|装|整改|处理|完成|搞定|好)|已落实|已安排|已联系|材料(已经)?(买|到)"),
+     {PROGRESS: 2.0}),
+    (_R(r"(罚了|罚款|处罚|立案|抽查了?|检查了|督导了?|约谈了?|停产|关闭|曝光了?|移送了?|问责了?).{0,6}\d+(家|次|起|万|元|人|个|件)"),
+     {DISPATCH: 2.6, STATS: -1.0}),
+    (_R(r"^(继续|接着)(刚才|上次|之前|昨天)?的?(做|填|弄|答)?(吧)?$"), {SC_START: 2.2}),
+    (_R(r"(清理|整理|收拾|拆除|腾|清)(了)?(出来|干净|掉|完|好)"), {PROGRESS: 2.0}),
+    (_R(r"还(要|需要|得|差|应该)(再)?(报|上报|发现)(几|多少)"), {QUOTA: 1.5, REPORT: -2.5}),
+    (_R(r"报数|报个数|报数字|填数|填数字|(数|数字|数据)(要|得|需要)?(报|填|录)"), {DISPATCH: 2.4}),
+    (_R(r"换工作|不在.{0,6}(干|做)了|把我(删|移除|去掉|踢)|退出(登录|账号)|不用这个号|换岗"), {UNBIND: 2.6}),
+    (_R(r"没问题了|合格了|符合要求|可以了|达标了|落实到位|通过了|确认(已经)?整改|核验"), {VERIFY: 1.8}),
+    (_R(r"现场(看|查|去)(了|过)|(去|到)(现场|厂里|企业)(看|查)(了|过)"), {VERIFY: 2.0}),
+    (_R(r"(我|之前|上次|前几天|上个月|上周|前段时间|那次|昨天)(的|所|曾经|已经)?(举报|反映|投诉)(过|了)?的?"), {TIP_QUERY: 1.8, TIP: -0.8}),
+    (_R(r"二维码|扫码"), {INVITE: 1.5, BIND: 1.5}),
     # reminder_ack: a short reply to a reminder
     (_R(r"^(收到|已阅|好的|好|ok|okay|嗯|嗯嗯|恩|恩恩|明白|明白了|知道了|知道|了解|收到收到|好的收到|已收到|收到了|好嘞|好滴|好哒|"
         r"晓得了|晓得|中|行|可以|没问题|遵命|是的|谢谢|谢谢提醒|多谢|辛苦了|马上办|马上|okk|k|1|👌|嗯嗯好的|好的好的)"
@@ -219,6 +328,10 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(提醒|通知|消息|信息)(已|我)?(收到|知道|看到|已阅|看了)|(收到|看到)(提醒|通知|消息)"), {ACK: 2.2}),
     (_R(r"(没|没有|未|还没)(收到|看到|阅)"), {ACK: -4}),
 )
+
+
+_LOOK = _R(r"查看|看看|看下|看一下|查一下|查下|打开|调出|显示|详情|详细|情况|怎么回事|记录|照片|信息|内容|啥问题|什么问题|"
+          r"怎么样|进展如何|进度如何|到哪|状态|现在|目前|[?？]|吗$|了没")
 
 
 def keyword_vocabulary() -> list[str]:
@@ -250,8 +363,10 @@ def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard
         totals[TIP_QUERY] = totals.get(TIP_QUERY, 0.0) + 4.0
     # A hazard number points at an existing hazard: progress (enterprise) or verification (staff).
     if has_hazard_number:
-        totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.2
-        totals[VERIFY] = totals.get(VERIFY, 0.0) + 1.0
+        totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
+        totals[VERIFY] = totals.get(VERIFY, 0.0) + 0.9
+        # A number with nothing but "show me" around it asks to see that hazard.
+        totals[DETAIL] = totals.get(DETAIL, 0.0) + (4.6 if _LOOK.search(text) or not text.strip() else 1.2)
     return totals
 
 

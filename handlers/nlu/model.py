@@ -1,11 +1,30 @@
 """The result types other code is written against: keep names and shapes stable."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from .dates import Period
+
+# The sender's role when it is not known or not part of the question (the own test set, old callers): the
+# words alone decide. None is a person bound to nothing (a member of the public).
+ANY_ROLE = "*"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the bot knows about the sender that changes what their words mean."""
+
+    # They have hazards not yet closed (progress is likely). A callable is asked only when the answer
+    # matters (an enterprise's words about a fix or an overdue), so most messages cost no query.
+    open_hazards: bool | Callable[[], bool] = False
+    draft: bool = False  # a form of theirs is paused (继续 / 接着 mean that form)
+    tip_question: bool = False  # they are in the middle of a tip (a follow-up is likelier than a new one)
+
+    def has_open_hazards(self) -> bool:
+        return self.open_hazards() if callable(self.open_hazards) else self.open_hazards
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,71 @@
 """Recognizer: one message in, intent with candidates and entities out."""
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
 from . import entities as ent
-from .dates import find_dates, find_period, numerals_to_digits
+from . import roles
+from .bayes import Bayes
+from .dates import DEFAULT_FESTIVALS, Festivals, find_dates, find_period, numerals_to_digits
 from .dictionary import load_tokenizer
-from .intents import AMBIGUOUS_FLOOR, UNKNOWN, clauses, decide, keyword_vocabulary, score
-from .model import Entities, NluResult
+from .intents import (
+    AMBIGUOUS_FLOOR,
+    PROGRESS,
+    REPORT,
+    TIP,
+    UNKNOWN,
+    clauses,
+    decide,
+    keyword_vocabulary,
+    score,
+)
+from .lexicon import Lexicon
+from .model import ANY_ROLE, Entities, NluResult, Situation
 from .names import NameIndex
 from .normalize import for_intent, normalize
 
+# Words of a fix already made or under way: the hazard words around them describe what was fixed.
+FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
+                   r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|(清理|整理|收拾|腾)(了)?(出来|干净|掉|完|好)|(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了|重新(装|拉|换|接|布|弄|修)|"
+                   r"整改(了|完|好|到位|完成|中)|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
+QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
+QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候|有结果|有回复|处理了没|查了没|进展|进度|结果")
+# Words of who the sender is: from a stranger, a wish to be bound.
+IDENTITY = re.compile(r"接手|接任|刚来|新来的|我们厂|我们公司|我们单位|我厂|我司|我是|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
+# Words of someone who wants to stay unknown, or who speaks of 举报 itself.
+ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
+
+
+# The character model is believed on its own only at or above this probability: on five folds of the own set
+# its guesses that sure were right 94 % of the time and took 2 of 46 chit-chat lines for requests.
+BAYES_SURE = 0.95
+
 
 class Recognizer:
-    def __init__(self, extra_userdict: Path | None = None) -> None:
+    def __init__(self, extra_userdict: Path | None = None,
+                 festivals: Mapping[str, Iterable[date]] | None = None) -> None:
+        # The deadline reader's lunar holidays: the built-in table, with the config's names replacing theirs.
+        self.festivals: Festivals = {**DEFAULT_FESTIVALS,
+                                     **{name: tuple(sorted(days)) for name, days in (festivals or {}).items()}}
         words = keyword_vocabulary() + ent.vocabulary()
-        self._tokenizer, self.startup_seconds = load_tokenizer(extra_userdict, words)
+        self._tokenizer, dictionary_seconds = load_tokenizer(extra_userdict, words)
+        started = time.perf_counter()
+        self.lexicon = Lexicon.load()
+        self.bayes = Bayes.load()
+        self.model_threshold = BAYES_SURE  # above 1: the rules alone decide (the benchmark compares both)
+        self.startup_seconds = dictionary_seconds + time.perf_counter() - started
 
     def tokens(self, text: str) -> list[str]:
         # HMM off: unknown spans fall apart into characters, which our keyword table ignores anyway, and the
         # split is deterministic and faster.
         return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]
 
-    def recognize(self, text: str, *, today: date, names: NameIndex | None = None) -> NluResult:
+    def recognize(self, text: str, *, today: date, names: NameIndex | None = None, role: str | None = ANY_ROLE,
+                  situation: Situation | None = None) -> NluResult:
         normalized = normalize(text)
         if not normalized:
             return NluResult(text, UNKNOWN, 1.0, ((UNKNOWN, 1.0),), False, Entities())
@@ -33,7 +75,7 @@ class Recognizer:
         plain = ent.strip_codes(normalized) if hazard_numbers or receipts else normalized
         dated = numerals_to_digits(plain).replace(" ", "")
         entities = Entities(
-            dates=tuple(find_dates(dated, today, prepared=True)),
+            dates=tuple(find_dates(dated, today, prepared=True, festivals=self.festivals)),
             period=find_period(dated, today, prepared=True),
             industries=tuple(ent.industries(plain)),
             level=ent.level(plain),
@@ -44,16 +86,48 @@ class Recognizer:
         intent_text = for_intent(plain)
         totals = score(self.tokens(intent_text), intent_text,
                        has_receipt=bool(receipts), has_hazard_number=bool(hazard_numbers))
-        decided = decide(totals, self._clause_tops(intent_text))
+        hits = self.lexicon.hits(intent_text)
+        situation_weight = hits.situation
+        # "弄完没有" asks whether something is done; it tells nothing.
+        fixed = FIXED.search(intent_text) is not None and not QUESTION_END.search(intent_text)
+        if fixed:
+            totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
+        if situation_weight:
+            if fixed:
+                # A fix told as a fact names the problem it fixed: that is progress, not a new report.
+                totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 0.3 * situation_weight
+            else:
+                totals[REPORT] = totals.get(REPORT, 0.0) + situation_weight
+                totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
+        totals = roles.apply(totals, role, situation, anonymous=bool(ANONYMOUS.search(intent_text)),
+                             hazard_words=situation_weight >= 1.0, identity=bool(IDENTITY.search(intent_text)),
+                             question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)))
+        decided = decide(totals, self._clause_tops(intent_text, role))
+        if decided.intent == UNKNOWN and intent_text.strip():
+            return self._second_opinion(text, intent_text, role, decided.candidates, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
 
-    def _clause_tops(self, intent_text: str) -> tuple[str, ...]:
+    def _second_opinion(self, text: str, intent_text: str, role: str | None,
+                        weak: tuple[tuple[str, float], ...], entities: Entities) -> NluResult:
+        """No rule placed the text: the character model's guess when it is clearly sure, else still unknown
+        with its likeliest guesses as the candidates a clarifying menu offers."""
+        ranked = [(roles.fold(name, role), p) for name, p in self.bayes.posterior(intent_text, role)]
+        best, p = ranked[0]
+        if best != UNKNOWN and p >= self.model_threshold:
+            return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
+        guesses = tuple((name, round(q, 3)) for name, q in ranked if name != UNKNOWN)[:3]
+        seen = {name for name, _ in weak}
+        return NluResult(text, UNKNOWN, weak[0][1], weak + tuple(g for g in guesses if g[0] not in seen), False,
+                         entities)
+
+    def _clause_tops(self, intent_text: str, role: str | None) -> tuple[str, ...]:
         parts = clauses(intent_text)
         if len(parts) < 2:
             return ()
         tops: list[str] = []
         for part in parts:
-            totals = score(self.tokens(part), part)
+            totals = roles.apply(score(self.tokens(part), part), role, None,
+                                 anonymous=bool(ANONYMOUS.search(part)), hazard_words=False)
             if totals:
                 best, value = max(totals.items(), key=lambda item: item[1])
                 if value >= AMBIGUOUS_FLOOR:

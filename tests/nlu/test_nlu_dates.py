@@ -94,3 +94,24 @@ def test_n_days_within(today, n):
 def test_parsers_never_crash(text):
     parse_date(text, TODAY)
     parse_period(text, TODAY)
+
+
+def test_the_benchmark_reads_a_dates_table_whatever_its_column_names_and_order(tmp_path):
+    """A table written elsewhere may name and order its columns otherwise and mark "no day" in words."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_nlu_dates", root / "bench" / "nlu.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_nlu_dates"] = bench
+    spec.loader.exec_module(bench)
+    table = tmp_path / "t.tsv"
+    table.write_text("短语\t应得\t基准日\n月底\t2026-06-30\t2026-06-10（周三）\n春节前\t无法确定\t2026-06-10（周三）\n"
+                     "下周五\t2026-06-19 周五\t2026-06-10（周三）\n昨天\t2026-06-09（表单拒收）\t2026-06-11\n",
+                     encoding="utf-8")
+    assert bench.load_dates(table) == [
+        ("月底", date(2026, 6, 10), date(2026, 6, 30)), ("春节前", date(2026, 6, 10), None),
+        ("下周五", date(2026, 6, 10), date(2026, 6, 19)), ("昨天", date(2026, 6, 11), date(2026, 6, 9))]
+    assert bench.load_dates(bench.DATES)[0] == ("6月30日", date(2026, 6, 10), date(2026, 6, 30))

@@ -154,3 +154,21 @@ def test_combustible_gas_detector_is_not_town_gas():
 
     assert "城镇燃气" not in industries(normalize("一号仓库可燃气体报警器损坏"))
     assert industries(normalize("餐馆燃气管道漏气")) == ["城镇燃气"]
+
+
+@pytest.mark.parametrize("argv, intent, role", [
+    ([], "tip_submit", "none"),  # no --role: a person bound to nothing
+    (["--role", "none"], "tip_submit", "none"),
+    (["--role", "enterprise_head"], "hazard_report", "enterprise_head"),
+    (["--role", "staff"], "hazard_report", "staff"),
+])
+def test_hazardbot_nlu_reads_the_words_as_the_role_would_mean_them(monkeypatch, capsys, tmp_path, argv, intent,
+                                                                     role):
+    from bot.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("配电箱门坏了电线裸露在外面\n"))
+    monkeypatch.chdir(tmp_path)  # no ./config.toml: the built-in defaults
+    monkeypatch.delenv("HAZARDBOT_CONFIG", raising=False)
+    assert main(["nlu", *argv]) == 0
+    line = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (line["intent"], line["role"]) == (intent, role)
