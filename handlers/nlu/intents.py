@@ -241,10 +241,10 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     # someone told me to bind: the sender binds themselves
     (_R(r"(让|叫|要)我(去)?(绑|绑定|注册|关联|认证)"), {BIND: 2.6}),
     # a code typed alone (letters and digits mixed, or a short number after 码): the sender's invite code
-    (_R(r"^(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,12}$|码(发你|给你|是|:|：)?\s*[a-z0-9]{4,12}$"), {BIND: 3.0}),
+    (_R(r"^(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,12}$|(?<!查询)(?<!回执)码.{0,6}?\s*(?=[a-z]*\d)[a-z0-9]{4,12}$"), {BIND: 3.0}),
     # 邀请吗 is 邀请码 mistyped when a code follows
     (_R(r"邀请[吗嘛马]\s*(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{4,12}$"), {BIND: 4.0, INVITE: -4.0}),
-    (_R(r"(帮我|给我|我要|我想|我得|要)绑(上|一下|下)"), {BIND: 2.5}),
+    (_R(r"(帮我|给我|帮忙|我要|我想|我得|要)绑(上|一下|下)"), {BIND: 2.5}),
     # another code because the last one expired: an invitation, not an overdue hazard
     (_R(r"(再来|再要|再给|再发|再开|重新(发|给|生成|开|弄))(一个|个|几个|一张)?(新的)?(邀请)?码"), {INVITE: 3.0, OVERDUE: -2.0}),
     # the sender's own code that no longer works: still their binding
@@ -285,7 +285,7 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(各|分别|一共|总共)(是)?(多少|几)|(已整改|未整改|没整改|整改了的|没改的).{0,8}(和|跟|与|及).{0,8}(多少|几)"), {STATS: 2.6, REPORT: -1.5}),
     (_R(r"(这周|本周|上周|这个月|本月|上个月|今年|本季度|最近).{0,6}(发现|新增|报了|上报|整改|销号)(了)?.{0,6}(多少|几)"), {STATS: 1.4}),
     # selfcheck: "did I" is a status question; "go on with" is the self-check itself
-    (_R(r"(自查|自检).{0,6}(第几次|几次|多少次|几回|到期|截止|期限|什么时候(要|得|该)?(做|交|完成))"),
+    (_R(r"(自查|自检).{0,6}(第几次|几次|多少次|几回|第几轮|几轮|几遍|到期|截止|期限|什么时候(要|得|该)?(做|交|完成))"),
      {SC_STATUS: 3.4, SC_START: -1.5, OVERDUE: -2.0}),
     # "我们厂是不是还没自查": the sender's own self-check, not the staff list of unchecked enterprises
     (_R(r"(我们厂|我们公司|我们单位|我们|厂里|我厂|我司|本厂|本公司|自己)(是不是|是否|有没有|到底)(还)?(没|未)(有)?(做|填|交|搞)?(过)?(自查|自检)"),
@@ -316,7 +316,14 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"邀请.{0,4}(同事|企业|负责人|安全员|工作人员|别人|他|她|人|新人)"), {INVITE: 3.0}),
     (_R(r"(整改|销号|发现|上报|排查)(完成|完|好|出)?(了)?(多少|几)"), {STATS: 3.0, PROGRESS: -3.0, VERIFY: -1.0}),
     (_R(r"(现在|至今|到现在|还是)(还)?在(违规|生产|干|营业|住人|充电|堆|用|排)"), {TIP_QUERY: 1.5}),
-    (_R(r"(我|我们|之前|上次|前几天)(上)?报的"), {REPORT: -2.5, DETAIL: 1.5}),
+    # a tip already made and the thing still going on, or nobody came: a follow-up
+    (_R(r"(举报|反映|投诉)(的|过的|了的).{0,12}(现在|至今|到现在|还是)(还|也|照样|依然)(在)?(住着|开着|堆着|锁着|用着|干着|生产|营业|排|停着|充着)"),
+     {TIP_QUERY: 2.5, TIP: -1.5}),
+    (_R(r"(举报|反映|投诉)(了|过)(.{0,8})?(没人|没有人|没见人|没见有人)(来|管|理|查|处理|回)?"), {TIP_QUERY: 3.0, TIP: -1.5}),
+    (_R(r"(我|我们|之前|上次|前几天|上周|上个月|上月|昨天|前天|刚才|刚刚|那天)(上)?报(上去)?的"), {REPORT: -2.5, DETAIL: 1.5}),
+    # who reported it, what became of it: questions about one hazard already on file
+    (_R(r"(是)?谁(报|发现|提交|登记|查出)(来)?的|报的.{0,8}(后来|现在|最后)?.{0,2}(怎么|咋|如何)(处理|弄|办|解决|样)(的|了)?"),
+     {DETAIL: 2.5, REPORT: -2.0}),
     (_R(r"(那条|这条|那个|这个|那几条)(隐患|问题).{0,6}(具体|写的|写了|内容|说的|是什么|是啥|啥意思|什么意思)"),
      {DETAIL: 3.2, REPORT: -2.0, VERIFY: -1.0}),
     (_R(r"(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了"), {PROGRESS: 2.2, REPORT: -1.0}),

@@ -39,7 +39,7 @@ QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候
 # Words of who the sender is: from a stranger, a wish to be bound.
 IDENTITY = re.compile(r"接手|接任|刚来|新来的|我们厂|我们公司|我们单位|我厂|我司|我是|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
 # Words naming someone else to be bound: staff speaking of binding then mean an invitation for them.
-OTHERS = re.compile(r"企业|厂|公司|单位|老板|负责人|安全员|同事|别人|他们|他|她|新人|新来|人家|对方|给(?!我).{0,4}绑|帮(?!我).{0,4}绑|邀请(?!码)")
+OTHERS = re.compile(r"企业|厂|公司|单位|老板|负责人|安全员|同事|别人|他们|他|她|新人|新来|人家|对方|给(?!我).{0,4}绑|帮(?![我忙]).{0,4}绑|邀请(?!码)")
 # Words of someone who wants to stay unknown, or who speaks of 举报 itself.
 ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
 
