@@ -140,6 +140,8 @@ _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(
 _REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)月(\d{1,2})[日号]?(?!\d)")
 _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?(?!\d)")
 _MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
+# "9月初" / "9月中旬": that month's 1st / 15th, as 月初 / 月中 are this month's.
+_MONTH_PART_OF = re.compile(r"(?<![\d.])(\d{1,2})月份?(初|中)(?:旬)?")
 _DOTTED = re.compile(r"(?<![\d.\-/:a-z])(\d{1,2})[./\-](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分|天|周|星期|年|项|条|家|次)")
 _MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当|上上个?|上个?)?月份?月?(?:底|末)")
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
@@ -193,6 +195,13 @@ def _month_end_of(m: re.Match[str], today: date) -> date | None:
         return None
     end = _month_end(today.year, month)
     return end if end >= today else _month_end(today.year + 1, month)
+
+
+def _month_part_of(m: re.Match[str], today: date) -> date | None:
+    month = int(m.group(1))
+    if not 1 <= month <= 12:
+        return None
+    return _upcoming(today, month, 1 if m.group(2) == "初" else 15)
 
 
 def _month_end_rel(m: re.Match[str], today: date) -> date | None:
@@ -300,7 +309,7 @@ def _bare_day(m: re.Match[str], today: date) -> date | None:
 
 # Order matters only for equal spans; longer matches win (下个月15号 over 15号, 6月底 over 月底).
 _DATE_RULES = (
-    (_ISO, _iso), (_REL_MONTH_DAY, _rel_month_day), (_MONTH_DAY, _month_day), (_MONTH_END_OF, _month_end_of),
+    (_ISO, _iso), (_REL_MONTH_DAY, _rel_month_day), (_MONTH_DAY, _month_day), (_MONTH_END_OF, _month_end_of), (_MONTH_PART_OF, _month_part_of),
     (_MONTH_END, _month_end_rel), (_YEAR_END, _year_end), (_WEEKDAY_RE, _weekday), (_WEEK_END, _week_end),
     (_RELATIVE, _relative), (_WITHIN_LIMIT, _within_limit), (_NAMED_DAY, _named_day),
     (_DOTTED, _month_day), (_BARE_DAY, _bare_day), (_BARE_SPAN, _bare_span), (_AGO, _ago),
