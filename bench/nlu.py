@@ -3,6 +3,8 @@ menus, confusions, the date tables, start-up, memory and latency.
 
 Run: python bench/nlu.py               (own set only; exits 1 when a target is missed)
      python bench/nlu.py --heldout     (also the held-out sets, aggregate figures only)
+     python bench/nlu.py --dev PATH --dev-dates PATH   (also any other set: the same aggregate report, and with
+                                       -v its wrong lines; tests/data/dev/ is the tuning set written blind)
 
 The held-out sets (tests/data/heldout/) were written blind, from the intent descriptions and the kinds of users
 alone, and are never tuned against: this script prints only aggregate figures for them (accuracy and precision
@@ -247,8 +249,20 @@ def report(title: str, result: dict[str, object], *, show_errors: bool) -> list[
     return missed
 
 
+def _option(name: str) -> Path | None:
+    """The path after `name` on the command line, if given."""
+    if name not in sys.argv:
+        return None
+    i = sys.argv.index(name)
+    if i + 1 >= len(sys.argv):
+        raise SystemExit(f"{name} needs a path")
+    return Path(sys.argv[i + 1])
+
+
 def main() -> int:
     heldout = "--heldout" in sys.argv
+    dev, dev_dates = _option("--dev"), _option("--dev-dates")
+    verbose = "-v" in sys.argv
     gc.collect()
     rss_before = _rss_mb()
     started = time.perf_counter()
@@ -271,6 +285,10 @@ def main() -> int:
               f"{min(v for k, v in rules_only['precision'].items() if k != 'unknown'):.1%}, clarifying menus "  # type: ignore[attr-defined]
               f"{rules_only['menus']}")
         timed += held
+    if dev is not None:
+        dev_set = load_utterances(dev)
+        missed += report(f"dev set ({dev})", evaluate(recognizer, dev_set), show_errors=verbose)
+        timed += dev_set
     dates_acc, dates_wrong = date_accuracy(load_dates())
     print(f"dates (own table, {len(load_dates())}): {dates_acc:.1%} exact")
     for text, today, expected, got in dates_wrong:
@@ -285,6 +303,17 @@ def main() -> int:
               f"({len(held_wrong)} wrong)")
         if held_acc < TARGET_DATES:
             missed.append(f"held-out dates below {TARGET_DATES:.0%}")
+    if dev_dates is not None:
+        dev_rows = load_dates(dev_dates)
+        dev_acc, dev_wrong = date_accuracy(dev_rows)
+        no_day = sum(expected is None for _, _, expected in dev_rows)
+        print(f"dates ({dev_dates}, {len(dev_rows)}, of them {no_day} expecting no day): {dev_acc:.1%} exact "
+              f"({len(dev_wrong)} wrong)")
+        if verbose:
+            for text, today, expected, got in dev_wrong:
+                print(f"  ✗ {text!r} today={today} expected={expected} got={got}")
+        if dev_acc < TARGET_DATES:
+            missed.append(f"dev dates below {TARGET_DATES:.0%}")
     gc.freeze()  # as the app does after start-up: the loaded dictionary is never collected
     p50, p99, cpu50, cpu99 = latency_us(recognizer, timed)
     print(f"start-up: {startup:.3f} s (dictionary load {recognizer.startup_seconds:.3f} s); "

@@ -70,7 +70,12 @@ def _cn_to_int(run: str) -> str:
         return run
 
 
+# "一月内" / "两月内" are spans, not January: 两 never names a month, and "within January" is said 1月份内.
+_MONTH_SPAN = re.compile(r"(一|两|俩)月(内|以内|之内)")
+
+
 def numerals_to_digits(text: str) -> str:
+    text = _MONTH_SPAN.sub(lambda m: m.group(1) + "个月" + m.group(2), text) if "月" in text else text
     return _CN_NUMBER.sub(lambda m: _cn_to_int(m.group(1)), text)
 
 
@@ -129,26 +134,31 @@ def _shift(prefix: str | None) -> int:
 # -- dates --------------------------------------------------------------------------------------
 
 _DateRule = tuple[re.Pattern[str], "object"]
-_END = r"(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s]|的时候)"
+_END = r"(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s]|的时候|左右|上下)"
 
 _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?!\d)")
 _REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)月(\d{1,2})[日号]?(?!\d)")
 _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?(?!\d)")
 _MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
+# "9月初" / "9月中旬": that month's 1st / 15th, as 月初 / 月中 are this month's.
+_MONTH_PART_OF = re.compile(r"(?<![\d.])(\d{1,2})月份?(初|中)(?:旬)?")
 _DOTTED = re.compile(r"(?<![\d.\-/:a-z])(\d{1,2})[./\-](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分|天|周|星期|年|项|条|家|次)")
-_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月份?月?(?:底|末)")
+_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当|上上个?|上个?)?月份?月?(?:底|末)")
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
-_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天末1-7])")
+# A bare 周末 is no day: Saturday or Sunday, this weekend or the next; 本周末 / 下周末 name its Sunday.
+_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])|"
+                         r"(下下个?|下个?|本|这个?|上个?)(?:周|星期|礼拜)(末)")
 _WEEK_END = re.compile(r"(本|这个?|下个?|下下个?)(?:周|星期|礼拜)(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
 # "这个月内" / "下周内" end with the period; a bare 下周 / 下个月 is no day (it may mean its start or its end).
 # 月初 / 月中 are the 1st / 15th.
 _MONTH_WITHIN = re.compile(r"(本|这个?|当|下个?|下下个?)月(?:份)?(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
-_MONTH_PART = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(初|中)(?!旬)")
+# 月中旬 is its middle, the 15th, like 月中.
+_MONTH_PART = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(初|中)(?:旬)?")
 _RELATIVE = re.compile(
     r"(\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|年)(?:内|以内|之内|后|以后|之后|过后)"
 )
 _WITHIN_LIMIT = re.compile(r"限期(\d{1,3})(天|日|个月|工作日)")
-_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|今天|今日|当天|大前天|前天|昨天|昨日")
+_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|明儿个?|后儿个?|今天|今日|今儿个?|当天|大前天|前天|昨天|昨日|昨儿个?")
 _HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|农历年|(?<![\d今明去本当下上])年|中秋节?|端午节?|清明节?|元宵节?)"
                       r"(?:节)?(?:前|之前|以前)")
 # Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
@@ -158,7 +168,9 @@ _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以�
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
 
 _NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
-                 "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3}
+                 "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3,
+                 # spoken northern forms
+                 "明儿": 1, "明儿个": 1, "后儿": 2, "后儿个": 2, "今儿": 0, "今儿个": 0, "昨儿": -1, "昨儿个": -1}
 # Holidays with a fixed solar date; the lunar ones (春节, 中秋 …) depend on a calendar we do not carry.
 _HOLIDAY_EVE = {"国庆": (9, 30), "国庆节": (9, 30), "十一": (9, 30), "元旦": (12, 31), "五一": (4, 30), "劳动节": (4, 30)}
 
@@ -185,6 +197,13 @@ def _month_end_of(m: re.Match[str], today: date) -> date | None:
     return end if end >= today else _month_end(today.year + 1, month)
 
 
+def _month_part_of(m: re.Match[str], today: date) -> date | None:
+    month = int(m.group(1))
+    if not 1 <= month <= 12:
+        return None
+    return _upcoming(today, month, 1 if m.group(2) == "初" else 15)
+
+
 def _month_end_rel(m: re.Match[str], today: date) -> date | None:
     first = _add_months(today.replace(day=1), _shift(m.group(1)))
     return _month_end(first.year, first.month)
@@ -195,9 +214,9 @@ def _year_end(m: re.Match[str], today: date) -> date | None:
 
 
 def _weekday(m: re.Match[str], today: date) -> date | None:
-    target = _WEEKDAY[m.group(2)]
+    target = _WEEKDAY[m.group(2) or m.group(4)]
     monday = today - timedelta(days=today.weekday())
-    prefix = (m.group(1) or "").replace("个", "")
+    prefix = (m.group(1) or m.group(3) or "").replace("个", "")
     if not prefix:  # bare 周五: the next one, today included
         return today + timedelta(days=(target - today.weekday()) % 7)
     weeks = {"下下": 2, "下": 1, "本": 0, "这": 0, "上": -1}[prefix]
@@ -290,7 +309,7 @@ def _bare_day(m: re.Match[str], today: date) -> date | None:
 
 # Order matters only for equal spans; longer matches win (下个月15号 over 15号, 6月底 over 月底).
 _DATE_RULES = (
-    (_ISO, _iso), (_REL_MONTH_DAY, _rel_month_day), (_MONTH_DAY, _month_day), (_MONTH_END_OF, _month_end_of),
+    (_ISO, _iso), (_REL_MONTH_DAY, _rel_month_day), (_MONTH_DAY, _month_day), (_MONTH_END_OF, _month_end_of), (_MONTH_PART_OF, _month_part_of),
     (_MONTH_END, _month_end_rel), (_YEAR_END, _year_end), (_WEEKDAY_RE, _weekday), (_WEEK_END, _week_end),
     (_RELATIVE, _relative), (_WITHIN_LIMIT, _within_limit), (_NAMED_DAY, _named_day),
     (_DOTTED, _month_day), (_BARE_DAY, _bare_day), (_BARE_SPAN, _bare_span), (_AGO, _ago),

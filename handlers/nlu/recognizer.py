@@ -32,10 +32,14 @@ from .normalize import for_intent, normalize
 FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
                    r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|(清理|整理|收拾|腾)(了)?(出来|干净|掉|完|好)|(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了|重新(装|拉|换|接|布|弄|修)|"
                    r"整改(了|完|好|到位|完成|中)|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
+# "还没整改完": the fix words are negated.
+NOT_YET = re.compile(r"(还没|没有|没|未|尚未)(有)?(整改|改|修|换|处理|弄|清|拆)")
 QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
 QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候|有结果|有回复|处理了没|查了没|进展|进度|结果")
 # Words of who the sender is: from a stranger, a wish to be bound.
 IDENTITY = re.compile(r"接手|接任|刚来|新来的|我们厂|我们公司|我们单位|我厂|我司|我是|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
+# Words naming someone else to be bound: staff speaking of binding then mean an invitation for them.
+OTHERS = re.compile(r"企业|厂|公司|单位|老板|负责人|安全员|同事|别人|他们|他|她|新人|新来|人家|对方|给(?!我).{0,4}绑|帮(?![我忙]).{0,4}绑|邀请(?!码)")
 # Words of someone who wants to stay unknown, or who speaks of 举报 itself.
 ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
 
@@ -89,7 +93,8 @@ class Recognizer:
         hits = self.lexicon.hits(intent_text)
         situation_weight = hits.situation
         # "弄完没有" asks whether something is done; it tells nothing.
-        fixed = FIXED.search(intent_text) is not None and not QUESTION_END.search(intent_text)
+        fixed = (FIXED.search(intent_text) is not None and not QUESTION_END.search(intent_text)
+                 and not NOT_YET.search(intent_text))
         if fixed:
             totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
         if situation_weight:
@@ -101,7 +106,8 @@ class Recognizer:
                 totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
         totals = roles.apply(totals, role, situation, anonymous=bool(ANONYMOUS.search(intent_text)),
                              hazard_words=situation_weight >= 1.0, identity=bool(IDENTITY.search(intent_text)),
-                             question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)))
+                             question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
+                             for_others=bool(OTHERS.search(intent_text)))
         decided = decide(totals, self._clause_tops(intent_text, role))
         if decided.intent == UNKNOWN and intent_text.strip():
             return self._second_opinion(text, intent_text, role, decided.candidates, entities)

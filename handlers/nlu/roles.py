@@ -52,10 +52,12 @@ def fold(intent: str, role: str | None) -> str:
 
 
 def apply(totals: dict[str, float], role: str | None, situation: Situation | None, *,
-          anonymous: bool, hazard_words: bool, identity: bool = False, question: bool = False) -> dict[str, float]:
+          anonymous: bool, hazard_words: bool, identity: bool = False, question: bool = False,
+          for_others: bool = True) -> dict[str, float]:
     """The totals as this sender means them. `anonymous`: the text asks for anonymity or names 举报;
     `hazard_words`: it describes a dangerous situation; `identity`: it speaks of who the sender is (我是…,
-    企业, 身份, 邀请码); `question`: it ends as a question."""
+    企业, 身份, 邀请码); `question`: it ends as a question; `for_others`: it names someone else who is to be
+    bound (an enterprise, a colleague), so staff speaking of binding mean an invitation."""
     if role == ANY_ROLE:
         return totals
     out = dict(totals)
@@ -71,6 +73,9 @@ def apply(totals: dict[str, float], role: str | None, situation: Situation | Non
         fold = _ENTERPRISE_FOLD
     elif role in STAFF:
         fold = dict(_STAFF_FOLD)
+        if not for_others:
+            # 绑定一下 / 输入邀请码 with nobody else named: the staff member binds their own account.
+            del fold[BIND]
         if not anonymous:
             # Staff describing a hazard found it on an inspection; staff speaking of 举报 read the inbox.
             fold[TIP] = REPORT
