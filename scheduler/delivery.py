@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.config import Config
@@ -304,15 +305,19 @@ class OutboxSender:
     def _tell_admins(self, row_ids: list[int], now: datetime) -> None:
         """One notice per run to each admin, held in quiet hours like any reminder."""
         with self._sessions.begin() as session:
-            rows = session.execute(select(Outbox.status, func.count()).where(
-                Outbox.id.in_(row_ids), Outbox.rule != FAILURE_NOTICE).group_by(Outbox.status)).all()
-            counts = dict(rows)
-            if not counts:
+            rows = session.execute(select(Outbox.id, Outbox.status).where(
+                Outbox.id.in_(row_ids), Outbox.rule != FAILURE_NOTICE)).all()
+            if not rows:
                 return
+            counts = Counter(status for _, status in rows)
             parts = [f"{counts['failed']} 条发送失败" if counts.get("failed") else "",
                      f"{counts['unsure']} 条状态不明（发送中断，对方可能已收到）" if counts.get("unsure") else ""]
-            text = (f"【推送异常】有 {sum(counts.values())} 条消息没有确认送达：{'，'.join(p for p in parts if p)}。\n"
-                    "发送「发送失败」查看明细，「重发 编号」补发。")
+            # The numbers make each notice's text its own: two senders telling of one push each would
+            # otherwise send the same words, and WeCom's duplicate check drops the second.
+            named = sorted(row_id for row_id, _ in rows)
+            numbers = "、".join(str(i) for i in named[:10]) + (" 等" if len(named) > 10 else "")
+            text = (f"【推送异常】有 {sum(counts.values())} 条消息没有确认送达：{'，'.join(p for p in parts if p)}"
+                    f"（编号 {numbers}）。\n发送「发送失败」查看明细，「重发 编号」补发。")
             admins = session.execute(select(Person.channel, Person.external_id).where(Person.role == "admin", bound())).all()
             for channel, recipient in admins:
                 enqueue(session, channel=channel, recipient=recipient, text=text, now=now, rule=FAILURE_NOTICE,

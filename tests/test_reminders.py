@@ -233,6 +233,27 @@ def say(services, clock, channel, user, text):
                                             kind=TEXT, created_at=clock.now, text=text))[0]
 
 
+def test_two_senders_each_telling_of_one_unsure_push_both_reach_a_wecom_admin(env, api):
+    """Two schedulers that each find one push interrupted mid-send each tell the admins. WeCom drops a second
+    message with the same words to the same member (its duplicate check): the notices must differ."""
+    services, clock, config = env
+    with services.sessions.begin() as s:
+        s.add(Person(channel="wecom", external_id="admin_w", role="admin", last_inbound_at=clock.now))
+        for n, lease_left in ((1, -1), (2, 1)):  # the second lease runs out a minute later
+            s.add(Outbox(channel="wechat", recipient="o_boss", text=f"中断的提醒 {n}", rule="hazard_deadline",
+                         status="sending", claimed_at=clock.now - timedelta(hours=1),
+                         claimed_until=clock.now + timedelta(minutes=lease_left), not_before=clock.now,
+                         created_at=clock.now))
+    assert deliver(env, api).unsure == 1
+    clock.now += timedelta(minutes=2)
+    assert deliver(env, api).unsure == 1  # another sender finds the other one
+    deliver(env, api)
+    deliver(env, api)
+    notices = [t for t in api.texts() if t.startswith("【推送异常】")]
+    assert len(notices) == 2 and len(api.dropped_duplicates) == 0, (notices, api.dropped_duplicates)
+    assert sum("1 条状态不明" in t for t in notices) == 2
+
+
 def test_failed_pushes_reach_the_admins_who_list_and_resend_them_in_chat(env, api):
     services, clock, config = env
     with services.sessions.begin() as s:
