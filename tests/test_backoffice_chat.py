@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from backoffice_world import Chat, build_world, jpeg, sign_in
-from conftest import make_config
+from conftest import free_port, make_config
 from storage.models import Hazard, HazardEvent
 
 
@@ -83,7 +83,7 @@ def test_serve_warns_when_public_url_is_empty(tmp_path, capsys, monkeypatch):
     cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "s.db"}"\n[server]\ninstance_dir = "{tmp_path}"\n'
                    '[scheduler]\nembedded = false\n')
     monkeypatch.setattr(waitress.server, "create_server", lambda *a, **kw: Server())
-    assert main(["--config", str(cfg), "serve"]) == 0
+    assert main(["--config", str(cfg), "serve", "--port", str(free_port())]) == 0  # 8080 may be in use
     err = capsys.readouterr().err
     assert "server.public_url" in err and "只能在本机打开" in err
 

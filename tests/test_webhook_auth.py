@@ -8,6 +8,7 @@ import time
 import xmltodict
 from sqlalchemy import select
 
+from conftest import free_port
 from storage.models import Person, Tip, TipMessage, Unit
 from wechat_peer import WECHAT_TOKEN, WeChatPeer, message_xml, sha1_signature
 
@@ -103,7 +104,7 @@ def test_serve_warns_that_plain_mode_lets_anyone_speak_as_anyone(tmp_path, capsy
                    'public_url = "https://aq.example.gov.cn"\n[scheduler]\nembedded = false\n'
                    '[wechat]\ntoken = "t0ken"\n')
     monkeypatch.setattr(waitress.server, "create_server", lambda *a, **kw: Server())
-    assert main(["--config", str(cfg), "serve"]) == 0
+    assert main(["--config", str(cfg), "serve", "--port", str(free_port())]) == 0  # 8080 may be in use
     assert "明文模式" in capsys.readouterr().err
 
 
