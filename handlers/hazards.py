@@ -78,9 +78,11 @@ class HazardReportFlow:
 
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
         person = ctx.me()
+        # "上报隐患 通道被货堵了": the description came with the request; it is not asked again.
+        told = ctx.services.nlu.description_in(msg.text) if msg.kind == TEXT else ""
         if person.role in ENTERPRISE_ROLES and person.enterprise_id is not None:
-            return self._begin(ctx, person.enterprise_id)
-        return ask({"at": "enterprise"}, "哪家企业（项目）？请写企业名称，写一部分也可以。", kind="text")
+            return self._begin(ctx, person.enterprise_id, told=told)
+        return ask({"at": "enterprise", "told": told}, "哪家企业（项目）？请写企业名称，写一部分也可以。", kind="text")
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
@@ -93,7 +95,7 @@ class HazardReportFlow:
             options = [Option(str(i), name) for i, name in state["names"]]
             chosen = pick(options, text)
             if chosen is not None:
-                return self._begin(ctx, int(chosen.value))
+                return self._begin(ctx, int(chosen.value), told=state.get("told", ""))
             if text and not text.isdecimal():
                 return self._pick_enterprise(ctx, text, state)
             return Step([f"请回复序号 1–{len(options)}，或重新输入企业名称。"], state, unmatched=True)
@@ -113,20 +115,25 @@ class HazardReportFlow:
         found = find_enterprise(ctx, scope_of(ctx.me()), text)
         if found.chosen is not None:
             eid, name = found.chosen
-            return self._begin(ctx, eid, f"企业：{name}" if name != text else "")
+            return self._begin(ctx, eid, f"企业：{name}" if name != text else "", told=state.get("told", ""))
         if not found.similar:
             return Step([f"您负责的企业里没有找到「{text}」。请核对名称后重新输入，或发送「取消」。"],
                         {**state, "at": state.get("at", "enterprise")}, unmatched=True)
         choices = [list(c) for c in found.similar]
         options = [Option(str(eid), name) for eid, name in found.similar]
-        return ask({"at": "choose", "names": choices}, "找到几家相近的企业，请回复序号：\n" + numbered(options),
-                   before=state)
+        return ask({"at": "choose", "names": choices, "told": state.get("told", "")},
+                   "找到几家相近的企业，请回复序号：\n" + numbered(options), before=state)
 
-    def _begin(self, ctx: Context, enterprise_id: int, lead: str = "") -> Step:
+    def _begin(self, ctx: Context, enterprise_id: int, lead: str = "", told: str = "") -> Step:
         ent = ctx.session.get(Enterprise, enterprise_id)
         assert ent is not None
-        result = FormRunner(ctx.services.forms.form("hazard_report")).begin(
-            lead or f"为{ent.name}上报隐患。随时可以发送「上一题」「取消」「帮助」。")
+        intro = lead or f"为{ent.name}上报隐患。随时可以发送「上一题」「取消」「帮助」。"
+        if told:
+            intro += f"\n已记下隐患描述：{told}（提交前可以修改）"
+        runner = FormRunner(ctx.services.forms.form("hazard_report"), festivals=ctx.services.nlu.festivals)
+        result = runner.begin(intro, answers={"description": told} if told else None)
+        if told and self._suggest(ctx, result.state, enterprise_id):
+            result = runner.current_prompt(result.state, intro)  # the next question, with its suggestion
         return Step.stay({"at": "form", "enterprise": enterprise_id, "form": result.state}, *result.replies)
 
     def _suggest(self, ctx: Context, form_state: dict[str, Any], enterprise_id: int) -> bool:

@@ -22,7 +22,7 @@ from storage.tips import find_tip, new_receipt, receipt_hash
 
 from .base import Context, Step
 from .forms.runtime import FormRunner
-from .messages import Incoming
+from .messages import TEXT, Incoming
 
 log = logging.getLogger(__name__)
 DAY, HOUR = 86400, 3600
@@ -50,7 +50,11 @@ class TipFlow:
         key = limiter_key(ctx.services.secret, "tip-submit", ctx.channel, ctx.user_id)
         if not ctx.services.limiter.blocked(key, cfg.max_submissions_per_day).allowed:
             return Step.done("今天提交的举报已经比较多了，请明天再提交。紧急情况请拨打 12350。")
-        result = FormRunner(ctx.services.forms.form("tip"), submit_label="确认提交").begin(INTRO)
+        # "我要举报 仓库通道被货堵死了": what the message already says is the tip's first answer.
+        told = ctx.services.nlu.description_in(msg.text) if msg.kind == TEXT else ""
+        intro = INTRO + (f"\n已记下问题描述：{told}（提交前可以修改）" if told else "")
+        result = FormRunner(ctx.services.forms.form("tip"), submit_label="确认提交").begin(
+            intro, answers={"what": told} if told else None)
         return Step.stay({"form": result.state}, *result.replies)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:

@@ -138,3 +138,14 @@ def test_industry_is_suggested_from_the_description_when_the_registry_has_none(p
     say("o_town", "湖滨综合商贸")
     asked = say("o_town", "后院建筑工地脚手架没有连墙件，塔吊司机无证作业")
     assert "推荐：房屋市政工程" in asked
+
+
+def test_a_hazard_described_with_the_request_is_not_asked_again(people, services):
+    say, _ = people
+    first = say("o_boss", "上报隐患 一号仓库可燃气体报警器损坏")
+    assert "已记下隐患描述：一号仓库可燃气体报警器损坏" in first and "所属行业领域" in first
+    assert "推荐：危险化学品" in first  # the registry's industry offered at once
+    # Staff name the enterprise first; the description they gave is still kept.
+    asked = say("o_town", "发现一个隐患，消防通道被货物堵死了")
+    assert "哪家企业" in asked
+    assert "已记下隐患描述：消防通道被货物堵死了" in say("o_town", "青山化工")

@@ -206,3 +206,20 @@ def test_export_tips_has_no_sender_column(tip_app, api, tmp_path, capsys):
     assert set(data[0]) == {"number", "received_on", "status", "what", "where", "enterprise", "industry", "unit",
                             "decided_on", "outcome", "reward_yuan", "photos"}
     assert WHISTLER not in json.dumps(data)
+
+
+def test_a_tip_described_in_its_first_message_is_not_asked_again(tip_app, api):
+    peer = WeChatPeer(tip_app.test_client())
+    first = peer.send_text(WHISTLER, "我要举报 锅炉房压力表坏了还在烧，老板不让停").text
+    assert "（2/5）" in first and "锅炉房压力表坏了还在烧" in first  # echoed, and the next question asked
+    peer.send(WHISTLER, {"MsgType": "location", "Location_X": "28.6868", "Location_Y": "115.8672",
+                         "Scale": "15", "Label": "青山湖镇工业园", "MsgId": "5101"})
+    for answer in ("青山化工", "1", "跳过"):
+        peer.send_text(WHISTLER, answer)
+    done = peer.send_text(WHISTLER, "1").text
+    assert CODE.search(done), done
+    services = tip_app.extensions["hazardbot"].services
+    with services.sessions() as s:
+        assert s.scalars(select(Tip.what)).one() == "锅炉房压力表坏了还在烧，老板不让停"
+    # A bare request describes nothing: the description is asked as usual.
+    assert "（1/5）" in peer.send_text("o_other_stranger", "我要举报").text

@@ -49,6 +49,11 @@ ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|
 BAYES_SURE = 0.95
 
 
+# What starts a report or a tip before its description: 我要举报 / 匿名举报一下 / 上报隐患： / 发现一个隐患，…
+REPORT_LEAD = re.compile(r"^(我要|我想|想|要)?(匿名)?(举报|投诉|上报|报告|反映|发现)(一下|一个|一处|一条)?"
+                         r"(安全)?(隐患|问题|情况)?[\s:：，,。、\-—]*")
+
+
 class Recognizer:
     def __init__(self, extra_userdict: Path | None = None,
                  festivals: Mapping[str, Iterable[date]] | None = None) -> None:
@@ -62,6 +67,18 @@ class Recognizer:
         self.bayes = Bayes.load()
         self.model_threshold = BAYES_SURE  # above 1: the rules alone decide (the benchmark compares both)
         self.startup_seconds = dictionary_seconds + time.perf_counter() - started
+
+    def description_in(self, text: str) -> str:
+        """The hazard a message that starts a report or a tip already describes ("上报隐患 通道被货堵了",
+        "消防通道被货堵住了"), without its leading report words; "" when it describes nothing (a bare
+        "我要举报", "举报一家企业"), so the flow asks as usual. One home for this, so the report and the tip
+        read a first message alike."""
+        rest = REPORT_LEAD.sub("", text.strip(), count=1).strip()
+        if len(rest) < 4:
+            return ""
+        if self.lexicon.hits(rest).situation >= 1.2 or len(rest) >= 10:
+            return rest
+        return ""
 
     def tokens(self, text: str) -> list[str]:
         # HMM off: unknown spans fall apart into characters, which our keyword table ignores anyway, and the
