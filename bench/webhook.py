@@ -111,7 +111,7 @@ def build_requests(n: int, users: int, id_base: int) -> list[tuple[str, bytes]]:
         xml = (f"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
                f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                f"<Content><![CDATA[{text}]]></Content><MsgId>{id_base + i}</MsgId></xml>")
-        nonce = str(100000 + i)
+        nonce = str(id_base + i)  # never the same (timestamp, nonce) for two bodies: the replay guard refuses that
         enc = xmltodict.parse(crypto.encrypt_message(xml, nonce, ts))["xml"]
         body = f"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt></xml>"
         path = (f"/wechat?signature={sign(TOKEN, ts, nonce)}&timestamp={ts}&nonce={nonce}"
