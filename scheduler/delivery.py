@@ -81,9 +81,7 @@ class Outcome:
         if self.attempt:
             values["attempts"] = Outbox.attempts + 1
         if values["status"] != "pending":
-            # A late reply keeps neither its words nor its addressee once settled: it may be a tip's receipt.
-            values["text"] = case((Outbox.reply, ""), else_=Outbox.text)
-            values["recipient"] = case((Outbox.reply, ""), else_=Outbox.recipient)
+            values.update(_erased_if_reply())
         # By id alone: this sender knows the outcome, even if its lease ran out meanwhile — except a release,
         # which must not undo another sender's settling of a row whose lease ran out.
         where = [Outbox.id == self.push_id] + ([] if self.attempt else [Outbox.status == "sending"])
@@ -218,7 +216,7 @@ class OutboxSender:
                     values: dict[str, Any] = {"status": "pending", "claimed_until": None}
                 else:
                     values = {"status": "unsure", "claimed_until": None, "last_error": UNSURE_TEXT}
-                    values.update(_erased_if_reply(session, row_id))
+                    values.update(_erased_if_reply())
                 settled = session.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
                                           .values(**values))
                 # Another sender may have settled it first; only the one that did tells the admins.
@@ -324,11 +322,11 @@ class OutboxSender:
                         dedup_key=f"{FAILURE_NOTICE}:{max(row_ids)}:{channel}:{recipient}")
 
 
-def _erased_if_reply(session: Session, row_id: int) -> dict[str, Any]:
-    """A late reply keeps neither its words nor its addressee once settled: it may be a tip's receipt code."""
-    if session.scalar(select(Outbox.reply).where(Outbox.id == row_id)):
-        return {"text": "", "recipient": ""}
-    return {}
+def _erased_if_reply() -> dict[str, Any]:
+    """Values for settling a row: a late reply keeps neither its words nor its addressee once settled (it may
+    be a tip's receipt code); any other push keeps both."""
+    return {"text": case((Outbox.reply, ""), else_=Outbox.text),
+            "recipient": case((Outbox.reply, ""), else_=Outbox.recipient)}
 
 
 class PushWorker:

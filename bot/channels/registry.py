@@ -40,10 +40,11 @@ class ChannelRegistry:
     def __init__(self, config: Config, redis_client: Any = None) -> None:
         self.channels: dict[str, Channel] = {}
         client: Any = wechat_client(config, redis_client)
+        secret = config.secret_key() if client is not None else b""  # read once, not per push
         self.channels["wechat"] = Channel(
             "wechat", wechat.bp, client,
             wechat.WeChatPushes(client, config.scheduler.templates,
-                                lambda outbox_id: notice_link(config.secret_key(), config.server, outbox_id))
+                                lambda outbox_id: notice_link(secret, config.server, outbox_id))
             if client is not None else None,
             _downloader(client) if client is not None else None)
         client = wecom_client(config, redis_client)
