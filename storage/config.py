@@ -174,6 +174,22 @@ class SelfCheckConfig:
         return [list(self.always)] + [self.banks_for(industry) for industry in self.banks]
 
 
+def _templates(raw: Any) -> dict[str, TemplateSpec]:
+    """[scheduler.templates]: every rule's template checked against WeChat's rules, all problems at once."""
+    if not isinstance(raw, dict):
+        raise ConfigError("「scheduler.templates」应当是一节（[scheduler.templates]）")
+    specs: dict[str, TemplateSpec] = {}
+    problems: list[str] = []
+    for rule, value in raw.items():
+        spec, wrong = template_specs.parse(rule, value)
+        problems += wrong
+        if spec is not None:
+            specs[rule] = spec
+    if problems:
+        raise ConfigError("；".join(problems))
+    return specs
+
+
 @dataclass
 class SchedulerConfig:
     # true: the scheduler runs inside `hazardbot serve` (one process). Production with several web workers:
@@ -219,7 +235,7 @@ class SchedulerConfig:
     holiday_reminder_days: int = 3
     # By rule, the template message or 订阅通知 that reaches people who have not written within 48 hours
     # (certified 服务号 only), with what each keyword field holds (storage/templates.py).
-    templates: dict[str, TemplateSpec] = field(default_factory=dict)
+    templates: dict[str, TemplateSpec] = field(default_factory=dict, metadata={"parse": _templates})
     # How long a sender may hold a row it is sending. A row still held after that belonged to a sender that
     # died mid-send: it may have been delivered, so it is not sent again but shown to the admins.
     lease_seconds: int = 300
@@ -343,6 +359,7 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     if unknown:
         raise ConfigError(_unknown(where, unknown, known))
     kwargs: dict[str, Any] = {}
+    parsers = {f.name: f.metadata.get("parse") for f in fields(cls)}
     for name, value in data.items():
         hint = hints[name]
         key = f"{where}.{name}" if where else name
@@ -353,8 +370,9 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
             continue
         origin = get_origin(hint)
         args = get_args(hint)
-        if cls is SchedulerConfig and name == "templates":
-            kwargs[name] = _templates(value)
+        parse = parsers.get(name)
+        if parse is not None:  # a value with rules of its own (metadata "parse"): checked and built there
+            kwargs[name] = parse(value)
             continue
         if origin is list and args and isinstance(args[0], type) and is_dataclass(args[0]):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -378,22 +396,6 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     if missing:
         raise ConfigError(f"[{where}] 缺少必填项：{'、'.join(missing)}" if where else f"缺少必填项：{'、'.join(missing)}")
     return cls(**kwargs)
-
-
-def _templates(raw: Any) -> dict[str, TemplateSpec]:
-    """[scheduler.templates]: every rule's template checked against WeChat's rules, all problems at once."""
-    if not isinstance(raw, dict):
-        raise ConfigError("「scheduler.templates」应当是一节（[scheduler.templates]）")
-    specs: dict[str, TemplateSpec] = {}
-    problems: list[str] = []
-    for rule, value in raw.items():
-        spec, wrong = template_specs.parse(rule, value)
-        problems += wrong
-        if spec is not None:
-            specs[rule] = spec
-    if problems:
-        raise ConfigError("；".join(problems))
-    return specs
 
 
 _TYPE_NAMES = {str: "文字（加引号）", int: "整数", float: "数字", bool: "true 或 false", list: "列表", dict: "表"}
