@@ -39,22 +39,28 @@ _FAST_REJECT = re.compile(r"[\d天月周年号日底末后内前今明星礼拜�
 # The lunar holidays by their first day (正月初一, 八月十五 …), as the State Council's calendar names them.
 # 年前 / 过年前 mean before 春节; 元宵 is 正月十五. Config: scheduler.festivals = {春节 = ["2033-01-31"], …}.
 Festivals = Mapping[str, tuple[date, ...]]
+
+
+def _days(*iso: str) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(d) for d in iso)
+
+
 DEFAULT_FESTIVALS: Festivals = {
-    "春节": tuple(date.fromisoformat(d) for d in (
+    "春节": _days(
         "2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13", "2030-02-03", "2031-01-23",
-        "2032-02-11")),
-    "元宵": tuple(date.fromisoformat(d) for d in (
+        "2032-02-11"),
+    "元宵": _days(
         "2025-02-12", "2026-03-03", "2027-02-20", "2028-02-09", "2029-02-27", "2030-02-17", "2031-02-06",
-        "2032-02-25")),
-    "清明": tuple(date.fromisoformat(d) for d in (
+        "2032-02-25"),
+    "清明": _days(
         "2025-04-04", "2026-04-05", "2027-04-05", "2028-04-04", "2029-04-04", "2030-04-05", "2031-04-05",
-        "2032-04-04")),
-    "端午": tuple(date.fromisoformat(d) for d in (
+        "2032-04-04"),
+    "端午": _days(
         "2025-05-31", "2026-06-19", "2027-06-09", "2028-05-28", "2029-06-16", "2030-06-05", "2031-06-24",
-        "2032-06-12")),
-    "中秋": tuple(date.fromisoformat(d) for d in (
+        "2032-06-12"),
+    "中秋": _days(
         "2025-10-06", "2026-09-25", "2027-09-15", "2028-10-03", "2029-09-22", "2030-09-12", "2031-10-01",
-        "2032-09-19")),
+        "2032-09-19"),
 }
 _FESTIVAL_NAMES = {"春节": "春节", "过年": "春节", "年": "春节", "农历年": "春节", "元宵": "元宵", "清明": "清明",
                    "端午": "端午", "中秋": "中秋"}
