@@ -106,7 +106,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
         return Parsed(error="回答不能为空。")
     if is_unsure(text):
         return Parsed(unsure=True)
-    if kind in ("yes_no", "choice", "situation"):
+    if kind in ("yes_no", "choice", "situation", "screen"):
         opt = match_option(item.options, text)
         if opt is not None:
             return Parsed(opt.value)
@@ -247,7 +247,7 @@ def display(item: Item, value: Any) -> str:
         return "待核实"
     if item.type == "notice":
         return "已阅" if value == SEEN else ""
-    if item.type in ("yes_no", "choice", "situation"):
+    if item.type in ("yes_no", "choice", "situation", "screen"):
         return next((o.label for o in item.options if o.value == value), str(value))
     if item.type == "multi":
         labels = [o.label for o in item.options if o.value in value]

@@ -12,6 +12,11 @@ Two item types carry the 重大事故隐患判定标准 themselves:
   clause_problem) and clause_text (the item's text as published), which 帮助 shows.
 - notice: text shown on the way to the next question, with no answer expected (a catch-all clause that needs
   professional judgement, or a note on the section that follows).
+- screen: one question over a section's situations (`covers`, the ids of situation items after it), each listed
+  with its published text, as XLSForm's field-list shows a group on one screen: 2. 都不存在 settles them all,
+  1. 存在 asks each of them in turn. The covered items take their relevance from the screen alone, so a long
+  section of works (九种起重机械情形) costs one question where nothing is wrong, and nothing is lost where
+  something is.
 A multi item with prefill = "sector" is offered preselected from the enterprise's registered sector.
 """
 from __future__ import annotations
@@ -26,7 +31,8 @@ from storage.domain import industry_words, sector_words
 
 from .expr import Expr, ExprError
 
-ITEM_TYPES = ("yes_no", "choice", "multi", "number", "text", "date", "photo", "location", "situation", "notice")
+ITEM_TYPES = ("yes_no", "choice", "multi", "number", "text", "date", "photo", "location", "situation", "notice",
+              "screen")
 # The value of an answer the person could not give now: marked 待核实, never a hazard, listed on submission.
 UNSURE = "unsure"
 # What a notice holds once shown: it was read, nothing was answered.
@@ -36,7 +42,7 @@ LEVELS = ("重大", "一般")
 FORM_KEYS = {"id", "version", "title", "kind", "source", "note", "context", "allow_unsure"}
 ITEM_KEYS = {"id", "type", "text", "required", "options", "relevant", "constraint", "constraint_message", "hint",
              "hazard_when", "level", "clause", "min", "max", "max_photos", "allow_na", "unit", "plausible_max",
-             "synonyms_from", "clause_text", "prefill"}
+             "synonyms_from", "clause_text", "prefill", "covers"}
 # Where a multi item's preselection comes from: the enterprise's registered sector (Enterprise.sector).
 PREFILL_SOURCES = ("sector",)
 EXISTS, ABSENT = "exists", "absent"
@@ -65,6 +71,12 @@ SITUATION_OPTIONS = (
     Option(EXISTS, "存在", ("有", "是", "是的", "有的", "存在的", "有这种情况", "有这个情况", "对", "确实有", "y", "yes")),
     Option(ABSENT, "不存在", ("没有", "没", "无", "否", "不是", "不存在的", "没有这种情况", "没这情况", "没得", "n", "no")),
     Option("na", "本单位不涉及", tuple(sorted(NA_WORDS - {"本单位不涉及"}))),
+)
+# A screen's answers: 存在 opens its situations one by one; 都不存在 settles them all. The order follows a situation's.
+SOME, NONE_OF = "some", "none"
+SCREEN_OPTIONS = (
+    Option(SOME, "存在其中一项或几项（逐项确认）", ("存在", "有", "是", "有的", "有一项", "有几项", "有一些", "y", "yes")),
+    Option(NONE_OF, "以上情形都不存在", ("都不存在", "都没有", "都没", "不存在", "没有", "没", "无", "否", "n", "no")),
 )
 # A well-formed citation of a 判定标准: 《title》（文号）第X条[第（Y）项], or 第（Y）项 alone for a standard
 # numbered by items only (121号); a national standard as GB 35181—2017《…》6.1.
@@ -114,6 +126,7 @@ class Item:
     synonyms_from: str = ""  # options take their synonyms from this source (SYNONYM_SOURCES)
     clause_text: str = ""  # the cited item as published, shown with 帮助 and when the person is unsure
     prefill: str = ""  # a multi item offered preselected from this source (PREFILL_SOURCES)
+    covers: tuple[str, ...] = ()  # a screen's situations, asked one by one only when it is answered 存在
 
     @property
     def asks(self) -> bool:
@@ -230,7 +243,8 @@ def _uses_dot(src: str) -> bool:
     return "." in stripped
 
 
-def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[str], out: _Collector) -> Item | None:
+def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[str], out: _Collector,
+          screen_of: dict[str, str]) -> Item | None:
     if not isinstance(raw, dict):
         out.add(f"items[{n}]", "each [[items]] entry must be a table")
         return None
@@ -261,10 +275,14 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         options = YES_NO_OPTIONS if allow_na else YES_NO_OPTIONS[:2]
     elif kind == "situation":
         options = SITUATION_OPTIONS if allow_na else SITUATION_OPTIONS[:2]
+    elif kind == "screen":
+        options = SCREEN_OPTIONS
     elif "allow_na" in raw:
         out.add(item_id, "allow_na is only for yes_no and situation items")
     if kind == "situation" and "hazard_when" in raw:
         out.add(item_id, "a situation item takes no hazard_when: 存在 is always the hazard answer")
+    if kind == "screen" and {"hazard_when", "level"} & set(raw):
+        out.add(item_id, "a screen flags nothing itself: its situations do, when each is asked")
     hazard_when = [EXISTS] if kind == "situation" else raw.get("hazard_when", [])
     if not isinstance(hazard_when, list) or not all(isinstance(v, str) for v in hazard_when):
         out.add(item_id, "hazard_when must be a list of option values")
@@ -304,7 +322,15 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
     if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo > hi:
         out.add(item_id, f"min {lo} is greater than max {hi}")
     relevant = constraint = None
-    if "relevant" in raw:
+    relevant_src = raw.get("relevant", "")
+    screen = screen_of.get(item_id)
+    if screen is not None:
+        if "relevant" in raw:
+            out.add(item_id, f"covered by screen {screen}: it is relevant when {screen} is answered 存在, "
+                             "so it takes no relevant of its own")
+        relevant_src = f"${{{screen}}} = '{SOME}'"
+        relevant = _expr(relevant_src, "relevant", item_id, earlier, context, all_ids, out, allow_dot=False)
+    elif "relevant" in raw:
         relevant = _expr(raw["relevant"], "relevant", item_id, earlier, context, all_ids, out, allow_dot=False)
     if "constraint" in raw:
         constraint = _expr(raw["constraint"], "constraint", item_id, earlier, context, all_ids, out, allow_dot=True)
@@ -333,7 +359,7 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         options = tuple(Option(o.value, o.label, o.synonyms + industry_words(o.value)) for o in options)
     return Item(
         id=item_id, type=kind, text=text, required=required, options=options,
-        relevant=relevant, relevant_src=raw.get("relevant", ""), constraint=constraint,
+        relevant=relevant, relevant_src=relevant_src, constraint=constraint,
         constraint_src=raw.get("constraint", ""), constraint_message=str(raw.get("constraint_message", "")),
         hint=str(raw.get("hint", "")), hazard_when=tuple(hazard_when), level=level,
         clause=clause if isinstance(clause, str) else "",
@@ -341,7 +367,45 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         max=float(hi) if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None,
         max_photos=max_photos, unit=unit, plausible_max=float(plausible) if plausible is not None else None,
         synonyms_from=source, clause_text=clause_text, prefill=prefill if isinstance(prefill, str) else "",
+        covers=_covers(raw, kind, item_id, out),
     )
+
+
+def _covers(raw: dict[str, Any], kind: str, item_id: str, out: _Collector) -> tuple[str, ...]:
+    covers = raw.get("covers", [])
+    if kind != "screen":
+        if "covers" in raw:
+            out.add(item_id, "covers is only for screen items")
+        return ()
+    if not isinstance(covers, list) or len(covers) < 2 or not all(isinstance(c, str) for c in covers):
+        out.add(item_id, "a screen covers a list of at least two situation ids")
+        return ()
+    return tuple(covers)
+
+
+def _screens(raw_items: list[Any], out: _Collector) -> dict[str, str]:
+    """Which screen covers each situation; a situation covered twice, or a screen's cover that is not a situation
+    after it, is a problem."""
+    screen_of: dict[str, str] = {}
+    position = {r["id"]: n for n, r in enumerate(raw_items) if isinstance(r, dict) and isinstance(r.get("id"), str)}
+    for n, raw in enumerate(raw_items):
+        if not (isinstance(raw, dict) and raw.get("type") == "screen" and isinstance(raw.get("covers"), list)):
+            continue
+        for ref in raw["covers"]:
+            if not isinstance(ref, str):
+                continue
+            target = raw_items[position[ref]] if ref in position else None
+            if target is None:
+                out.add(raw["id"], f"covers unknown item {ref}")
+            elif target.get("type") != "situation":
+                out.add(raw["id"], f"covers {ref}, which is not a situation")
+            elif position[ref] < n:
+                out.add(raw["id"], f"covers {ref}, which is asked before the screen")
+            elif ref in screen_of:
+                out.add(raw["id"], f"covers {ref}, which {screen_of[ref]} already covers")
+            else:
+                screen_of[ref] = raw["id"]
+    return screen_of
 
 
 def _parse(path: Path) -> tuple[FormDef | None, list[Problem]]:
@@ -379,8 +443,9 @@ def _parse(path: Path) -> tuple[FormDef | None, list[Problem]]:
     items: list[Item] = []
     earlier: set[str] = set()
     seen: set[str] = set()
+    screen_of = _screens(raw_items, out)
     for n, raw in enumerate(raw_items, 1):
-        item = _item(raw, n, earlier, set(context), all_ids, out)
+        item = _item(raw, n, earlier, set(context), all_ids, out, screen_of)
         if item is None:
             continue
         if item.id in seen:

@@ -24,8 +24,10 @@ from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
 from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
 from .answers import DONE_WORDS, Parsed, display, parse_answer
-from .definition import SEEN, UNSURE, FormDef, Item
+from .definition import NONE_OF, SEEN, SOME, UNSURE, FormDef, Item
 
+# How a screen numbers its situations, so they are not mistaken for the numbers to reply with.
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
 COMMANDS: dict[str, str] = {
     **{w: "back" for w in BACK}, **{w: "cancel" for w in CANCEL}, **{w: "help" for w in HELP | MENU},
     **{w: "resume" for w in RESUME},
@@ -82,8 +84,7 @@ class FormRunner:
         `suggest`, answers offered for questions (the person replies 是 to take one)."""
         # Answers given earlier (amending a submitted self-check) keep only what the items still offer: a run
         # answered before its bank was rewritten is asked those items again.
-        kept = {k: v for k, v in (answers or {}).items()
-                if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
+        kept = self._kept(answers or {})
         state: dict[str, Any] = {"form": self.form.id, "version": self.form.version, "answers": kept,
                                  "context": dict(context or {}), "at": None, "trail": [], "bad": 0, "mode": "ask",
                                  "back_to_summary": False}
@@ -148,6 +149,23 @@ class FormRunner:
 
     # -- a changed definition -------------------------------------------------------------------
 
+    def _open(self, state: dict[str, Any], screen: Item) -> FormResult:
+        """Not sure whether any of a screen's situations exists: then each is asked, and each can be marked
+        待核实 on its own."""
+        state["answers"][screen.id] = SOME
+        state["trail"].append(screen.id)
+        return self._advance(state, ["好的，逐项确认。"])
+
+    def _kept(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """Saved answers that still mean something to this definition. Situations answered one by one before a
+        screen was put over them open that screen (存在), so what they recorded stays relevant and a hazard
+        already flagged is never settled by a later 都不存在."""
+        kept = {k: v for k, v in answers.items() if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
+        for item in self.form.items:
+            if item.type == "screen" and item.id not in kept and any(c in kept for c in item.covers):
+                kept[item.id] = SOME
+        return kept
+
     def _reconcile(self, state: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """A copy of a saved state (the caller's is never changed), brought up to this definition; the notes
         tell the person what changed."""
@@ -156,8 +174,7 @@ class FormRunner:
             state = self._from_positions(state)
         if state.get("version") == self.form.version:
             return state, []
-        answers = {k: v for k, v in state.get("answers", {}).items()
-                   if k in self._ids and _still_an_answer(self.form.items[self._ids[k]], v)}
+        answers = self._kept(state.get("answers", {}))
         state.update(version=self.form.version, answers=answers,
                      trail=[i for i in state.get("trail", []) if i in answers], bad=0)
         if state.get("at") not in self._ids:
@@ -208,6 +225,8 @@ class FormRunner:
             return FormResult(state, [self._join(lead, self._question(state))])
         if cmd == "help":
             return FormResult(state, [self._help(item) + "\n" + self._question(state)])
+        if cmd == "unsure" and item.type == "screen":
+            return self._open(state, item)
         if cmd == "unsure":
             if not self.form.allow_unsure or item.type not in ("yes_no", "choice", "situation", "number", "date"):
                 return FormResult(state, ["这一题不能标记待核实，请回答或发送「暂停」稍后再填。\n" + self._question(state)])
@@ -233,6 +252,8 @@ class FormRunner:
             scope = {**answers, **state.get("context", {}), item.id: parsed.value}
             if not item.constraint.evaluate(scope, current=parsed.value):
                 parsed = type(parsed)(error=item.constraint_message or "这个回答不符合要求。")
+        if item.type == "screen" and parsed.unsure:
+            return self._open(state, item)
         if parsed.unsure:
             return FormResult(state, [self._unsure(item) + "\n" + self._question(state)])
         if parsed.confirm:
@@ -387,7 +408,9 @@ class FormRunner:
         # A scope still to be confirmed counts as preselected: the total is then near what will be asked, not every
         # section of every bank ("1/190" to a 机械 factory that will be asked 35).
         preselected = {k: v for k, v in state.get("suggest", {}).items() if isinstance(v, list)}
-        countable = self._countable({**preselected, **state["answers"]}, state.get("context"))
+        # … and a screen still to be answered counts as 都不存在: its situations are counted once it opens them.
+        screens = {item.id: NONE_OF for item in self.form.items if item.type == "screen"}
+        countable = self._countable({**screens, **preselected, **state["answers"]}, state.get("context"))
         here = self._ids.get(state.get("at") or "", -1)
         n = countable.index(here) + 1 if here in countable else len(countable)
         return n, len(countable)
@@ -396,6 +419,9 @@ class FormRunner:
         item = self._item(state)
         n, total = self._number(state)
         lines = [f"（{n}/{total}）{item.text}"]
+        if item.type == "screen":
+            lines += [f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{self.form.item(c).clause_text}"
+                      for i, c in enumerate(item.covers)]
         if item.options:
             lines += [f"{i}. {o.label}" for i, o in enumerate(item.options, 1)]
         if item.type == "multi":
@@ -431,6 +457,9 @@ class FormRunner:
             parts.append(f"依据：{item.clause}")
         if item.clause_text:
             parts.append(f"原文：{item.clause_text}")
+        if item.type == "screen":
+            parts.append("这几种情形都是重大事故隐患。回复 2 表示一项都不存在；回复 1 表示至少有一项存在，"
+                         "或者拿不准，接下来逐项确认。")
         if item.type == "situation":
             parts.append("回复 1 表示本单位存在这种情况（即重大事故隐患），2 表示不存在"
                          + ("，3 表示本单位没有这项设施或作业。" if len(item.options) > 2 else "。"))
@@ -458,6 +487,7 @@ class FormRunner:
         example = {
             "yes_no": "回复 1 表示“是”，2 表示“否”。",
             "situation": "回复 1 表示存在这种情况，2 表示不存在。", "choice": "回复选项前的序号，如 1。",
+            "screen": "回复 2 表示以上情形都不存在；有一项存在或拿不准，回复 1 逐项确认。",
             "multi": "回复序号并用空格隔开，如 1 3。", "number": "回复一个数字，如 3 或 2.5。",
             "date": "回复日期，如 6月30日、2026-06-30 或 30天内。", "text": "用一两句话写明即可。",
             "photo": "点输入框旁的“+”选择照片发送，发完回复「完成」。", "location": "直接写地址，如 青山湖镇工业园3号厂房。",
@@ -507,7 +537,7 @@ def _still_an_answer(item: Item, value: Any) -> bool:
     if value is None or value == UNSURE:
         return True
     values = {o.value for o in item.options}
-    if item.type in ("yes_no", "choice", "situation"):
+    if item.type in ("yes_no", "choice", "situation", "screen"):
         return value in values
     if item.type == "multi":
         return isinstance(value, list) and all(v in values for v in value)
