@@ -34,7 +34,7 @@ _NUMERAL = "零〇一二两三四五六七八九十百千"
 _CN_NUMBER = re.compile(
     rf"(?<!周)(?<!星期)(?<!礼拜)([{_NUMERAL}]+)(?=\s*(?:个|天|日|号|月|周|星期|礼拜|年|季度|季|工作日|小时))"
 )
-_FAST_REJECT = re.compile(r"[\d天月周年号日底末后内前今明星礼拜国元旦五劳季期半昨]")
+_FAST_REJECT = re.compile(r"[\d天月周年号日底末后内前今明星礼拜国元旦五劳季期半昨旬]")
 
 # The lunar holidays by their first day (正月初一, 八月十五 …), as the State Council's calendar names them.
 # 年前 / 过年前 mean before 春节; 元宵 is 正月十五. Config: scheduler.festivals = {春节 = ["2033-01-31"], …}.
@@ -147,7 +147,8 @@ _REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)�
 _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?(?!\d)")
 _MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
 # "9月初" / "9月中旬": that month's 1st / 15th, as 月初 / 月中 are this month's.
-_MONTH_PART_OF = re.compile(r"(?<![\d.])(\d{1,2})月份?(初|中)(?:旬)?")
+# 上旬 / 下旬 end on the 10th / the month's last day: a deadline is the end of the part named, as 月底 is.
+_MONTH_PART_OF = re.compile(r"(?<![\d.])(\d{1,2})月份?(初|中旬|中|上旬|下旬)")
 _DOTTED = re.compile(r"(?<![\d.\-/:a-z])(\d{1,2})[./\-](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分|天|周|星期|年|项|条|家|次)")
 _MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当|上上个?|上个?)?月份?月?(?:底|末)")
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
@@ -158,8 +159,8 @@ _WEEK_END = re.compile(r"(本|这个?|下个?|下下个?)(?:周|星期|礼拜)(?
 # "这个月内" / "下周内" end with the period; a bare 下周 / 下个月 is no day (it may mean its start or its end).
 # 月初 / 月中 are the 1st / 15th.
 _MONTH_WITHIN = re.compile(r"(本|这个?|当|下个?|下下个?)月(?:份)?(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
-# 月中旬 is its middle, the 15th, like 月中.
-_MONTH_PART = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当)?月(初|中)(?:旬)?")
+# 月中旬 is its middle, the 15th, like 月中; a bare 中旬 / 下旬 is this month's (the next one's once passed).
+_MONTH_PART = re.compile(r"(?<!\d)(?:(下下个?|下个?|次|本|这个?|当)?月(初|中旬|中|上旬|下旬)|(上旬|中旬|下旬))")
 _RELATIVE = re.compile(
     r"(\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|年)(?:内|以内|之内|后|以后|之后|过后)"
 )
@@ -203,11 +204,19 @@ def _month_end_of(m: re.Match[str], today: date) -> date | None:
     return end if end >= today else _month_end(today.year + 1, month)
 
 
+def _part_day(part: str, year: int, month: int) -> date:
+    """The day a part of a month names as a deadline."""
+    if part == "下旬":
+        return _month_end(year, month)
+    return date(year, month, {"初": 1, "上旬": 10}.get(part, 15))
+
+
 def _month_part_of(m: re.Match[str], today: date) -> date | None:
     month = int(m.group(1))
     if not 1 <= month <= 12:
         return None
-    return _upcoming(today, month, 1 if m.group(2) == "初" else 15)
+    this_year = _part_day(m.group(2), today.year, month)
+    return this_year if this_year >= today else _part_day(m.group(2), today.year + 1, month)
 
 
 def _month_end_rel(m: re.Match[str], today: date) -> date | None:
@@ -240,12 +249,12 @@ def _month_within(m: re.Match[str], today: date) -> date | None:
 
 
 def _month_part(m: re.Match[str], today: date) -> date | None:
-    day = 1 if m.group(2) == "初" else 15
+    part = m.group(2) or m.group(3)
     first = _add_months(today.replace(day=1), _shift(m.group(1)))
-    target = first.replace(day=day)
+    target = _part_day(part, first.year, first.month)
     if m.group(1) is None and target < today:  # bare 月初 / 月中 already passed: next month's
         following = _add_months(first, 1)
-        return following.replace(day=day)
+        return _part_day(part, following.year, following.month)
     return target
 
 
