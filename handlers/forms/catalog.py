@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .definition import FormDef, load_forms
+from .definition import FormDef, Item, load_forms
 
 SHIPPED_CHECKLISTS = Path(__file__).resolve().parent.parent / "checklists"
 FLOW_FORMS = Path(__file__).resolve().parent / "defs"
@@ -35,13 +35,25 @@ class FormCatalog:
             raise KeyError(f"none of the banks {form_ids} exists")
         if key not in self._composed:
             parts = [self._forms[i] for i in key]
-            items = tuple(item for part in parts for item in part.items)
-            ids = [item.id for item in items]
+            every = [item for part in parts for item in part.items]
+            ids = [item.id for item in every]
             dupes = {i for i in ids if ids.count(i) > 1}
             if dupes:
                 raise ValueError(f"item ids {sorted(dupes)} appear in more than one of {list(key)}")
+            items = tuple(_without_restatements(every))
             self._composed[key] = replace(
                 parts[0], id="+".join(key), version="+".join(f"{p.id}@{p.version}" for p in parts),
                 title="、".join(p.title for p in parts), kind="selfcheck", items=items, path=None,
                 source="；".join(p.source for p in parts), note="")
         return self._composed[key]
+
+
+def _without_restatements(items: list[Item]) -> list[Item]:
+    """Leave out an item whose situation another bank of the questionnaire asks unconditionally (asked_by): the
+    national standard's wording and citation win over a campaign plan's restatement of it."""
+    always = {item.id for item in items if item.relevant is None}
+    dropped = {item.id for item in items if always.intersection(item.asked_by)}
+    for item in items:
+        if item.id not in dropped and item.relevant is not None and item.relevant.references & dropped:
+            raise ValueError(f"{item.id} depends on {sorted(item.relevant.references & dropped)}, which another bank asks")
+    return [item for item in items if item.id not in dropped]

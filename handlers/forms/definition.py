@@ -42,7 +42,7 @@ LEVELS = ("重大", "一般")
 FORM_KEYS = {"id", "version", "title", "kind", "source", "note", "context", "allow_unsure"}
 ITEM_KEYS = {"id", "type", "text", "required", "options", "relevant", "constraint", "constraint_message", "hint",
              "hazard_when", "level", "clause", "min", "max", "max_photos", "allow_na", "unit", "plausible_max",
-             "synonyms_from", "clause_text", "prefill", "covers"}
+             "synonyms_from", "clause_text", "prefill", "covers", "asked_by"}
 # Where a multi item's preselection comes from: the enterprise's registered sector (Enterprise.sector).
 PREFILL_SOURCES = ("sector",)
 EXISTS, ABSENT = "exists", "absent"
@@ -127,6 +127,9 @@ class Item:
     clause_text: str = ""  # the cited item as published, shown with 帮助 and when the person is unsure
     prefill: str = ""  # a multi item offered preselected from this source (PREFILL_SOURCES)
     covers: tuple[str, ...] = ()  # a screen's situations, asked one by one only when it is answered 存在
+    # Items of other banks that ask the same situation: composed with one of them, this item is left out, so a
+    # campaign question restating a national one (特种作业人员持证) is not asked twice.
+    asked_by: tuple[str, ...] = ()
 
     @property
     def asks(self) -> bool:
@@ -367,8 +370,16 @@ def _item(raw: Any, n: int, earlier: set[str], context: set[str], all_ids: set[s
         max=float(hi) if isinstance(hi, (int, float)) and not isinstance(hi, bool) else None,
         max_photos=max_photos, unit=unit, plausible_max=float(plausible) if plausible is not None else None,
         synonyms_from=source, clause_text=clause_text, prefill=prefill if isinstance(prefill, str) else "",
-        covers=_covers(raw, kind, item_id, out),
+        covers=_covers(raw, kind, item_id, out), asked_by=_asked_by(raw, item_id, out),
     )
+
+
+def _asked_by(raw: dict[str, Any], item_id: str, out: _Collector) -> tuple[str, ...]:
+    asked_by = raw.get("asked_by", [])
+    if not isinstance(asked_by, list) or not all(isinstance(a, str) and a for a in asked_by):
+        out.add(item_id, "asked_by must be a list of item ids of other banks")
+        return ()
+    return tuple(asked_by)
 
 
 def _covers(raw: dict[str, Any], kind: str, item_id: str, out: _Collector) -> tuple[str, ...]:

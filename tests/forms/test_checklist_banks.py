@@ -101,3 +101,15 @@ def test_a_misspelt_scope_value_is_caught_instead_of_hiding_a_section(tmp_path):
     item = SITUATION.format(id="x1", clause="《工贸企业重大事故隐患判定标准》（应急管理部令第10号）第十一条第（一）项")
     _bank(tmp_path, "x", scope, item + "relevant = \"selected(${x_scope}, 'dusty')\"\n")
     assert [p.reason for p in validate_directory(tmp_path)] == ["relevant tests 'dusty', which is not an option of x_scope"]
+
+
+def test_a_campaign_question_restating_a_national_one_is_asked_once():
+    catalog = FormCatalog()
+    for industry, national in (("工贸", "g3_2"), ("危险化学品", "w2"), ("烟花爆竹", "fw2"), ("房屋市政工程", "c4_3")):
+        ids = {item.id for item in catalog.compose(parse_config({}).selfcheck.banks_for(industry)).items}
+        assert national in ids and "c_special_cert" not in ids, industry
+    gongmao = {item.id for item in catalog.compose(parse_config({}).selfcheck.banks_for("工贸")).items}
+    assert "g3_1" in gongmao and "c_outsource_managed" not in gongmao
+    # A bank that does not ask it keeps the campaign's question.
+    gas = {item.id for item in catalog.compose(parse_config({}).selfcheck.banks_for("城镇燃气")).items}
+    assert {"c_special_cert", "c_outsource_managed"} <= gas
