@@ -148,19 +148,20 @@ class Engine:
         secret, private = self.services.secret, self.services.private
         key = message_key(secret, msg.channel, msg.user_id, msg.msg_key)
         _HANDLED.intent = ""
-        kept = private.get("dedup:" + key)
+        draft_key = private_key(secret, "draft", msg.channel, msg.user_id)
+        # Both read at once: one round trip to Redis for every message. The draft is read again on a retry below.
+        kept, draft = private.get_many("dedup:" + key, draft_key)
         if kept is not None:
             return Outcome(list(kept), private=True)
         if msg.kind == TEXT and msg.text.strip() in FETCH_WORDS:
             late = private.pop(private_key(secret, "late", msg.channel, msg.user_id))
             if late is not None:
                 return Outcome(list(late), private=True)
-        draft_key = private_key(secret, "draft", msg.channel, msg.user_id)
         if self.outage.skip():
             return Outcome([UNAVAILABLE_TEXT])
         reconnected = False
         turn: Turn | None = None
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             try:
                 # A Core connection, not a Session: most messages need no ORM object (Context.session).
                 with self.services.engine.begin() as conn:
@@ -169,7 +170,7 @@ class Engine:
                         metrics.message(msg.channel, msg.kind, "retry")
                         self.outage.recovered()
                         return Outcome(arrival.stored)
-                    turn = Turn(draft_key, private.get(draft_key))
+                    turn = Turn(draft_key, draft if attempt == 0 else private.get(draft_key))
                     replies, sensitive, seen = self._dispatch(conn, msg, arrival, turn)
                     kept_replies = [REDACTED_TEXT] if sensitive else replies
                     if turn.private:

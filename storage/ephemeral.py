@@ -27,6 +27,8 @@ Writes = dict[str, tuple[Any, float]]  # key -> (value, ttl seconds); value None
 
 class Ephemeral(Protocol):
     def get(self, key: str) -> Any | None: ...
+    def get_many(self, *keys: str) -> list[Any | None]:
+        """Several values in one read (one round trip to Redis): every message reads two."""
     def put(self, key: str, value: Any, ttl: float) -> None: ...
     def pop(self, key: str) -> Any | None: ...
 
@@ -51,6 +53,10 @@ class MemoryEphemeral:
     def get(self, key: str) -> Any | None:
         with self._lock:
             return self._live(key)
+
+    def get_many(self, *keys: str) -> list[Any | None]:
+        with self._lock:
+            return [self._live(key) for key in keys]
 
     def put(self, key: str, value: Any, ttl: float) -> None:
         with self._lock:
@@ -101,6 +107,9 @@ class RedisEphemeral:
     def get(self, key: str) -> Any | None:
         raw = self._r.get(self._prefix + key)
         return json.loads(raw) if raw is not None else None
+
+    def get_many(self, *keys: str) -> list[Any | None]:
+        return [json.loads(raw) if raw is not None else None for raw in self._r.mget([self._prefix + k for k in keys])]
 
     def put(self, key: str, value: Any, ttl: float) -> None:
         self._r.set(self._prefix + key, json.dumps(value, ensure_ascii=False), px=max(1, int(ttl * 1000)))
