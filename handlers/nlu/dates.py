@@ -85,8 +85,17 @@ def numerals_to_digits(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: _cn_to_int(m.group(1)), text)
 
 
+# Slips of pinyin and voice input seen in deadline answers, read as what they sound like: 月低 (月底),
+# 半各月 (半个月), 五一钱 (五一前).
+_SOUNDALIKES = ((re.compile(r"([月年])低"), r"\1底"), (re.compile(r"各(月|星期|礼拜)"), r"个\1"),
+                (re.compile(r"(国庆|十一|元旦|五一|劳动节|春节|过年|年|节|号|日|底|末)钱"), r"\1前"))
+
+
 def _prepare(text: str) -> str:
-    return numerals_to_digits(normalize(text)).replace(" ", "")
+    text = numerals_to_digits(normalize(text)).replace(" ", "")
+    for wrong, right in _SOUNDALIKES:
+        text = wrong.sub(right, text)
+    return text
 
 
 # -- calendar helpers ---------------------------------------------------------------------------
@@ -140,7 +149,9 @@ def _shift(prefix: str | None) -> int:
 # -- dates --------------------------------------------------------------------------------------
 
 _DateRule = tuple[re.Pattern[str], "object"]
-_END = r"(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s]|的时候|左右|上下)"
+# What a spoken answer adds after the day itself ("10号吧", "3天就行", "一个月吧 要等配件"): then anything may follow.
+_FILLER = r"(?:吧|就行|就好|就可以|可以|够了|差不多|应该|呗|啊|哈|嘛|呀)"
+_END = r"(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s]|的时候|左右|上下|" + _FILLER + ")"
 
 _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?!\d)")
 _REL_MONTH_DAY = re.compile(r"(下下个?|下个?|次|本|这个?|当|上个?)月(\d{1,2})[日号]?(?!\d)")
@@ -170,7 +181,8 @@ _HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年
                       r"(?:节)?(?:前|之前|以前)")
 # Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
 _BARE_SPAN = re.compile(r"(?<![\d.])(\d{1,3}个半|\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|月|年)"
-                        r"(?:内|以内|之内|后|以后|之后|过后|左右|吧|时间|期限|为限)?(?=$|[，,。.;；!！?？)）\s]|完成|整改|改好|搞定|弄好)")
+                        r"(?:内|以内|之内|后|以后|之后|过后|左右|吧|时间|期限|为限)?(?=$|[，,。.;；!！?？)）\s]|完成|整改|改好|搞定|弄好|"
+                        + _FILLER + ")")
 _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以前|之前)")
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
 
