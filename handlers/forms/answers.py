@@ -19,7 +19,7 @@ from ..conversation import clean
 from ..messages import IMAGE, LOCATION, TEXT, Incoming
 from ..nlu import parse_date
 from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
-from .definition import NA_WORDS, SEEN, UNSURE, Item, Option
+from .definition import NA_WORDS, SEEN, SINGLE_CHOICE, UNSURE, Item, Option
 
 _SEPARATORS = re.compile(r"[\s,，、;；和及+]+")
 MAX_TEXT = 500
@@ -106,7 +106,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
         return Parsed(error="回答不能为空。")
     if is_unsure(text):
         return Parsed(unsure=True)
-    if kind in ("yes_no", "choice", "situation", "screen"):
+    if kind in SINGLE_CHOICE:
         opt = match_option(item.options, text)
         if opt is not None:
             return Parsed(opt.value)
@@ -247,7 +247,7 @@ def display(item: Item, value: Any) -> str:
         return "待核实"
     if item.type == "notice":
         return "已阅" if value == SEEN else ""
-    if item.type in ("yes_no", "choice", "situation", "screen"):
+    if item.type in SINGLE_CHOICE:
         return next((o.label for o in item.options if o.value == value), str(value))
     if item.type == "multi":
         labels = [o.label for o in item.options if o.value in value]

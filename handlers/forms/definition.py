@@ -72,6 +72,10 @@ SITUATION_OPTIONS = (
     Option(ABSENT, "不存在", ("没有", "没", "无", "否", "不是", "不存在的", "没有这种情况", "没这情况", "没得", "n", "no")),
     Option("na", "本单位不涉及", tuple(sorted(NA_WORDS - {"本单位不涉及"}))),
 )
+# Types answered by picking one of their options (by number, label or synonym).
+SINGLE_CHOICE = ("yes_no", "choice", "situation", "screen")
+# Types whose answer may be marked 待核实 and given later.
+MAY_BE_UNSURE = ("yes_no", "choice", "situation", "number", "date")
 # A screen's answers: 存在 opens its situations one by one; 都不存在 settles them all. The order follows a situation's.
 SOME, NONE_OF = "some", "none"
 SCREEN_OPTIONS = (

@@ -24,7 +24,7 @@ from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
 from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
 from .answers import DONE_WORDS, Parsed, display, parse_answer
-from .definition import NONE_OF, SEEN, SOME, UNSURE, FormDef, Item
+from .definition import MAY_BE_UNSURE, NONE_OF, SEEN, SINGLE_CHOICE, SOME, UNSURE, FormDef, Item
 
 # How a screen numbers its situations, so they are not mistaken for the numbers to reply with.
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
@@ -75,6 +75,8 @@ class FormRunner:
         self.festivals = festivals  # the lunar holidays deadlines such as 春节前 are read against
         self.submit_label = submit_label
         self._ids = {item.id: i for i, item in enumerate(form.items)}
+        # For counting questions: a screen still to be answered counts as 都不存在, its situations once it opens them.
+        self._screens_unopened = {item.id: NONE_OF for item in form.items if item.type == "screen"}
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -228,7 +230,7 @@ class FormRunner:
         if cmd == "unsure" and item.type == "screen":
             return self._open(state, item)
         if cmd == "unsure":
-            if not self.form.allow_unsure or item.type not in ("yes_no", "choice", "situation", "number", "date"):
+            if not self.form.allow_unsure or item.type not in MAY_BE_UNSURE:
                 return FormResult(state, ["这一题不能标记待核实，请回答或发送「暂停」稍后再填。\n" + self._question(state)])
             answers[item.id] = UNSURE
             state["trail"].append(item.id)
@@ -408,9 +410,7 @@ class FormRunner:
         # A scope still to be confirmed counts as preselected: the total is then near what will be asked, not every
         # section of every bank ("1/190" to a 机械 factory that will be asked 35).
         preselected = {k: v for k, v in state.get("suggest", {}).items() if isinstance(v, list)}
-        # … and a screen still to be answered counts as 都不存在: its situations are counted once it opens them.
-        screens = {item.id: NONE_OF for item in self.form.items if item.type == "screen"}
-        countable = self._countable({**screens, **preselected, **state["answers"]}, state.get("context"))
+        countable = self._countable({**self._screens_unopened, **preselected, **state["answers"]}, state.get("context"))
         here = self._ids.get(state.get("at") or "", -1)
         n = countable.index(here) + 1 if here in countable else len(countable)
         return n, len(countable)
@@ -475,7 +475,7 @@ class FormRunner:
         if item.clause_text:
             lines.append(f"原文：{item.clause_text}")
         ways = ["可以直接回答"]
-        if self.form.allow_unsure and item.type in ("yes_no", "choice", "situation", "number", "date"):
+        if self.form.allow_unsure and item.type in MAY_BE_UNSURE:
             ways.append("回复「待核实」先标记，核实后再答")
         if not item.required:
             ways.append("回复「跳过」")
@@ -537,7 +537,7 @@ def _still_an_answer(item: Item, value: Any) -> bool:
     if value is None or value == UNSURE:
         return True
     values = {o.value for o in item.options}
-    if item.type in ("yes_no", "choice", "situation", "screen"):
+    if item.type in SINGLE_CHOICE:
         return value in values
     if item.type == "multi":
         return isinstance(value, list) and all(v in values for v in value)
