@@ -31,6 +31,11 @@ _UNSURE = re.compile(r"^(?:我|这个|这|那个|暂时|目前|现在)?(?:也|�
                      r"(?:了|啊|呀|哦|呢|吧|诶|哎|嘛|，.*)?$")
 # A one-character option word ("是", "否", "有") only counts when the reply stops or pauses after it.
 _PAUSE = re.compile(r"^[，,。.!！\s的了啊呀呢]")
+# A negation that is about the person, not the situation: 没有看懂, 没有时间, 没有人知道, 没仔细看 begin with the
+# word for "none present" but answer nothing. Whatever follows such a beginning, the reply names no option.
+_NOT_ABOUT_THE_SITUATION = re.compile(
+    r"^(?:没有|没|不)(?:太|怎么|仔细|认真|细|好好|去|来得及)?(?:看|读|听|搞|弄|想)?(?:懂|明白|清楚)"
+    r"|^(?:没有|没)(?:时间|空|功夫|工夫|人知道|人管|人清楚|看|查|检查|去看|去查|仔细|认真)")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ def match_option(options: tuple[Option, ...], text: str) -> Option | None:
     t = clean(text).rstrip("、")
     if t.isdecimal() and 1 <= int(t) <= len(options):
         return options[int(t) - 1]
+    if _NOT_ABOUT_THE_SITUATION.match(t):
+        return None
     for opt in options:
         if t == opt.label.lower() or t == opt.value.lower() or t in (s.lower() for s in opt.synonyms):
             return opt

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from handlers.forms.answers import is_unsure, match_option, parse_answer
-from handlers.forms.definition import UNSURE, YES_NO_OPTIONS, Item, load_forms
+from handlers.forms.definition import SCREEN_OPTIONS, SITUATION_OPTIONS, UNSURE, YES_NO_OPTIONS, Item, load_forms
 from handlers.forms.runtime import FormRunner
 from handlers.messages import TEXT, Incoming
 
@@ -48,6 +48,19 @@ def test_yes_no_replies(text, value):
 @pytest.mark.parametrize("text", ["不知道啊", "不好说", "不涉及", "嗯", "啊是吗"])
 def test_replies_that_name_no_option(text):
     assert match_option(YES_NO_OPTIONS[:2], text) is None
+
+
+@pytest.mark.parametrize("options", [SITUATION_OPTIONS, SCREEN_OPTIONS], ids=["situation", "screen"])
+@pytest.mark.parametrize("text", ["没有看懂", "没有时间，晚点再填", "没有人知道", "没有仔细看", "没看明白", "没空"])
+def test_a_negation_about_the_person_is_no_answer_about_the_situation(options, text):
+    # 没有 begins the "none present" answer, but these say the person did not understand or had no time.
+    assert match_option(options, text) is None
+
+
+@pytest.mark.parametrize("options", [SITUATION_OPTIONS, SCREEN_OPTIONS], ids=["situation", "screen"])
+@pytest.mark.parametrize("text", ["没有", "没有，都正常", "没有的", "没有这种情况"])
+def test_none_present_said_plainly(options, text):
+    assert match_option(options, text) is options[1]
 
 
 def test_not_applicable_only_where_offered():
