@@ -59,10 +59,12 @@ def _sender_process(url: str, base_url: str, concurrency: int, barrier, results)
 
 
 def _delivery_config(base_url: str, concurrency: int):  # type: ignore[no-untyped-def]
-    # per_minute high: this measures the sender, not WeChat's quotas (the defaults pace to those).
+    # per_minute high: this measures the sender, not WeChat's quotas (the defaults pace to those). No quiet
+    # hours: the queued pushes are reminders, which would otherwise wait whenever the benchmark runs at night.
     return parse_config({"wechat": {"token": "t", "app_id": "wxB", "app_secret": "s", "api_base_url": base_url},
                          "security": {"secret_key": "bench"},
-                         "scheduler": {"per_minute": 1_000_000, "concurrency": concurrency}})
+                         "scheduler": {"per_minute": 1_000_000, "concurrency": concurrency,
+                                       "quiet_start": "00:00", "quiet_end": "00:00"}})
 
 
 def delivery_only(args: argparse.Namespace) -> int:
