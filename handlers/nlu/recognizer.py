@@ -40,6 +40,11 @@ QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候
 IDENTITY = re.compile(r"接手|接任|刚来|新来的|我们厂|我们公司|我们单位|我厂|我司|我是|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
 # Words naming someone else to be bound: staff speaking of binding then mean an invitation for them.
 OTHERS = re.compile(r"企业|厂|公司|单位|老板|负责人|安全员|同事|别人|他们|他|她|新人|新来|人家|对方|给(?!我).{0,4}绑|帮(?![我忙]).{0,4}绑|邀请(?!码)")
+# The model reads words: digits and signs alone ("1111111") it would place by their shapes.
+_WORDS = re.compile(r"[\u4e00-\u9fffa-z]")
+# Words of staff binding their own account though a unit is named (我是住建局的 要绑定单位, 工号3307, a code typed).
+SELF_BINDING = re.compile(r"我是|本人|新调|调来|调到|刚调|刚到|工号|我的(账号|微信|手机)|(账号|手机号?)怎么绑|"
+                          r"邀请码\s*[:：]?\s*(?=[a-z]*\d)[a-z0-9]{4,}")
 # Words of someone who wants to stay unknown, or who speaks of 举报 itself.
 ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
 
@@ -47,6 +52,11 @@ ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|
 # The character model is believed on its own only at or above this probability: on five folds of the own set
 # its guesses that sure were right 94 % of the time and took 2 of 46 chit-chat lines for requests.
 BAYES_SURE = 0.95
+# Where the rules are unsure of their winner (confidence below RULES_UNSURE), a model all but certain of
+# another intent (OVERRULE_SURE) is believed instead. Chosen on two sets the rules were not tuned to, each
+# measured with the model trained without it: 89.3 → 93.2 % and 89.7 → 92.1 %.
+RULES_UNSURE = 0.6
+OVERRULE_SURE = 0.99
 
 
 # What starts a report or a tip before its description: 我要举报 / 匿名举报一下 / 上报隐患： / 发现一个隐患，…
@@ -124,11 +134,21 @@ class Recognizer:
         totals = roles.apply(totals, role, situation, anonymous=bool(ANONYMOUS.search(intent_text)),
                              hazard_words=situation_weight >= 1.0, identity=bool(IDENTITY.search(intent_text)),
                              question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
-                             for_others=bool(OTHERS.search(intent_text)))
-        decided = decide(totals, self._clause_tops(intent_text, role))
-        if decided.intent == UNKNOWN and intent_text.strip():
+                             for_others=bool(OTHERS.search(intent_text)) and not SELF_BINDING.search(intent_text))
+        tops = self._clause_tops(intent_text, role)
+        decided = decide(totals, tops)
+        if decided.intent == UNKNOWN and _WORDS.search(intent_text):
             return self._second_opinion(text, intent_text, role, decided.candidates, entities)
+        two_requests = len(set(tops) - {UNKNOWN}) >= 2  # both are offered; the model knows one intent a text
+        if decided.confidence < RULES_UNSURE and not two_requests and self.model_threshold <= 1:
+            best, p = self._model_guess(intent_text, role)
+            if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE:
+                return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
+
+    def _model_guess(self, intent_text: str, role: str | None) -> tuple[str, float]:
+        best, p = self.bayes.posterior(intent_text, role)[0]
+        return roles.fold(best, role), p
 
     def _second_opinion(self, text: str, intent_text: str, role: str | None,
                         weak: tuple[tuple[str, float], ...], entities: Entities) -> NluResult:

@@ -20,7 +20,6 @@ from .intents import (
     SC_STATUS,
     TIP,
     TIP_QUERY,
-    UNBIND,
     UNCHECKED,
     VERIFY,
 )
@@ -30,8 +29,9 @@ ENTERPRISE = frozenset({"enterprise_head", "safety_officer"})
 STAFF = frozenset({"staff", "admin"})
 
 # source intent -> the intent it means for this kind of sender
+# An unbound person asking to unbind keeps that reading: the answer is that nothing is bound, not a binding.
 _VISITOR_FOLD = {REPORT: TIP, PROGRESS: TIP_QUERY, VERIFY: TIP_QUERY, INBOX: TIP_QUERY, DETAIL: TIP_QUERY,
-                 UNBIND: BIND, INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
+                 INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
 _ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY, DISPATCH: SC_START}
 _STAFF_FOLD = {PROGRESS: VERIFY, TIP_QUERY: INBOX, SC_START: UNCHECKED, BIND: INVITE}
 # Staff-only questions an enterprise may still ask about its own hazards.
@@ -47,7 +47,9 @@ def fold(intent: str, role: str | None) -> str:
     if role in ENTERPRISE:
         return _ENTERPRISE_FOLD.get(intent, intent)
     if role in STAFF:
-        return {**_STAFF_FOLD, TIP: REPORT}.get(intent, intent)
+        # The model knows staff binding their own account (it reads the role) and staff inviting others
+        # apart: its bind stays bind, where the rules' bind is folded by whom the words name (apply).
+        return {**_STAFF_FOLD, TIP: REPORT, BIND: BIND}.get(intent, intent)
     return intent
 
 
