@@ -28,6 +28,8 @@ from .definition import MAY_BE_UNSURE, NONE_OF, SEEN, SINGLE_CHOICE, SOME, UNSUR
 
 # How a screen numbers its situations, so they are not mistaken for the numbers to reply with.
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
+_SUB_NUMBER = re.compile(r"(?m)^(\d+)[.、．]")
+_SUB_NUMBERED = r"（\1）"
 COMMANDS: dict[str, str] = {
     **{w: "back" for w in BACK}, **{w: "cancel" for w in CANCEL}, **{w: "help" for w in HELP | MENU},
     **{w: "resume" for w in RESUME},
@@ -420,7 +422,9 @@ class FormRunner:
         n, total = self._number(state)
         lines = [f"（{n}/{total}）{item.text}"]
         if item.type == "screen":
-            lines += [f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{self.form.item(c).clause_text}"
+            # A clause's own numbered lines (1. 2. …) become （1）（2）: "1." and "2." are the replies offered below.
+            lines += [f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}"
+                      f"{_SUB_NUMBER.sub(_SUB_NUMBERED, self.form.item(c).clause_text)}"
                       for i, c in enumerate(item.covers)]
         if item.options:
             lines += [f"{i}. {o.label}" for i, o in enumerate(item.options, 1)]

@@ -2,6 +2,7 @@
 something may be, and a draft answered one by one before the screen existed keeps what it flagged."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -79,3 +80,15 @@ def test_a_draft_answered_one_by_one_before_the_screen_keeps_its_hazard():
     covered = form.item("c_crane").covers
     unanswered = [i for i in covered if i not in result.state["answers"]]
     assert unanswered and all(i in covered for i in unanswered)  # still to be asked, one by one
+
+
+def test_a_clause_with_numbered_lines_does_not_look_like_the_replies():
+    form = FormCatalog().compose(["construction"])
+    runner = FormRunner(form)
+    result = runner.handle(runner.begin().state, _say("1"), date(2026, 6, 10))  # 基坑
+    while result.state["at"] != "c_pit":
+        result = runner.handle(result.state, _say("2"), date(2026, 6, 10))
+    prompt = result.replies[-1]
+    numbered = [line for line in prompt.splitlines() if re.match(r"[0-9]+[.、．]", line)]
+    assert numbered == ["1. 存在其中一项或几项（逐项确认）", "2. 以上情形都不存在"]
+    assert "（3）基坑底部出现管涌或突涌" in prompt  # c5_4's own list, renumbered
