@@ -3,7 +3,9 @@
 WeChat signs each callback's URL (token, timestamp, nonce) and, in 安全/兼容 mode, the ciphertext too. In 明文
 mode nothing covers the body: whoever captured one URL could post any message under it until its timestamp
 leaves the window. So every signed (timestamp, nonce) is remembered for the window's length: the same request
-again is WeChat's own retry and goes on to the stored reply; the same pair with another body is refused.
+again is WeChat's own retry and goes on to the stored reply; the same pair with another body is refused. Where
+the ciphertext is signed (安全 mode, WeCom) another body cannot pass its msg_signature, so no record is kept
+there (bot/channels/common.py).
 
 Never in the database. A plaintext body is guessable (sender, CreateTime, a menu click's key): its digest
 beside a time would let whoever holds a backup test candidate openids against a tip's minute. The record

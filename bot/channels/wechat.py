@@ -80,7 +80,7 @@ def receive():
         # 明文 mode (no key configured): the plaintext fields are in the body; `hazardbot serve` warns of it.
         xml = body
     # Only once its signatures are checked: an unsigned request must not be able to spoil a real one.
-    check_fresh_and_new(hb, "wechat", timestamp, nonce, body)
+    check_fresh_and_new(hb, "wechat", timestamp, nonce, body, body_signed=crypto is not None)
     try:
         message = parse_message(xml)
         incoming = to_incoming("wechat", message)

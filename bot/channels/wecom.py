@@ -61,7 +61,7 @@ def receive():
     except PARSE_ERRORS:
         abort(400, "cannot decrypt message")
     refuse_dangerous_xml(xml.encode() if isinstance(xml, str) else xml)
-    check_fresh_and_new(current_app.extensions["hazardbot"], "wecom", timestamp, nonce, body)
+    check_fresh_and_new(current_app.extensions["hazardbot"], "wecom", timestamp, nonce, body, body_signed=True)
     try:
         message = parse_message(xml)
         incoming = to_incoming("wecom", message)
