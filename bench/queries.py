@@ -11,6 +11,7 @@ slowest one.
 from __future__ import annotations
 
 import argparse
+import atexit
 import random
 import statistics
 import sys
@@ -228,13 +229,28 @@ def measure_one(engine, name: str) -> None:
             figures(s, scope, lo, hi)
 
 
-def fresh_pg(admin_url: str, name: str) -> str:
+def fresh_pg(admin_url: str, name: str, *, keep: bool = False) -> str:
+    """A new database of this name; dropped when the benchmark exits (its pid is in most names, so databases
+    left behind would pile up run after run) unless `keep`."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
+    if not keep:
+        atexit.register(_drop_pg, admin_url, name)
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_pg(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except Exception as exc:  # the server gone first: nothing to clean, say so and leave
+        print(f"could not drop the benchmark database {name}: {exc}", file=sys.stderr)
+    finally:
+        admin.dispose()
 
 
 def main() -> int:
