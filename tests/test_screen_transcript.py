@@ -4,14 +4,12 @@ settles its situations (none of them asked, none recorded as anything else), 1 o
 WeChat's retry of a callback is handled once, and a stray reply at a screen records nothing."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
-import xmltodict
 from conftest import make_config
 from sqlalchemy import select
-from wechat_peer import WECHAT_TOKEN, Reply, WeChatPeer, message_xml, sha1_signature
+from wechat_peer import Reply, WeChatPeer, message_xml
 
 from bot.app import create_app
 from bot.services import build_services
@@ -155,16 +153,8 @@ def test_one_or_not_knowing_opens_the_situations_one_by_one_and_only_the_one_pre
 
 def post_twice_identically(peer: WeChatPeer, text: str, msg_id: int) -> tuple[Reply, Reply]:
     """One callback and WeChat's retry of it: the same URL (timestamp, nonce, signatures) and the same bytes."""
-    ts, nonce = str(int(time.time())), "20260610"
-    xml = message_xml(HEAD, {"MsgType": "text", "Content": text, "MsgId": str(msg_id)})
-    encrypted = xmltodict.parse(peer.crypto.encrypt_message(xml, nonce, ts))["xml"]
-    query = {"timestamp": ts, "nonce": nonce, "openid": HEAD, "signature": sha1_signature(WECHAT_TOKEN, ts, nonce),
-             "encrypt_type": "aes", "msg_signature": encrypted["MsgSignature"]}
-    wire = (f"<xml><ToUserName><![CDATA[gh_hazardbot]]></ToUserName>"
-            f"<Encrypt><![CDATA[{encrypted['Encrypt']}]]></Encrypt></xml>").encode()
-    first, retry = (peer.client.post("/wechat", query_string=query, data=wire, content_type="text/xml")
-                    for _ in range(2))
-    return peer._read(first, nonce), peer._read(retry, nonce)
+    query, body = peer.signed_request(message_xml(HEAD, {"MsgType": "text", "Content": text, "MsgId": str(msg_id)}))
+    return peer.post_request(query, body), peer.post_request(query, body)
 
 
 @pytest.mark.parametrize("how", ["identical request", "same MsgId, signed afresh"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import xmltodict
 from sqlalchemy import select
 
 from conftest import free_port
@@ -59,33 +58,23 @@ def test_a_captured_signed_url_cannot_carry_another_encrypted_body(client):
     ts, nonce = str(int(time.time())), "42424242"
     peer = WeChatPeer(client, mode="safe")
 
-    def wire(content: str, msg_id: str) -> tuple[str, str]:
-        body = message_xml("o_u", {"MsgType": "text", "Content": content, "MsgId": msg_id})
-        encrypted = xmltodict.parse(peer.crypto.encrypt_message(body, nonce, ts))["xml"]
-        return (f"<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[{encrypted['Encrypt']}]]>"
-                f"</Encrypt></xml>", encrypted["MsgSignature"])
+    def request(content: str, msg_id: str) -> tuple[dict[str, str], str]:
+        return peer.signed_request(message_xml("o_u", {"MsgType": "text", "Content": content, "MsgId": msg_id}),
+                                   timestamp=ts, nonce=nonce)
 
-    first, signature = wire("你好", "10")
-    query = {"signature": sha1_signature(WECHAT_TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": signature}
-    assert client.post("/wechat", data=first, query_string=query, content_type="text/xml").status_code == 200
-    other, _ = wire("解绑", "11")  # encrypted with the real key, but not what the captured URL signed
-    assert client.post("/wechat", data=other, query_string=query, content_type="text/xml").status_code == 403
+    captured, first = request("你好", "10")
+    assert peer.post_request(captured, first).status == 200
+    _, other = request("解绑", "11")  # encrypted with the real key, but not what the captured URL signed
+    assert peer.post_request(captured, other).status == 403
 
 
 def test_wechats_own_retry_of_the_identical_request_gets_the_same_reply(client):
     """The same bytes, URL and all, as WeChat resends them when the first answer was late."""
-    ts, nonce = str(int(time.time())), "5550001"
-    body = message_xml("o_retry", {"MsgType": "text", "Content": "你好", "MsgId": "20"})
-    query = {"signature": sha1_signature(WECHAT_TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
     peer = WeChatPeer(client, mode="safe")
-    encrypted = xmltodict.parse(peer.crypto.encrypt_message(body, nonce, ts))["xml"]
-    query.update(encrypt_type="aes", msg_signature=encrypted["MsgSignature"])
-    wire = f"<xml><ToUserName><![CDATA[gh]]></ToUserName><Encrypt><![CDATA[{encrypted['Encrypt']}]]></Encrypt></xml>"
-    one = client.post("/wechat", data=wire, query_string=query, content_type="text/xml")
-    two = client.post("/wechat", data=wire, query_string=query, content_type="text/xml")
-    assert one.status_code == two.status_code == 200
-    assert peer._read(one, nonce).text == peer._read(two, nonce).text != ""
+    query, body = peer.signed_request(message_xml("o_retry", {"MsgType": "text", "Content": "你好", "MsgId": "20"}))
+    one, two = peer.post_request(query, body), peer.post_request(query, body)
+    assert one.status == two.status == 200
+    assert one.text == two.text != ""
 
 
 def test_plain_mode_refuses_a_replayed_signature_with_another_body(plain_client):

@@ -61,6 +61,17 @@ class WeChatPeer:
 
     def post_xml(self, xml: str, *, timestamp: str | None = None, nonce: str | None = None, msg_id: int | None = None,
                  tamper: str | None = None) -> Reply:
+        query, body = self.signed_request(xml, timestamp=timestamp, nonce=nonce)
+        if tamper == "signature":
+            query["signature"] = "0" * 40
+        if tamper == "msg_signature":
+            query["msg_signature"] = "0" * 40
+        return self.post_request(query, body)
+
+    def signed_request(self, xml: str, *, timestamp: str | None = None,
+                       nonce: str | None = None) -> tuple[dict[str, str], str]:
+        """The query string and body of one callback, as WeChat signs (and encrypts) them: post it with
+        post_request, again for WeChat's retry of the identical request."""
         # Each callback has its own nonce, as WeChat's do: the server refuses a (timestamp, nonce) it saw with
         # another body (a replayed capture).
         timestamp = timestamp or str(int(time.time()))
@@ -75,12 +86,11 @@ class WeChatPeer:
                 body = f"<xml><ToUserName><![CDATA[gh_hazardbot]]></ToUserName><Encrypt><![CDATA[{encrypted['Encrypt']}]]></Encrypt></xml>"
             else:  # 兼容: plaintext fields and the ciphertext side by side
                 body = xml.replace("</xml>", f"<Encrypt><![CDATA[{encrypted['Encrypt']}]]></Encrypt></xml>")
-        if tamper == "signature":
-            query["signature"] = "0" * 40
-        if tamper == "msg_signature":
-            query["msg_signature"] = "0" * 40
+        return query, body
+
+    def post_request(self, query: dict[str, str], body: str) -> Reply:
         resp = self.client.post("/wechat", query_string=query, data=body.encode(), content_type="text/xml")
-        return self._read(resp, nonce)
+        return self._read(resp, query["nonce"])
 
     def _read(self, resp: Any, nonce: str) -> Reply:
         raw = resp.get_data()
