@@ -93,9 +93,12 @@ _OUTBOX = table_of(Outbox)
 _PEOPLE = table_of(Person)
 
 
-def _settled_text(column: Any) -> Any:
-    """A late reply keeps neither its words nor its addressee once settled (it may be a tip's receipt code)."""
-    return case((bindparam("o_settled", type_=Boolean()) & _OUTBOX.c.reply, ""), else_=column)
+def _erased_if_reply(settled: Any = None) -> dict[str, Any]:
+    """Values for settling a row: a late reply keeps neither its words nor its addressee once settled (it may
+    be a tip's receipt code); any other push keeps both. `settled`: a condition for rows written by one
+    statement whether settled or not (an outcome may put a row back to pending); None: the row is settled."""
+    erase = _OUTBOX.c.reply if settled is None else settled & _OUTBOX.c.reply
+    return {"text": case((erase, ""), else_=_OUTBOX.c.text), "recipient": case((erase, ""), else_=_OUTBOX.c.recipient)}
 
 
 # One statement for every outcome, run for a batch of them at once (executemany: one round trip on psycopg).
@@ -111,7 +114,7 @@ _OUTCOME = (update(_OUTBOX)
                                              _OUTBOX.c.last_error),
                     not_before=func.coalesce(bindparam("o_not_before", type_=_OUTBOX.c.not_before.type),
                                              _OUTBOX.c.not_before),
-                    text=_settled_text(_OUTBOX.c.text), recipient=_settled_text(_OUTBOX.c.recipient)))
+                    **_erased_if_reply(bindparam("o_settled", type_=Boolean()))))
 
 
 def _claim_statement(quiet: bool) -> Any:
@@ -391,13 +394,6 @@ class OutboxSender:
             for channel, recipient in admins:
                 enqueue(session, channel=channel, recipient=recipient, text=text, now=now, rule=FAILURE_NOTICE,
                         dedup_key=f"{FAILURE_NOTICE}:{max(row_ids)}:{channel}:{recipient}")
-
-
-def _erased_if_reply() -> dict[str, Any]:
-    """Values for settling a row: a late reply keeps neither its words nor its addressee once settled (it may
-    be a tip's receipt code); any other push keeps both."""
-    return {"text": case((Outbox.reply, ""), else_=Outbox.text),
-            "recipient": case((Outbox.reply, ""), else_=Outbox.recipient)}
 
 
 class PushWorker:
