@@ -482,6 +482,11 @@ def clauses(text: str) -> list[str]:
     return [part for part in CLAUSE_JOINERS.split(text) if part and part.strip()]
 
 
+def requests_in(clause_tops: tuple[str, ...]) -> list[str]:
+    """The distinct requests the clauses of a joined message make, in order; two or more: a mixed message."""
+    return [i for i in dict.fromkeys(clause_tops) if i != UNKNOWN]
+
+
 def decide(totals: dict[str, float], clause_tops: tuple[str, ...] = ()) -> Scored:
     """Ranks the totals; `clause_tops` are the winners of separately scored clauses of a joined request."""
     ranked = sorted(((i, s) for i, s in totals.items() if s > 0), key=lambda item: (-item[1], INTENTS.index(item[0])))
@@ -497,7 +502,7 @@ def decide(totals: dict[str, float], clause_tops: tuple[str, ...] = ()) -> Score
     candidates = tuple((i, round(s / total, 3)) for i, s in kept)
     confidence = _saturate(top) * top / (top + second)
     ambiguous = second >= AMBIGUOUS_RATIO * top and second >= AMBIGUOUS_FLOOR
-    mixed = [i for i in dict.fromkeys(clause_tops) if i != UNKNOWN]
+    mixed = requests_in(clause_tops)
     if len(mixed) >= 2 and top_intent in mixed:
         # Two requests in one message: both must be offered, whatever their weight in the whole text.
         ambiguous = True

@@ -21,6 +21,7 @@ from .intents import (
     clauses,
     decide,
     keyword_vocabulary,
+    requests_in,
     score,
 )
 from .lexicon import Lexicon
@@ -139,22 +140,22 @@ class Recognizer:
         decided = decide(totals, tops)
         if decided.intent == UNKNOWN and _WORDS.search(intent_text):
             return self._second_opinion(text, intent_text, role, decided.candidates, entities)
-        two_requests = len(set(tops) - {UNKNOWN}) >= 2  # both are offered; the model knows one intent a text
+        two_requests = len(requests_in(tops)) >= 2  # both are offered; the model knows one intent a text
         if decided.confidence < RULES_UNSURE and not two_requests and self.model_threshold <= 1:
-            best, p = self._model_guess(intent_text, role)
+            best, p = self._model_ranking(intent_text, role)[0]
             if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE:
                 return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
 
-    def _model_guess(self, intent_text: str, role: str | None) -> tuple[str, float]:
-        best, p = self.bayes.posterior(intent_text, role)[0]
-        return roles.fold(best, role), p
+    def _model_ranking(self, intent_text: str, role: str | None) -> list[tuple[str, float]]:
+        """The character model's intents, best first, as this sender means them."""
+        return [(roles.fold(name, role), p) for name, p in self.bayes.posterior(intent_text, role)]
 
     def _second_opinion(self, text: str, intent_text: str, role: str | None,
                         weak: tuple[tuple[str, float], ...], entities: Entities) -> NluResult:
         """No rule placed the text: the character model's guess when it is clearly sure, else still unknown
         with its likeliest guesses as the candidates a clarifying menu offers."""
-        ranked = [(roles.fold(name, role), p) for name, p in self.bayes.posterior(intent_text, role)]
+        ranked = self._model_ranking(intent_text, role)
         best, p = ranked[0]
         if best != UNKNOWN and p >= self.model_threshold:
             return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)

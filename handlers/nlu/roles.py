@@ -34,12 +34,16 @@ _VISITOR_FOLD = {REPORT: TIP, PROGRESS: TIP_QUERY, VERIFY: TIP_QUERY, INBOX: TIP
                  INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
 _ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY, DISPATCH: SC_START}
 _STAFF_FOLD = {PROGRESS: VERIFY, TIP_QUERY: INBOX, SC_START: UNCHECKED, BIND: INVITE}
+# The model's guesses for staff: as the rules' fold, but its bind stays bind — it reads the role, and knows staff
+# binding their own account from staff inviting others, where the rules' bind is folded by whom the words name
+# (apply) — and a described hazard is an inspection finding.
+_STAFF_MODEL_FOLD = {**{k: v for k, v in _STAFF_FOLD.items() if k != BIND}, TIP: REPORT}
 # Staff-only questions an enterprise may still ask about its own hazards.
 _ENTERPRISE_OWN = {OVERDUE: PROGRESS}
 
 
 def fold(intent: str, role: str | None) -> str:
-    """One intent as this sender means it (the model's guess goes through the same folding as the rules)."""
+    """One of the model's intents as this sender means it: the rules' folding, except staff's (_STAFF_MODEL_FOLD)."""
     if role == ANY_ROLE:
         return intent
     if role is None:
@@ -47,9 +51,7 @@ def fold(intent: str, role: str | None) -> str:
     if role in ENTERPRISE:
         return _ENTERPRISE_FOLD.get(intent, intent)
     if role in STAFF:
-        # The model knows staff binding their own account (it reads the role) and staff inviting others
-        # apart: its bind stays bind, where the rules' bind is folded by whom the words name (apply).
-        return {**_STAFF_FOLD, TIP: REPORT, BIND: BIND}.get(intent, intent)
+        return _STAFF_MODEL_FOLD.get(intent, intent)
     return intent
 
 
