@@ -229,16 +229,15 @@ def measure_one(engine, name: str) -> None:
             figures(s, scope, lo, hi)
 
 
-def fresh_pg(admin_url: str, name: str, *, keep: bool = False) -> str:
-    """A new database of this name; dropped when the benchmark exits (its pid is in most names, so databases
-    left behind would pile up run after run) unless `keep`."""
+def fresh_pg(admin_url: str, name: str) -> str:
+    """A new database of this name, dropped when the benchmark exits (its pid is in most names, so databases
+    left behind would pile up run after run)."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    if not keep:
-        atexit.register(_drop_pg, admin_url, name)
+    atexit.register(_drop_pg, admin_url, name)
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
