@@ -20,14 +20,13 @@ from .intents import (
     UNKNOWN,
     clauses,
     decide,
-    keyword_vocabulary,
     requests_in,
-    score,
 )
 from .lexicon import Lexicon
 from .model import ANY_ROLE, Entities, NluResult, Situation
 from .names import NameIndex
 from .normalize import for_intent, normalize
+from .rules import keyword_vocabulary, score
 
 # Words of a fix already made or under way: the hazard words around them describe what was fixed.
 FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
