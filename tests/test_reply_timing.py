@@ -72,7 +72,7 @@ def test_retries_during_processing_wait_for_the_same_run(tmp_path, clock, recogn
 
 
 def test_an_engine_faster_than_the_callback_registration_does_not_deadlock():
-    """A job that is already done when its callback is added runs the callback in the caller's thread."""
+    """An engine that finishes before the request starts waiting: the answer is passive, never pushed."""
     from datetime import datetime, timezone
 
     from bot.channels.common import Responder
