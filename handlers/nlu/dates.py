@@ -91,8 +91,13 @@ _SOUNDALIKES = ((re.compile(r"([月年])低"), r"\1底"), (re.compile(r"各(月|
                 (re.compile(r"(国庆|十一|元旦|五一|劳动节|春节|过年|年|节|号|日|底|末)钱"), r"\1前"))
 
 
+# 大写 numerals (on forms and from some input methods) and 元月 (January) read as the everyday ones.
+_FORMAL_NUMERALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四五六七八九十")
+
+
 def _prepare(text: str) -> str:
-    text = numerals_to_digits(normalize(text)).replace(" ", "")
+    text = normalize(text).translate(_FORMAL_NUMERALS).replace("元月", "1月")
+    text = numerals_to_digits(text).replace(" ", "")
     for wrong, right in _SOUNDALIKES:
         text = wrong.sub(right, text)
     return text
@@ -150,7 +155,8 @@ def _shift(prefix: str | None) -> int:
 
 _DateRule = tuple[re.Pattern[str], "object"]
 # What a spoken answer adds after the day itself ("10号吧", "3天就行", "一个月吧 要等配件"): then anything may follow.
-_FILLER = r"(?:吧|就行|就好|就可以|可以|够了|差不多|应该|呗|啊|哈|嘛|呀)"
+# 把 is 吧 as voice input writes it, and as a preposition ("10号把它修好") it follows a day just the same.
+_FILLER = r"(?:吧|把|就行|就好|就可以|可以|够了|差不多|应该|呗|啊|哈|嘛|呀)"
 _END = r"(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s]|的时候|左右|上下|" + _FILLER + ")"
 
 _ISO = re.compile(r"(?<!\d)(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?!\d)")
@@ -185,6 +191,8 @@ _BARE_SPAN = re.compile(r"(?<![\d.])(\d{1,3}个半|\d{1,3}|半)(个月|个工作
                         + _FILLER + ")")
 _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以前|之前)")
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
+
+_CORRECTION = re.compile(r"不对|不是|说错了?|改成|改为|还是|算了|哦不|噢不|呃不")
 
 _NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
                  "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3,
@@ -244,8 +252,8 @@ def _weekday(m: re.Match[str], today: date) -> date | None:
     target = _WEEKDAY[m.group(2) or m.group(4)]
     monday = today - timedelta(days=today.weekday())
     prefix = (m.group(1) or m.group(3) or "").replace("个", "")
-    if not prefix:  # bare 周五: the next one, today included
-        return today + timedelta(days=(target - today.weekday()) % 7)
+    if not prefix:  # bare 周五: the next one to come; said on a Friday it is a week away (today is 今天)
+        return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)
     weeks = {"下下": 2, "下": 1, "本": 0, "这": 0, "上": -1}[prefix]
     return monday + timedelta(days=7 * weeks + target)
 
@@ -376,6 +384,10 @@ def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS)
     if not t or not _FAST_REJECT.search(t):
         return None
     spans = _spans(t, today, festivals)
+    # "明天吧 哦不对 后天": a day named after a correction replaces the one before it.
+    fixes = [m.end() for m in _CORRECTION.finditer(t)]
+    if fixes:
+        spans = [s for s in spans if s[0] >= fixes[-1]] or spans
     return spans[0][2] if spans else None
 
 

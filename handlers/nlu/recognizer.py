@@ -14,6 +14,7 @@ from .dates import DEFAULT_FESTIVALS, Festivals, find_dates, find_period, numera
 from .dictionary import load_tokenizer
 from .intents import (
     AMBIGUOUS_FLOOR,
+    MIN_SCORE,
     PROGRESS,
     REPORT,
     TIP,
@@ -31,13 +32,18 @@ from .rules import keyword_vocabulary, score
 # Words of a fix already made or under way: the hazard words around them describe what was fixed.
 FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
                    r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|(清理|整理|收拾|腾)(了)?(出来|干净|掉|完|好)|(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了|重新(装|拉|换|接|布|弄|修)|"
-                   r"整改(了|完|好|到位|完成|中)|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
+                   r"整改(了|完|好|到位|完成|中)|(建好|装好|接通|开通|通水|送去?(校验|检测|检定|年检|维修))了|"
+                   # what is taken away to fix a site (bars on windows, partitions, locks), not a guard or a detector
+                   r"(防盗网|铁栅栏|栅栏|违建|隔断|隔间|锁|铁丝网|彩钢板|阁楼)(都|已经|已)?(被)?拆(了|掉|除)|试过|试了.{0,4}(能|可以|没问题|正常)|"
+                   r"(不再|再也不|就不)(充|放|堆|住|用|烧)|(不|没人)(充|堆|住|放)了|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
 # "还没整改完": the fix words are negated.
-NOT_YET = re.compile(r"(还没|没有|没|未|尚未)(有)?(整改|改|修|换|处理|弄|清|拆)")
+NOT_YET = re.compile(r"(还没|没有|没|未|尚未)(有)?(整改|改|修|换|处理|弄|清|拆)|"
+                     # a fix owed, not done: 几号之前要弄完, 必须改好
+                     r"(必须|需要|应该|得|之前要|前要)(弄|改|整改|修|换|处理)(完|好)")
 QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
 QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候|有结果|有回复|处理了没|查了没|进展|进度|结果")
 # Words of who the sender is: from a stranger, a wish to be bound.
-IDENTITY = re.compile(r"接手|接任|刚来|新来的|我们厂|我们公司|我们单位|我厂|我司|我是|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
+IDENTITY = re.compile(r"接手|接任|刚来|新来的|我们厂|我们公司|我们单位|我厂|我司|我是(?!谁)|本人是|我们是|身份|邀请码|认证|注册|开通|加入|关联|负责人|安全员|安全管理员|工作人员|法人|老板|厂长")
 # Words naming someone else to be bound: staff speaking of binding then mean an invitation for them.
 OTHERS = re.compile(r"企业|厂|公司|单位|老板|负责人|安全员|同事|别人|他们|他|她|新人|新来|人家|对方|给(?!我).{0,4}绑|帮(?![我忙]).{0,4}绑|邀请(?!码)")
 # The model reads words: digits and signs alone ("1111111") it would place by their shapes.
@@ -47,6 +53,8 @@ SELF_BINDING = re.compile(r"我是|本人|新调|调来|调到|刚调|刚到|工
                           r"邀请码\s*[:：]?\s*(?=[a-z]*\d)[a-z0-9]{4,}")
 # Words of someone who wants to stay unknown, or who speaks of 举报 itself.
 ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
+# Another's site named: an enterprise describing a danger there is tipping, not reporting its own.
+ELSEWHERE = re.compile(r"隔壁|对面|旁边(那|的)?(家|个)|邻居|别(人|家)的?(厂|店|公司|工地)|人家(厂|店|公司)")
 
 
 # The character model is believed on its own only at or above this probability: on five folds of the own set
@@ -126,35 +134,41 @@ class Recognizer:
             totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
         if situation_weight:
             if fixed:
-                # A fix told as a fact names the problem it fixed: that is progress, not a new report.
-                totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 0.3 * situation_weight
+                # A fix told as a fact names the problem it fixed: that is progress, not a new report — and
+                # a fix word with a hazard's thing is enough to say so ("压力表送去校验了").
+                totals[PROGRESS] = max(totals.get(PROGRESS, 0.0) + 0.3 * situation_weight, MIN_SCORE + 0.2)
             else:
                 totals[REPORT] = totals.get(REPORT, 0.0) + situation_weight
                 totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
-        totals = roles.apply(totals, role, situation, anonymous=bool(ANONYMOUS.search(intent_text)),
+        anonymous = bool(ANONYMOUS.search(intent_text))
+        elsewhere = bool(ELSEWHERE.search(intent_text))
+        totals = roles.apply(totals, role, situation, anonymous=anonymous, elsewhere=elsewhere,
                              hazard_words=situation_weight >= 1.0, identity=bool(IDENTITY.search(intent_text)),
                              question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
                              for_others=bool(OTHERS.search(intent_text)) and not SELF_BINDING.search(intent_text))
         tops = self._clause_tops(intent_text, role)
         decided = decide(totals, tops)
         if decided.intent == UNKNOWN and _WORDS.search(intent_text):
-            return self._second_opinion(text, intent_text, role, decided.candidates, entities)
+            return self._second_opinion(text, intent_text, role, anonymous or elsewhere, decided.candidates, entities)
         two_requests = len(requests_in(tops)) >= 2  # both are offered; the model knows one intent a text
         if decided.confidence < RULES_UNSURE and not two_requests and self.model_threshold <= 1:
-            best, p = self._model_ranking(intent_text, role)[0]
-            if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE:
+            best, p = self._model_ranking(intent_text, role, anonymous or elsewhere)[0]
+            # The model reads a fix told as a fact by the hazard words it names: it never overrules that.
+            told_fixed = fixed and decided.intent == PROGRESS and best in (REPORT, TIP)
+            if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE and not told_fixed:
                 return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
 
-    def _model_ranking(self, intent_text: str, role: str | None) -> list[tuple[str, float]]:
-        """The character model's intents, best first, as this sender means them."""
-        return [(roles.fold(name, role), p) for name, p in self.bayes.posterior(intent_text, role)]
+    def _model_ranking(self, intent_text: str, role: str | None, not_own: bool) -> list[tuple[str, float]]:
+        """The character model's intents, best first, as this sender means them (`not_own`: the text asks for
+        anonymity or names another's site)."""
+        return [(roles.fold(name, role, not_own=not_own), p) for name, p in self.bayes.posterior(intent_text, role)]
 
-    def _second_opinion(self, text: str, intent_text: str, role: str | None,
+    def _second_opinion(self, text: str, intent_text: str, role: str | None, not_own: bool,
                         weak: tuple[tuple[str, float], ...], entities: Entities) -> NluResult:
         """No rule placed the text: the character model's guess when it is clearly sure, else still unknown
         with its likeliest guesses as the candidates a clarifying menu offers."""
-        ranked = self._model_ranking(intent_text, role)
+        ranked = self._model_ranking(intent_text, role, not_own)
         best, p = ranked[0]
         if best != UNKNOWN and p >= self.model_threshold:
             return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)

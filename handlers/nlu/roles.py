@@ -42,13 +42,15 @@ _STAFF_MODEL_FOLD = {**{k: v for k, v in _STAFF_FOLD.items() if k != BIND}, TIP:
 _ENTERPRISE_OWN = {OVERDUE: PROGRESS}
 
 
-def fold(intent: str, role: str | None) -> str:
+def fold(intent: str, role: str | None, *, not_own: bool = False) -> str:
     """One of the model's intents as this sender means it: the rules' folding, except staff's (_STAFF_MODEL_FOLD)."""
     if role == ANY_ROLE:
         return intent
     if role is None:
         return _VISITOR_FOLD.get(intent, intent)
     if role in ENTERPRISE:
+        if intent == TIP and not not_own:
+            return REPORT  # see apply: an enterprise's account of a danger at its own site is a report
         return _ENTERPRISE_FOLD.get(intent, intent)
     if role in STAFF:
         return _STAFF_MODEL_FOLD.get(intent, intent)
@@ -57,11 +59,12 @@ def fold(intent: str, role: str | None) -> str:
 
 def apply(totals: dict[str, float], role: str | None, situation: Situation | None, *,
           anonymous: bool, hazard_words: bool, identity: bool = False, question: bool = False,
-          for_others: bool = True) -> dict[str, float]:
+          for_others: bool = True, elsewhere: bool = False) -> dict[str, float]:
     """The totals as this sender means them. `anonymous`: the text asks for anonymity or names 举报;
     `hazard_words`: it describes a dangerous situation; `identity`: it speaks of who the sender is (我是…,
     企业, 身份, 邀请码); `question`: it ends as a question; `for_others`: it names someone else who is to be
-    bound (an enterprise, a colleague), so staff speaking of binding mean an invitation."""
+    bound (an enterprise, a colleague), so staff speaking of binding mean an invitation; `elsewhere`: it names
+    another's site (隔壁, 对面那家)."""
     if role == ANY_ROLE:
         return totals
     out = dict(totals)
@@ -74,7 +77,11 @@ def apply(totals: dict[str, float], role: str | None, situation: Situation | Non
     if role is None:
         fold = _VISITOR_FOLD
     elif role in ENTERPRISE:
-        fold = _ENTERPRISE_FOLD
+        fold = dict(_ENTERPRISE_FOLD)
+        if not (anonymous or elsewhere):
+            # A danger an enterprise's head or safety officer describes without asking to stay unknown, and
+            # without naming another's site, is at their own: a report.
+            fold[TIP] = REPORT
     elif role in STAFF:
         fold = dict(_STAFF_FOLD)
         if not for_others:
