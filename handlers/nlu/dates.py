@@ -1,4 +1,4 @@
-"""Deadlines and reporting periods in the phrasings people use ("6月30号", "月底", "下周五", "三天后", "上季度").
+"""Deadlines in the phrasings people use ("6月30号", "月底", "下周五", "三天后", "春节前"); periods are in periods.py.
 
 dateparser and jionlp do not fit (see FIELD-NOTES): this is a small table-tested parser over text whose Chinese
 numerals were turned into digits with cn2an. Numerals are converted only where a date unit follows, so
@@ -13,21 +13,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
 import cn2an
 
 from .normalize import normalize
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-    label: str
-
 
 _NUMERAL = "零〇一二两三四五六七八九十百千"
 # A run of Chinese numerals followed by a date unit; not right after 周/星期/礼拜, where 一…日 name a weekday.
@@ -97,7 +88,8 @@ _HESITATION = re.compile(r"[呃嗯额唔]+")
 _FORMAL_NUMERALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四五六七八九十")
 
 
-def _prepare(text: str) -> str:
+def prepare(text: str) -> str:
+    """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True."""
     text = _HESITATION.sub("", normalize(text).translate(_FORMAL_NUMERALS).replace("元月", "1月"))
     text = numerals_to_digits(text).replace(" ", "")
     for wrong, right in _SOUNDALIKES:
@@ -107,11 +99,11 @@ def _prepare(text: str) -> str:
 
 # -- calendar helpers ---------------------------------------------------------------------------
 
-def _month_end(year: int, month: int) -> date:
+def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
@@ -147,7 +139,7 @@ _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
 _MONTH_SHIFT = {"上上": -2, "上": -1, "本": 0, "这": 0, "当": 0, "今": 0, "次": 1, "下": 1, "下下": 2}
 
 
-def _shift(prefix: str | None) -> int:
+def month_shift(prefix: str | None) -> int:
     if not prefix:
         return 0
     return _MONTH_SHIFT.get(prefix.replace("个", "").replace("一", ""), 0)
@@ -211,7 +203,7 @@ def _iso(m: re.Match[str], today: date) -> date | None:
 
 
 def _rel_month_day(m: re.Match[str], today: date) -> date | None:
-    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    first = add_months(today.replace(day=1), month_shift(m.group(1)))
     return _safe(first.year, first.month, int(m.group(2)))
 
 
@@ -224,14 +216,14 @@ def _month_end_of(m: re.Match[str], today: date) -> date | None:
     month = int(m.group(1))
     if not 1 <= month <= 12:
         return None
-    end = _month_end(today.year, month)
-    return end if end >= today else _month_end(today.year + 1, month)
+    end = month_end(today.year, month)
+    return end if end >= today else month_end(today.year + 1, month)
 
 
 def _part_day(part: str, year: int, month: int) -> date:
     """The day a part of a month names as a deadline."""
     if part == "下旬":
-        return _month_end(year, month)
+        return month_end(year, month)
     return date(year, month, {"初": 1, "上旬": 10}.get(part, 15))
 
 
@@ -244,8 +236,8 @@ def _month_part_of(m: re.Match[str], today: date) -> date | None:
 
 
 def _month_end_rel(m: re.Match[str], today: date) -> date | None:
-    first = _add_months(today.replace(day=1), _shift(m.group(1)))
-    return _month_end(first.year, first.month)
+    first = add_months(today.replace(day=1), month_shift(m.group(1)))
+    return month_end(first.year, first.month)
 
 
 def _year_end(m: re.Match[str], today: date) -> date | None:
@@ -268,16 +260,16 @@ def _week_end(m: re.Match[str], today: date) -> date | None:
 
 
 def _month_within(m: re.Match[str], today: date) -> date | None:
-    first = _add_months(today.replace(day=1), _shift(m.group(1)))
-    return _month_end(first.year, first.month)
+    first = add_months(today.replace(day=1), month_shift(m.group(1)))
+    return month_end(first.year, first.month)
 
 
 def _month_part(m: re.Match[str], today: date) -> date | None:
     part = m.group(2) or m.group(3)
-    first = _add_months(today.replace(day=1), _shift(m.group(1)))
+    first = add_months(today.replace(day=1), month_shift(m.group(1)))
     target = _part_day(part, first.year, first.month)
     if m.group(1) is None and target < today:  # bare 月初 / 月中 already passed: next month's
-        following = _add_months(first, 1)
+        following = add_months(first, 1)
         return _part_day(part, following.year, following.month)
     return target
 
@@ -285,7 +277,7 @@ def _month_part(m: re.Match[str], today: date) -> date | None:
 def _relative(m: re.Match[str], today: date) -> date | None:
     amount, unit = m.group(1), m.group(2).removeprefix("个")
     if amount == "半":
-        return {"月": today + timedelta(days=15), "年": _add_months(today, 6)}.get(unit)
+        return {"月": today + timedelta(days=15), "年": add_months(today, 6)}.get(unit)
     n = int(amount)
     if unit in ("天", "日"):
         return today + timedelta(days=n)
@@ -294,14 +286,14 @@ def _relative(m: re.Match[str], today: date) -> date | None:
     if unit in ("周", "星期", "礼拜"):
         return today + timedelta(weeks=n)
     if unit == "月":
-        return _add_months(today, n)
-    return _add_months(today, 12 * n)
+        return add_months(today, n)
+    return add_months(today, 12 * n)
 
 
 def _within_limit(m: re.Match[str], today: date) -> date | None:
     n, unit = int(m.group(1)), m.group(2)
     if unit == "个月":
-        return _add_months(today, n)
+        return add_months(today, n)
     return _add_workdays(today, n) if unit == "工作日" else today + timedelta(days=n)
 
 
@@ -324,7 +316,7 @@ def _bare_span(m: re.Match[str], today: date) -> date | None:
     amount, unit = m.group(1), m.group(2).removeprefix("个")
     if amount.endswith("个半"):  # 一个半月: the months and half a month more
         n = int(amount.removesuffix("个半"))
-        return _add_months(today, n) + timedelta(days=15) if unit == "月" else None
+        return add_months(today, n) + timedelta(days=15) if unit == "月" else None
     if unit in ("月", "年") and amount != "半" and not m.group(2).startswith("个") and unit == "月":
         return None  # "6月" is a month, not six months
     return _relative(m, today)
@@ -342,7 +334,7 @@ def _bare_day(m: re.Match[str], today: date) -> date | None:
     this_month = _safe(today.year, today.month, day)
     if this_month is not None and this_month >= today:
         return this_month
-    following = _add_months(today.replace(day=1), 1)
+    following = add_months(today.replace(day=1), 1)
     return _safe(following.year, following.month, day)
 
 
@@ -376,7 +368,7 @@ def _spans(prepared: str, today: date, festivals: Festivals) -> list[tuple[int, 
 def find_dates(text: str, today: date, *, prepared: bool = False,
                festivals: Festivals = DEFAULT_FESTIVALS) -> list[date]:
     """All concrete days mentioned, in order of appearance."""
-    t = text if prepared else _prepare(text)
+    t = text if prepared else prepare(text)
     if not _FAST_REJECT.search(t):
         return []
     return [d for _, _, d in _spans(t, today, festivals) if d is not None]
@@ -384,7 +376,7 @@ def find_dates(text: str, today: date, *, prepared: bool = False,
 
 def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS) -> date | None:
     """The first day the text names, resolved against `today`; None when unsure (a holiday we cannot place)."""
-    t = _prepare(text)
+    t = prepare(text)
     if not t or not _FAST_REJECT.search(t):
         return None
     spans = _spans(t, today, festivals)
@@ -396,128 +388,3 @@ def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS)
     if len(spans) >= 2 and _EITHER.search(t, spans[0][1], spans[-1][0]):
         return None
     return spans[0][2] if spans else None
-
-
-# -- periods ------------------------------------------------------------------------------------
-
-def _month_period(year: int, month: int) -> Period:
-    return Period(date(year, month, 1), _month_end(year, month), f"{year}年{month}月")
-
-
-def _quarter_period(year: int, quarter: int) -> Period:
-    start = date(year, 3 * quarter - 2, 1)
-    return Period(start, _month_end(year, 3 * quarter), f"{year}年第{quarter}季度")
-
-
-def _year_period(year: int) -> Period:
-    return Period(date(year, 1, 1), date(year, 12, 31), f"{year}年")
-
-
-def _span_label(start: date, end: date) -> str:
-    return f"{start.isoformat()}至{end.isoformat()}"
-
-
-_P_MONTH_REL = re.compile(r"(上上个?|上一?个?|本|这一?个?|当|下一?个?|次)月份?(?![底末初中\d])")
-_P_MONTH_ABS = re.compile(r"(?:(20\d{2})年)?(?<![\d.])(\d{1,2})月份?(?![底末初中旬\d])")
-_P_QUARTER_REL = re.compile(r"(上一?个?|本|这一?个?|当|下一?个?)季度?")
-_P_QUARTER_ABS = re.compile(r"(?:(20\d{2})年)?(?:第)?([1-4一二三四])季度|(?<![a-z0-9])q([1-4])(?![a-z0-9])")
-_P_HALF = re.compile(r"(?:(20\d{2})年|今年|本年)?([上下])半年")
-_P_YEAR_REL = re.compile(r"今年|本年度?|这一?年|当年|全年|去年|上一?年度?|前年")
-_P_YEAR_ABS = re.compile(r"(20\d{2})年(?:度|全年)?(?![\d底末])")
-_P_WEEK = re.compile(r"(上一?个?|本|这一?个?)(?:周|星期|礼拜)(?![一二三四五六日天1-7内末])")
-_P_RECENT = re.compile(r"(?:近|最近|过去)(\d{1,3}|半)个?(天|日|周|星期|月|年)")
-
-_CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4}
-
-
-def _p_month_rel(m: re.Match[str], today: date) -> Period:
-    first = _add_months(today.replace(day=1), _shift(m.group(1)))
-    return _month_period(first.year, first.month)
-
-
-def _p_month_abs(m: re.Match[str], today: date) -> Period | None:
-    month = int(m.group(2))
-    if not 1 <= month <= 12:
-        return None
-    return _month_period(int(m.group(1)) if m.group(1) else today.year, month)
-
-
-def _p_quarter_rel(m: re.Match[str], today: date) -> Period:
-    shift = _shift(m.group(1))
-    index = today.year * 4 + (today.month - 1) // 3 + shift
-    return _quarter_period(index // 4, index % 4 + 1)
-
-
-def _p_quarter_abs(m: re.Match[str], today: date) -> Period:
-    raw = m.group(2) or m.group(3)
-    quarter = _CN_QUARTER.get(raw) or int(raw)
-    return _quarter_period(int(m.group(1)) if m.group(1) else today.year, quarter)
-
-
-def _p_half(m: re.Match[str], today: date) -> Period:
-    year = int(m.group(1)) if m.group(1) else today.year
-    if m.group(2) == "上":
-        return Period(date(year, 1, 1), date(year, 6, 30), f"{year}年上半年")
-    return Period(date(year, 7, 1), date(year, 12, 31), f"{year}年下半年")
-
-
-def _p_year_rel(m: re.Match[str], today: date) -> Period:
-    word = m.group(0)
-    if word == "前年":
-        return _year_period(today.year - 2)
-    return _year_period(today.year - 1 if word.startswith(("去", "上")) else today.year)
-
-
-def _p_year_abs(m: re.Match[str], today: date) -> Period:
-    return _year_period(int(m.group(1)))
-
-
-def _p_week(m: re.Match[str], today: date) -> Period:
-    monday = today - timedelta(days=today.weekday())
-    if m.group(1).startswith("上"):
-        monday -= timedelta(days=7)
-    sunday = monday + timedelta(days=6)
-    return Period(monday, sunday, _span_label(monday, sunday))
-
-
-def _p_recent(m: re.Match[str], today: date) -> Period:
-    amount, unit = m.group(1), m.group(2)
-    n = 0.5 if amount == "半" else int(amount)
-    days = {"天": 1, "日": 1, "周": 7, "星期": 7, "月": 30, "年": 365}[unit]
-    start = today - timedelta(days=max(int(n * days) - 1, 0))
-    return Period(start, today, _span_label(start, today))
-
-
-_PERIOD_RULES = (
-    (_P_HALF, _p_half), (_P_QUARTER_ABS, _p_quarter_abs), (_P_QUARTER_REL, _p_quarter_rel),
-    (_P_MONTH_REL, _p_month_rel), (_P_MONTH_ABS, _p_month_abs), (_P_RECENT, _p_recent), (_P_WEEK, _p_week),
-    (_P_YEAR_ABS, _p_year_abs), (_P_YEAR_REL, _p_year_rel),
-)
-_PERIOD_HINT = re.compile(r"[月季年周天日q]|星期|礼拜")
-
-
-def find_period(text: str, today: date, *, prepared: bool = False) -> Period | None:
-    t = text if prepared else _prepare(text)
-    if not _PERIOD_HINT.search(t):
-        return None
-    best: tuple[int, int, Period] | None = None
-    for pattern, resolve in _PERIOD_RULES:
-        for m in pattern.finditer(t):
-            period = resolve(m, today)
-            if period is None:
-                continue
-            # The earliest mention wins; at the same position the longer one ("2026年6月" over "2026年").
-            key = (m.start(), -(m.end() - m.start()))
-            if best is None or key < best[:2]:
-                best = (key[0], key[1], period)
-    return best[2] if best else None
-
-
-def parse_period(text: str, today: date) -> Period | None:
-    """本月/上个月/这个季度/上季度/第三季度/今年/2026年6月 … as (start, end inclusive, label)."""
-    return find_period(text, today)
-
-
-def prepare(text: str) -> str:
-    """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True."""
-    return _prepare(text)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .dates import Period
+from .periods import Period
 
 # The sender's role when it is not known or not part of the question (the own test set, old callers): the
 # words alone decide. None is a person bound to nothing (a member of the public).

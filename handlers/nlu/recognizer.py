@@ -10,7 +10,7 @@ from pathlib import Path
 from . import entities as ent
 from . import roles
 from .bayes import Bayes
-from .dates import DEFAULT_FESTIVALS, Festivals, find_dates, find_period, numerals_to_digits
+from .dates import DEFAULT_FESTIVALS, Festivals, find_dates, numerals_to_digits
 from .dictionary import load_tokenizer
 from .intents import (
     AMBIGUOUS_FLOOR,
@@ -27,6 +27,7 @@ from .lexicon import Lexicon
 from .model import ANY_ROLE, Entities, NluResult, Situation
 from .names import NameIndex
 from .normalize import for_intent, normalize
+from .periods import find_period
 from .rules import OFF_TOPIC, keyword_vocabulary, score
 
 # Words of a fix already made or under way: the hazard words around them describe what was fixed.
