@@ -117,7 +117,7 @@ def cmd_nlu(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_checklists(config: Config, args: argparse.Namespace) -> int:
-    from handlers.forms.definition import validate_directory
+    from handlers.forms.checks import validate_directory
 
     directory = args.directory or Path(__file__).resolve().parent.parent / "handlers" / "checklists"
     problems = validate_directory(directory, config.selfcheck.combinations())

@@ -2,7 +2,7 @@
 dates that passed, and the confirmations that keep an unusual value only when the person says so."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ BANKS = load_forms(Path(__file__).resolve().parents[1] / "data" / "checklists")
 
 
 def msg(text: str) -> Incoming:
-    return Incoming(channel="sim", user_id="p", msg_key=text, kind=TEXT, created_at=datetime.now(timezone.utc),
+    return Incoming(channel="sim", user_id="p", msg_key=text, kind=TEXT, created_at=datetime.now(UTC),
                     text=text)
 
 

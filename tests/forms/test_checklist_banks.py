@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage.config import parse_config
 from handlers.forms.catalog import FormCatalog
-from handlers.forms.definition import validate_directory
+from handlers.forms.checks import validate_directory
+from storage.config import parse_config
 
 SHIPPED = Path(__file__).resolve().parents[2] / "handlers" / "checklists"
 

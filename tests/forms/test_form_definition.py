@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.forms.definition import FormError, load_form, load_forms, validate_directory
+from handlers.forms.checks import validate_directory
+from handlers.forms.definition import FormError, load_form, load_forms
 from handlers.forms.expr import Expr, ExprError
 
 HEAD = '[form]\nid = "{id}"\nversion = "1"\ntitle = "t"\nkind = "selfcheck"\n\n'

@@ -3,7 +3,7 @@ preselected from their registered sector and confirmed, and 不存在 (or the an
 other question. The README's question-count table is this test's output; the campaign's target is ≤ 40."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ TYPICAL: list[tuple[Any, ...]] = [
 
 
 def _say(text: str) -> Incoming:
-    return Incoming(channel="sim", user_id="u", msg_key=text, kind=TEXT, created_at=datetime.now(timezone.utc), text=text)
+    return Incoming(channel="sim", user_id="u", msg_key=text, kind=TEXT, created_at=datetime.now(UTC), text=text)
 
 
 def _benign(item: Item, suggested: Any) -> str:

@@ -3,11 +3,12 @@ something may be, and a draft answered one by one before the screen existed keep
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from handlers.forms.catalog import FormCatalog
-from handlers.forms.definition import EXISTS, SOME, validate_directory
+from handlers.forms.checks import validate_directory
+from handlers.forms.definition import EXISTS, SOME
 from handlers.forms.runtime import FormRunner
 from handlers.messages import TEXT, Incoming
 
@@ -48,7 +49,7 @@ def test_what_a_screen_may_cover_is_checked(tmp_path):
 
 
 def _say(text: str) -> Incoming:
-    return Incoming(channel="sim", user_id="u", msg_key=text, kind=TEXT, created_at=datetime.now(timezone.utc),
+    return Incoming(channel="sim", user_id="u", msg_key=text, kind=TEXT, created_at=datetime.now(UTC),
                     text=text)
 
 
