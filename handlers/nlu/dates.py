@@ -76,22 +76,25 @@ def numerals_to_digits(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: _cn_to_int(m.group(1)), text)
 
 
-# Slips of pinyin and voice input seen in deadline answers, read as what they sound like: 月低 (月底),
-# 半各月 (半个月), 五一钱 (五一前).
-_SOUNDALIKES = ((re.compile(r"([月年])低"), r"\1底"), (re.compile(r"各(月|星期|礼拜)"), r"个\1"),
+# Slips of pinyin and voice input seen in deadline answers, read as what they sound like: 月低 / 月地 (月底),
+# 月尾 (Cantonese 月底), 时号 (十号), 下个月出 (下个月初), 半各月 (半个月), 五一钱 (五一前).
+_SOUNDALIKES = ((re.compile(r"([月年])[低地尾]"), r"\1底"), (re.compile(r"各(月|星期|礼拜)"), r"个\1"),
+                (re.compile(r"时号"), "10号"), (re.compile(r"(下个?|本|这个?)月出(?=$|[吧前之，,。])"), r"\1月初"),
                 (re.compile(r"(国庆|十一|元旦|五一|劳动节|春节|过年|年|节|号|日|底|末)钱"), r"\1前"))
 
 
 # 大写 numerals (on forms and from some input methods) and 元月 (January) read as the everyday ones.
+_DAY_THEN_SPACE = re.compile(r"(?<=[号日天底末])\s+(?=\S)")
 # Hesitations voice input writes down ("下周呃周四吧") carry no meaning.
 _HESITATION = re.compile(r"[呃嗯额唔]+")
 _FORMAL_NUMERALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四五六七八九十")
 
 
 def prepare(text: str) -> str:
-    """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True."""
+    """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True.
+    A space after a day ends it ("15号 看配件" as "15号，看配件"); other spaces go."""
     text = _HESITATION.sub("", normalize(text).translate(_FORMAL_NUMERALS).replace("元月", "1月"))
-    text = numerals_to_digits(text).replace(" ", "")
+    text = _DAY_THEN_SPACE.sub("，", numerals_to_digits(text)).replace(" ", "")
     for wrong, right in _SOUNDALIKES:
         text = wrong.sub(right, text)
     return text
@@ -177,7 +180,8 @@ _RELATIVE = re.compile(
     r"(\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|年)(?:内|以内|之内|后|以后|之后|过后)"
 )
 _WITHIN_LIMIT = re.compile(r"限期(\d{1,3})(天|日|个月|工作日)")
-_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|明儿个?|后儿个?|今天|今日|今儿个?|当天|大前天|前天|昨天|昨日|昨儿个?")
+_NAMED_DAY = re.compile(r"大后天|后天|明天|明日|明儿个?|后儿个?|今天|今日|今儿个?|当天|大前天|前天|昨天|昨日|昨儿个?|"
+                        r"听日|听朝|後日|(?<![今以之此然])后日|明朝|琴日|今朝")
 _HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|农历年|(?<![\d今明去本当下上])年|中秋节?|端午节?|清明节?|元宵节?)"
                       r"(?:节)?(?:前|之前|以前)")
 # Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
@@ -187,13 +191,19 @@ _BARE_SPAN = re.compile(r"(?<![\d.这那])(\d{1,3}个半|\d{1,3}|半)(个月|个
 _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以前|之前)")
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
 
+# Two neighbouring numerals before a unit are a rough count (两三天, 三五天, 七八个月), read before digits replace them.
+_ROUGH = re.compile(r"(?<![\d一二三四五六七八九十两])(一两|两三|二三|三四|三五|四五|五六|六七|七八|八九)个?(天|周|星期|礼拜|月|工作日)")
+_RANGE = re.compile(r"\d{1,3}个?(?:天|日|号|周|星期|礼拜|月|工作日)?(?:到|至|~|～|—)\d{1,3}个?(?:天|日|号|周|星期|礼拜|月|工作日)|"
+                    r"(?:周|星期|礼拜)[一二三四五六日天1-7](?:到|至|~|～|—)(?:周|星期|礼拜)?[一二三四五六日天1-7]")
 _CORRECTION = re.compile(r"不对|不是|说错了?|改成|改为|算了|哦不|噢不")
 _EITHER = re.compile(r"或者|或是|要么|或")
 
 _NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
                  "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3,
                  # spoken northern forms
-                 "明儿": 1, "明儿个": 1, "后儿": 2, "后儿个": 2, "今儿": 0, "今儿个": 0, "昨儿": -1, "昨儿个": -1}
+                 "明儿": 1, "明儿个": 1, "后儿": 2, "后儿个": 2, "今儿": 0, "今儿个": 0, "昨儿": -1, "昨儿个": -1,
+                 # Cantonese and Wu
+                 "听日": 1, "听朝": 1, "後日": 2, "后日": 2, "明朝": 1, "琴日": -1, "今朝": 0}
 # Holidays with a fixed solar date; the lunar ones (春节, 中秋 …) depend on a calendar we do not carry.
 _HOLIDAY_EVE = {"国庆": (9, 30), "国庆节": (9, 30), "十一": (9, 30), "元旦": (12, 31), "五一": (4, 30), "劳动节": (4, 30)}
 
@@ -378,6 +388,11 @@ def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS)
     """The first day the text names, resolved against `today`; None when unsure (a holiday we cannot place)."""
     t = prepare(text)
     if not t or not _FAST_REJECT.search(t):
+        return None
+    if _ROUGH.search(normalize(text)):
+        return None  # "两三天", "三五天": a rough span is no day; the form asks for one
+    # "10号到15号之间", "一周到十天": a range is no day either.
+    if _RANGE.search(t):
         return None
     spans = _spans(t, today, festivals)
     # "明天吧 哦不对 后天": a day named after a correction replaces the one before it.

@@ -34,13 +34,15 @@ from .rules import OFF_TOPIC, keyword_vocabulary, score
 FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
                    r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|(清理|整理|收拾|腾)(了)?(出来|干净|掉|完|好)|(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了|重新(装|拉|换|接|布|弄|修)|"
                    r"整改(了|完|好|到位|完成|中)|(建好|装好|接通|开通|通水|送去?(校验|检测|检定|年检|维修))了|"
+                   r"买(回来|到|好)了|到货了|等(师傅|电工|厂家|配件|人)|分开(放|存放|摆|存)了?|隔开了|(挂|贴|装|配|安|补)上了|租了|(改|修|拆|换|整改|清|弄|搞|装)了一半|"
                    # what is taken away to fix a site (bars on windows, partitions, locks), not a guard or a detector
-                   r"(防盗网|铁栅栏|栅栏|违建|隔断|隔间|锁|铁丝网|彩钢板|阁楼)(都|已经|已)?(被)?拆(了|掉|除)|试过|试了.{0,4}(能|可以|没问题|正常)|"
+                   r"(防盗网|铁栅栏|栅栏|违建|隔断|隔间|锁|铁丝网|彩钢板|彩钢房|阁楼)(都|已经|已)?(被)?拆(了|掉|除)|试过|试了.{0,4}(能|可以|没问题|正常)|"
                    r"(不再|再也不|就不)(充|放|堆|住|用|烧)|(不|没人)(充|堆|住|放)了|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
 # "还没整改完": the fix words are negated.
 NOT_YET = re.compile(r"(还没|没有|没|未|尚未)(有)?(整改|改|修|换|处理|弄|清|拆)|"
                      # a fix owed, not done: 几号之前要弄完, 必须改好
                      r"(必须|需要|应该|得|之前要|前要)(弄|改|整改|修|换|处理)(完|好)|"
+                     r"(啥时候|什么时候|哪天|几号|多久)(之前|前)?(要|得|必须)?(改|整改|弄|修|换)(完|好)|"
                      # done again and again, not done: 白天再挪走
                      r"再(挪|搬|移|拆|清|换)")
 QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
@@ -164,8 +166,9 @@ class Recognizer:
         two_requests = len(requests_in(tops)) >= 2  # both are offered; the model knows one intent a text
         if decided.confidence < RULES_UNSURE and not two_requests and self.model_threshold <= 1:
             best, p = self._model_ranking(intent_text, role, anonymous or elsewhere)[0]
-            # The model reads a fix told as a fact by the hazard words it names: it never overrules that.
-            told_fixed = fixed and decided.intent == PROGRESS and best in (REPORT, TIP)
+            # The model reads a fix told as a fact by the words around it (the hazard, its deadline): where one
+            # is told, it may only confirm progress, never overrule toward anything else.
+            told_fixed = fixed and best != PROGRESS
             if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE and not told_fixed:
                 return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
