@@ -17,7 +17,7 @@ from .domain import CLOSED, FIXED_AT_ONCE, IN_PROGRESS, MAJOR, OPEN
 from .ledger import transition
 from .models import Hazard, HazardEvent, Person, bound
 from .numbers import hazard_number
-from .outbox import enqueue
+from .outbox import enqueue, enqueue_each
 
 
 @dataclass(frozen=True)
@@ -150,11 +150,6 @@ def double_report(session: Session, hazard: Hazard, event: HazardEvent, *, by: P
     if unit_id is None:
         return 0
     staff = session.scalars(select(Person).where(Person.unit_id == unit_id, Person.role == "staff", bound())).all()
-    told = 0
-    for person in staff:
-        if by is not None and person.id == by.id:
-            continue
-        told += enqueue(session, channel=person.channel, recipient=person.external_id, now=now,
-                        text=f"【双报告·{what}】{describe(hazard)}",
-                        dedup_key=f"double-report:{hazard.id}:{event.to_status}:{person.id}")
-    return told
+    recipients = [(person.channel, person.external_id, f"double-report:{hazard.id}:{event.to_status}:{person.id}")
+                  for person in staff if by is None or person.id != by.id]
+    return enqueue_each(session, recipients, text=f"【双报告·{what}】{describe(hazard)}", now=now)

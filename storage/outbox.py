@@ -6,6 +6,7 @@ are collected by the simulator itself.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -27,11 +28,23 @@ def enqueue(session: Session, *, channel: str, recipient: str, text: str, now: d
     return True
 
 
+def enqueue_each(session: Session, recipients: Sequence[tuple[str, str, str]], *, text: str, now: datetime,
+                 rule: str = "") -> int:
+    """One notice to several people, each (channel, recipient, dedup_key) queued once however often the cause
+    repeats: one query for the keys already queued, not one per person. Returns how many were queued."""
+    keys = [key for _, _, key in recipients]
+    queued = set(session.scalars(select(Outbox.dedup_key).where(Outbox.dedup_key.in_(keys)))) if keys else set()
+    new = [(channel, recipient, key) for channel, recipient, key in dict.fromkeys(recipients) if key not in queued]
+    session.add_all(Outbox(channel=channel, recipient=recipient, text=text, dedup_key=key, rule=rule,
+                           not_before=now, created_at=now) for channel, recipient, key in new)
+    return len(new)
+
+
 def tell_admins(session: Session, text: str, now: datetime, dedup_key: str) -> int:
     """A notice to every bound admin, once per dedup key; returns how many were queued."""
     admins = session.execute(select(Person.channel, Person.external_id).where(Person.role == "admin", bound())).all()
-    return sum(enqueue(session, channel=channel, recipient=recipient, text=text, now=now, rule="security",
-                       dedup_key=f"{dedup_key}:{channel}:{recipient}") for channel, recipient in admins)
+    return enqueue_each(session, [(channel, recipient, f"{dedup_key}:{channel}:{recipient}") for channel, recipient in admins],
+                        text=text, now=now, rule="security")
 
 
 def collect_simulated(session: Session, recipient: str, now: datetime) -> list[str]:

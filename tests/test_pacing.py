@@ -99,3 +99,17 @@ def test_many_at_once_send_each_push_once(tmp_path):
         assert api.max_in_flight > 1  # several sends were in WeChat's hands at once
         assert sorted(c["body"]["text"]["content"] for c in api.sent) == sorted(f"提醒 {i}" for i in range(64))
         engine.dispose()
+
+
+def test_a_notice_to_several_people_is_queued_once_each_however_often_its_cause_repeats(services):
+    from storage.outbox import enqueue_each
+
+    now = services.now()
+    people = [("wechat", "o_a", "notice:1:a"), ("wechat", "o_b", "notice:1:b"), ("wechat", "o_a", "notice:1:a")]
+    with services.sessions.begin() as s:
+        first = enqueue_each(s, people, text="【双报告·发现】", now=now)
+    with services.sessions.begin() as s:
+        again = enqueue_each(s, people + [("wechat", "o_c", "notice:1:c")], text="【双报告·发现】", now=now)
+    with services.sessions() as s:
+        queued = sorted(s.scalars(select(Outbox.recipient)).all())
+    assert (first, again, queued) == (2, 1, ["o_a", "o_b", "o_c"])
