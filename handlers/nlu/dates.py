@@ -71,19 +71,30 @@ def _cn_to_int(run: str) -> str:
 _MONTH_SPAN = re.compile(r"(一|两|俩)月(内|以内|之内)")
 
 
+# The day after a month needs no unit: 三月十五.
+_DAY_AFTER_MONTH = re.compile(rf"(?<=月)([{_NUMERAL}]+)(?![{_NUMERAL}])")
+
+
 def numerals_to_digits(text: str) -> str:
-    text = _MONTH_SPAN.sub(lambda m: m.group(1) + "个月" + m.group(2), text) if "月" in text else text
+    text = text.replace("廿", "二十").replace("卅", "三十")
+    if "月" in text:
+        text = _MONTH_SPAN.sub(lambda m: m.group(1) + "个月" + m.group(2), text)
+        text = _DAY_AFTER_MONTH.sub(lambda m: _cn_to_int(m.group(1)), text)
     return _CN_NUMBER.sub(lambda m: _cn_to_int(m.group(1)), text)
 
 
 # Slips of pinyin and voice input seen in deadline answers, read as what they sound like: 月低 / 月地 (月底),
 # 月尾 (Cantonese 月底), 时号 (十号), 下个月出 (下个月初), 半各月 (半个月), 五一钱 (五一前).
 _SOUNDALIKES = ((re.compile(r"([月年])[低地尾]"), r"\1底"), (re.compile(r"各(月|星期|礼拜)"), r"个\1"),
+                (re.compile(r"越底"), "月底"), (re.compile(r"([明后今昨])[添填田]"), r"\1天"), (re.compile(r"候天"), "后天"),
+                (re.compile(rf"(?<=[\d{_NUMERAL}])(?:[浩毫]|hao)"), "号"), (re.compile(r"半拉(个)?月"), "半个月"),
+                (re.compile(r"mingtian"), "明天"), (re.compile(r"houtian"), "后天"), (re.compile(r"yuedi"), "月底"),
                 (re.compile(r"时号"), "10号"), (re.compile(r"(下个?|本|这个?)月出(?=$|[吧前之，,。])"), r"\1月初"),
                 (re.compile(r"(国庆|十一|元旦|五一|劳动节|春节|过年|年|节|号|日|底|末)钱"), r"\1前"))
 
 
 # 大写 numerals (on forms and from some input methods) and 元月 (January) read as the everyday ones.
+_DIGIT_STOP = re.compile(r"(?<=\d)。(?=\d)")  # 5。30: a Chinese full stop typed for the dot
 _DAY_THEN_SPACE = re.compile(r"(?<=[号日天底末])\s+(?=\S)")
 # Hesitations voice input writes down ("下周呃周四吧") carry no meaning.
 _HESITATION = re.compile(r"[呃嗯额唔]+")
@@ -93,11 +104,11 @@ _FORMAL_NUMERALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四
 def prepare(text: str) -> str:
     """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True.
     A space after a day ends it ("15号 看配件" as "15号，看配件"); other spaces go."""
-    text = _HESITATION.sub("", normalize(text).translate(_FORMAL_NUMERALS).replace("元月", "1月"))
-    text = _DAY_THEN_SPACE.sub("，", numerals_to_digits(text)).replace(" ", "")
+    text = _HESITATION.sub("", normalize(text).translate(_FORMAL_NUMERALS).replace("元月", "1月").replace("俩", "两个"))
+    text = _DIGIT_STOP.sub(".", text)
     for wrong, right in _SOUNDALIKES:
         text = wrong.sub(right, text)
-    return text
+    return _DAY_THEN_SPACE.sub("，", numerals_to_digits(text)).replace(" ", "")
 
 
 # -- calendar helpers ---------------------------------------------------------------------------
@@ -164,7 +175,7 @@ _MONTH_END_OF = re.compile(r"(?<![\d.])(\d{1,2})月(?:底|末|份?底)")
 # 上旬 / 下旬 end on the 10th / the month's last day: a deadline is the end of the part named, as 月底 is.
 _MONTH_PART_OF = re.compile(r"(?<![\d.])(\d{1,2})月份?(初|中旬|中|上旬|下旬)")
 _DOTTED = re.compile(r"(?<![\d.\-/:a-z])(\d{1,2})[./\-](\d{1,2})(?![\d.%/:]|万|元|米|吨|kg|个|人|倍|平|方|小时|分|天|周|星期|年|项|条|家|次)")
-_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当|上上个?|上个?)?月份?月?(?:底|末)")
+_MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当|上上个?|上个?)?月份?的?月?(?:底|末)")
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
 # A bare 周末 is no day: Saturday or Sunday, this weekend or the next; 本周末 / 下周末 name its Sunday.
 # "下周周四" / "下个礼拜的星期四" name the week, then its day.
@@ -181,7 +192,7 @@ _RELATIVE = re.compile(
 )
 _WITHIN_LIMIT = re.compile(r"限期(\d{1,3})(天|日|个月|工作日)")
 _NAMED_DAY = re.compile(r"大后天|后天|明天|明日|明儿个?|后儿个?|今天|今日|今儿个?|当天|大前天|前天|昨天|昨日|昨儿个?|"
-                        r"听日|听朝|後日|(?<![今以之此然])后日|明朝|琴日|今朝")
+                        r"听日|听朝|後日|大后日|大后儿|(?<![今以之此然])后日|明朝|琴日|今朝|明个儿?|明早|明晚|今晚")
 _HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年|农历年|(?<![\d今明去本当下上])年|中秋节?|端午节?|清明节?|元宵节?)"
                       r"(?:节)?(?:前|之前|以前)")
 # Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
@@ -192,7 +203,8 @@ _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以�
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
 
 # Two neighbouring numerals before a unit are a rough count (两三天, 三五天, 七八个月), read before digits replace them.
-_ROUGH = re.compile(r"(?<![\d一二三四五六七八九十两])(一两|两三|二三|三四|三五|四五|五六|六七|七八|八九)个?(天|周|星期|礼拜|月|工作日)")
+_ROUGH = re.compile(r"(?<![\d一二三四五六七八九十两])(一两|两三|二三|三四|三五|四五|五六|六七|七八|八九)个?(天|周|星期|礼拜|月|工作日)|"
+                    r"过(两|几)(天|日)")
 _RANGE = re.compile(r"\d{1,3}个?(?:天|日|号|周|星期|礼拜|月|工作日)?(?:到|至|~|～|—)\d{1,3}个?(?:天|日|号|周|星期|礼拜|月|工作日)|"
                     r"(?:周|星期|礼拜)[一二三四五六日天1-7](?:到|至|~|～|—)(?:周|星期|礼拜)?[一二三四五六日天1-7]")
 _CORRECTION = re.compile(r"不对|不是|说错了?|改成|改为|算了|哦不|噢不")
@@ -203,7 +215,8 @@ _NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1
                  # spoken northern forms
                  "明儿": 1, "明儿个": 1, "后儿": 2, "后儿个": 2, "今儿": 0, "今儿个": 0, "昨儿": -1, "昨儿个": -1,
                  # Cantonese and Wu
-                 "听日": 1, "听朝": 1, "後日": 2, "后日": 2, "明朝": 1, "琴日": -1, "今朝": 0}
+                 "听日": 1, "听朝": 1, "後日": 2, "后日": 2, "明朝": 1, "琴日": -1, "今朝": 0,
+                 "大后儿": 3, "大后日": 3, "明个": 1, "明个儿": 1, "明早": 1, "明晚": 1, "今晚": 0}
 # Holidays with a fixed solar date; the lunar ones (春节, 中秋 …) depend on a calendar we do not carry.
 _HOLIDAY_EVE = {"国庆": (9, 30), "国庆节": (9, 30), "十一": (9, 30), "元旦": (12, 31), "五一": (4, 30), "劳动节": (4, 30)}
 

@@ -47,6 +47,14 @@ _INITIALS = {
     "yq": "逾期", "cd": "菜单", "bd": "绑定", "yqm": "邀请码", "sb": "上报", "zgjz": "整改进展",
 }
 _LATIN_RUN = re.compile(r"(?<![a-z0-9])[a-z]{2,5}(?![a-z0-9])")
+# Whole words typed in pinyin by someone without a Chinese keyboard at hand ("jiebang", "houtai", "jubao liebiao").
+_PINYIN_WORDS = {
+    "bangding": "绑定", "jiebang": "解绑", "jiechubangding": "解除绑定", "jubao": "举报", "liebiao": "列表",
+    "yuqi": "逾期", "chaoqi": "超期", "weizicha": "未自查", "zicha": "自查", "houtai": "后台", "diaodubiao": "调度表",
+    "yinhuan": "隐患", "zhenggai": "整改", "xiaohao": "销号", "tongji": "统计", "caidan": "菜单", "bangzhu": "帮助",
+    "shangbao": "上报", "yaoqingma": "邀请码", "qingdan": "清单", "nihao": "你好", "shoudao": "收到",
+}
+_PINYIN_RUN = re.compile(r"(?<![a-z0-9])[a-z]{4,16}(?![a-z0-9])")
 
 # Emoji that carry meaning in this chat: a thumbs-up under a reminder is an acknowledgement.
 _ACK_EMOJI = {"👍": "收到", "✅": "收到", "👌": "收到", "🫡": "收到", "🙏": "收到", "☑": "收到", "✔": "收到",
@@ -87,6 +95,7 @@ def fix_typos(text: str) -> str:
 
 
 def expand_initials(text: str) -> str:
+    text = _PINYIN_RUN.sub(lambda m: _PINYIN_WORDS.get(m.group(0), m.group(0)), text)
     return _LATIN_RUN.sub(lambda m: _INITIALS.get(m.group(0), m.group(0)), text)
 
 

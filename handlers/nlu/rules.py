@@ -89,7 +89,7 @@ TOKEN_WEIGHTS: dict[str, Weights] = {
 _R = re.compile
 _GREETING_WORDS = ("你好|您好|你们好|大家好|各位好|在吗|在么|在嘛|在不在|在不|在没|有人吗|有人在吗|有人没|有没有人|有人不|"
                    "早上好|早安|上午好|中午好|下午好|晚上好|早|晚安|hi|hello|hey|nihao|ni hao|nin hao|ninhao|哈喽|哈啰|哈罗|嗨|嗨喽|喂|喂喂|老师好|领导好|"
-                   "同志你好|师傅好|老板好|新年好|过年好|新年快乐|新春快乐|节日快乐|恁好|您早|你早|小助手|助手|打扰了|打扰一下|请问|好久不见|辛苦了|"
+                   "同志你好|师傅好|老板好|各位领导好|领导们好|各位老师好|老师们好|新年好|过年好|新年快乐|新春快乐|节日快乐|恁好|您早|你早|小助手|助手|打扰了|打扰一下|请问|好久不见|辛苦了|"
                    # typed slips and dialect: 你号 (你好), 侬好 (Wu), 早晨 (Cantonese good morning), a bare 在？
                    "你号|您号|侬好|雷猴|早晨|在没得|在不得|在|机器人|诶|哎|欸|嘿")
 # -- phrases, matched against the whole (normalised) text ----------------------------------------------
@@ -434,7 +434,7 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(没|没有|未|还没)(收到|看到|阅)|(收到|看到)(了)?(没|吗|没有|了没)"), {ACK: -4}),
     # a later time to do what was asked, as the whole answer to a reminder: 明天做, 行 下午弄
     (_R(r"^((行|好|好的|嗯|嗯嗯|ok|可以|知道了|收到|在忙|忙着|现在忙)[ ,，]*){0,3}(明天|明儿|后天|下午|晚上|晚点|回头|等会儿?|待会儿?|周末|这两天|过两天)(就|再)?"
-        r"(做|弄|搞|填|办|处理|报|交|去)(完|好)?[!！。.~～吧]*$"), {ACK: 4.0, PROGRESS: -2.0}),
+        r"(回去|回来|过去)?(做|弄|搞|填|办|处理|报|交|去)(完|好)?[!！。.~～吧]*$"), {ACK: 4.0, PROGRESS: -2.0}),
     # lost, asking where to go: 我点错了 现在回到哪里, 一头雾水, 扫了码 然后呢, 按哪个
     (_R(r"(点|按|走)错了.{0,6}(回|返回|怎么|咋|哪)|一头雾水|要(干|做|弄)(啥|什么)来着|然后呢[?？。]*$|(按|点|选)(哪个|哪里|哪儿|哪)[?？]*$|回到哪|"
         r"^(指令|命令|操作)[?？]*$|(扫了?码|关注了?|进来了?).{0,6}(然后|接下来|不知道|咋办|怎么办|干什么|干啥)|不知道(要|该)?(干|做|弄)(什么|啥)"),
@@ -480,6 +480,23 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(那几家|这几家|哪几家|哪些(企业|厂|单位|家)).{0,8}自查"), {UNCHECKED: 3.0, SC_STATUS: -1.5}),
     # bound to the wrong place and moving to the right one: 我绑错厂了 要换成华丰五金 邀请码 HF0917
     (_R(r"(换成|改成|换到|改绑|重新绑|绑到).{0,12}(邀请码|码)"), {BIND: 3.0, UNBIND: -3.0}),
+    # what was meant, said after a wrong reading: 我问的是任务数, 我就要个总数, 应该是不通过
+    (_R(r"(问|要)的是.{0,3}(任务数?|指标|还差)"), {QUOTA: 4.0}),
+    (_R(r"(就|只)?要(个|一个)?总数|告诉我.{0,12}(数字|数据|多少)"), {STATS: 3.5, EXPORT: -2.0, DISPATCH: -2.0}),
+    (_R(r"应该是(不通过|通过|不合格|合格|退回)"), {VERIFY: 3.5}),
+    # where to begin: 我该从哪开始弄
+    (_R(r"从哪(里|儿)?(开始|下手|入手)"), {MENU: 3.0, SC_START: -1.5}),
+    # the self-check redone: 重做 自查结果提交错了
+    (_R(r"重做|(自查|问卷|答案|选项|结果).{0,6}(提交|交|填|选)错了|(提交|交|填|选)错了.{0,6}(自查|问卷|答案)"), {SC_START: 3.2, SC_STATUS: -1.5}),
+    # a figure typed wrong and its right value: 检查组数填错了 改成7
+    (_R(r"(组数|人数|人次|次数|家数|金额|起数|场次|数)(填|写|报)错了.{0,6}(改成|应该是|改为)"), {DISPATCH: 4.0, UNCHECKED: -2.0}),
+    # a colleague let in by the head: 让我们厂的安全管理员也能用这个
+    (_R(r"让.{0,8}(安全员|安全管理员|同事|员工|副厂长|主管).{0,4}(也)?(能|可以)?(用|绑定|加入|进来)"), {INVITE: 3.5, BIND: -2.0}),
+    # why a hazard shows as late or sent back: 那条隐患为啥显示已逾期
+    (_R(r"(为啥|为什么|怎么)(显示|是|变成|成了)(已)?(逾期|超期|退回|不通过)"), {DETAIL: 3.5, OVERDUE: -2.0}),
+    # the back office by its other names, and its link lost: 驾驶舱, 大屏, 链接打不开了
+    (_R(r"驾驶舱|大屏|看板|链接.{0,6}(打不开|失效|过期|进不去)|(重新)?发(个|一个)?(登录)?(链接|网址)"),
+     {DASHBOARD: 3.5, INVITE: -2.0}),
     # staff asking for a code for someone: 码发我下 …负责人要绑
     (_R(r"码(发|给)(我|一个)|(发|给)我(个|一个)?(绑定)?码"), {INVITE: 2.6}),
     # the sender's self-check of this period asked after: 本月自查进度查询
@@ -501,7 +518,7 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(那个|那条|这个|这条|哪个|哪条).{0,20}(状态|截止日期|截止时间|整改期限|处理结果|后来(怎么样|咋样|呢)|现在(怎么样|咋样)|"
         r"怎么样了|咋样了|是一般.{0,4}还是重大|(批|传|审)了(吗|没)|退回(的)?原因)|(状态|截止日期|处理结果|退回原因|批了吗).{0,10}(那个|那条)"),
      {DETAIL: 3.4, REPORT: -2.0, PROGRESS: -1.0, VERIFY: -1.5}),
-    (_R(r"(多少|几)(条|个|项).{0,4}(没|未)(关闭|销号|闭环|整改)|(没|未)(关闭|销号|闭环)的.{0,4}(多少|几)"), {STATS: 3.0, QUOTA: -1.5}),
+    (_R(r"(多少|几)(条|个|项|家)?.{0,4}(没|未)(关闭|销号|闭环|整改)|(没|未)(关闭|销号|闭环)的.{0,4}(多少|几)"), {STATS: 3.0, QUOTA: -1.5}),
 )
 
 
@@ -511,7 +528,10 @@ PATTERN_WEIGHTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
 OFF_TOPIC = _R(r"^[【\[]?转发|^转自|关于(做好|开展|进一步|加强|印发|切实|认真).{2,40}(通知|意见|方案|办法|解读)|"
                r"证(怎么|在哪|去哪)(考|办|领|报名|复审)|(复审|年审|考证|报名)(在哪|去哪|怎么)|找谁(办|审批|验收)?$|"
                r"工资|欠薪|社保|工伤|劳动合同|外卖|快递|物业费|不新鲜|退款|退货|人工客服|转人工|真人|附近(哪|有没有)|"
-               r"判定标准是|什么算(重大)?隐患|专项(整治|行动).{0,8}(什么时候|到哪天|多久)|招人|招聘|应聘|求职|找工作")
+               r"这个号.{0,4}(谁|哪个)(在)?管|谁在运营|判定标准是|什么算(重大)?隐患|专项(整治|行动).{0,8}(什么时候|到哪天|多久)|招人|招聘|应聘|求职|找工作")
+
+_REFUSALS = ("不是", "不要", "不用")
+_REFUSED = _R("|".join(_REFUSALS))
 
 _LOOK = _R(r"查看|看看|看下|看一下|查一下|查下|打开|调出|显示|详情|详细|情况|怎么回事|记录|照片|信息|内容|啥问题|什么问题|"
           r"怎么样|进展如何|进度如何|到哪|状态|现在|目前|[?？]|吗$|了没|进度$|进展$|原因|哪个|哪家|是什么|是啥|结果")
@@ -527,8 +547,10 @@ def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard
     for token in set(tokens):
         weights = TOKEN_WEIGHTS.get(token)
         if weights:
+            # "不是清单 我就要个总数", "不是整改率": a word named to be refused counts against its intents.
+            sign = -1.0 if _REFUSED.search(text) and any(f"{no}{token}" in text for no in _REFUSALS) else 1.0
             for intent, w in weights.items():
-                totals[intent] = totals.get(intent, 0.0) + w
+                totals[intent] = totals.get(intent, 0.0) + sign * w
     for pattern, weights in PATTERN_WEIGHTS:
         if pattern.search(text):
             for intent, w in weights.items():
