@@ -4,7 +4,7 @@ Each simulated person holds a keep-alive connection and talks to `/wechat` as We
 mode: signed, AES-encrypted), reads and decrypts every reply, and answers it as a busy person would: binds
 with an invite code, then walks self-checks (answering each question until the summary and submitting),
 reports hazards, asks for 整改进展, and — for staff — asks 本月还差几条, the overdue list and the unchecked
-enterprises. Strangers send anonymous tips. One message in 30 is sent twice, as WeChat retries after a slow
+enterprises. Strangers send anonymous tips, two flows each before a new stranger takes over. One message in 30 is sent twice, as WeChat retries after a slow
 answer; the copy must get the same reply. An error is a non-200 answer, a reply that is not encrypted, one that
 says the system failed (系统正忙, 系统维护中, 没有处理), or a retry answered differently.
 
@@ -58,6 +58,7 @@ class Person:
     def __init__(self, n: int, role: str, code: str, port: int, stats: Stats, rng: random.Random,
                  trace: bool) -> None:
         self.openid, self.role, self.code, self.port = f"o_load_{n}", role, code, port
+        self.n, self.strangers = n, 0
         self.stats, self.rng, self.trace = stats, rng, trace
         self.crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
         self.msg_id = n * 10_000_000 + int(time.time()) % 1_000_000 * 10
@@ -173,7 +174,7 @@ class Person:
     async def run(self, until: float) -> None:
         if self.code:
             await self.say(f"绑定 {self.code}")
-        tips = 0
+        visits = 0  # flows this stranger has walked
         while time.monotonic() < until:
             if self.role == "enterprise_head":
                 flow = self.rng.choices(["selfcheck", "report", "progress", "status"], [3, 3, 2, 2])[0]
@@ -189,9 +190,15 @@ class Person:
                 flow = self.rng.choice(["本月还差几条", "超期隐患", "未自查企业", "隐患统计"])
                 await self.walk(flow, "1", steps=3)
             else:
-                flow = "tip" if tips < 3 else "help"
-                if tips < 3:
-                    tips += 1
+                # A stranger sends a tip or two and goes; the next one comes with a new openid, so the mix stays
+                # the same however fast the run goes (a day's tips per person are limited: after the limit a
+                # stranger could only chat, and cheap chat would then dominate a fast run).
+                if visits == 2:
+                    visits, self.strangers = 0, self.strangers + 1
+                    self.openid = f"o_load_{self.n}_{self.strangers}"
+                visits += 1
+                flow = self.rng.choices(["tip", "help"], [4, 1])[0]
+                if flow == "tip":
                     await self.walk(f"我要举报 {self.rng.choice(HAZARDS)}", "1", steps=12)
                 else:
                     await self.say(self.rng.choice(["你好", "帮助", "菜单"]))
