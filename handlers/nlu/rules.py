@@ -542,7 +542,15 @@ def keyword_vocabulary() -> list[str]:
     return [w for w in TOKEN_WEIGHTS if not w.isascii() and len(w) > 1]
 
 
+# A hazard's number in a shape the ledger does not issue (YH-2026-0012, YH2026001, 隐患编号 1024): it still points
+# at one hazard, though which cannot be known.
+_VERDICT = _R(r"驳回|退回|打回|不通过|不合格|同意销号|予以销号")
+_ASKS = _R(r"原因|为什么|为啥|什么|怎么|吗|[?？]")
+_LOOSE_NUMBER = _R(r"(?<![a-z0-9])yh[\s\-_]*\d{3,}|隐患(编号|号|单号)\s*[:：]?\s*[a-z]*[\-]?\d{3,}")
+
+
 def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard_number: bool = False) -> dict[str, float]:
+    has_hazard_number = has_hazard_number or bool(_LOOSE_NUMBER.search(text))
     totals: dict[str, float] = {}
     for token in set(tokens):
         weights = TOKEN_WEIGHTS.get(token)
@@ -563,5 +571,8 @@ def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard
         totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
         totals[VERIFY] = totals.get(VERIFY, 0.0) + 0.9
         # A number with nothing but "show me" around it asks to see that hazard.
-        totals[DETAIL] = totals.get(DETAIL, 0.0) + (4.6 if _LOOK.search(text) or not text.strip() else 1.2)
+        # … unless a verdict is given on it ("YH… 驳回 照片不是现场的").
+        verdict = _VERDICT.search(text) and not _ASKS.search(text)
+        look = (_LOOK.search(text) and not verdict) or not text.strip()
+        totals[DETAIL] = totals.get(DETAIL, 0.0) + (4.6 if look else 1.2)
     return totals
