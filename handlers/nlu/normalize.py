@@ -58,7 +58,7 @@ _PINYIN_RUN = re.compile(r"(?<![a-z0-9])[a-z]{4,16}(?![a-z0-9])")
 
 # Emoji that carry meaning in this chat: a thumbs-up under a reminder is an acknowledgement.
 _ACK_EMOJI = {"👍": "收到", "✅": "收到", "👌": "收到", "🫡": "收到", "🙏": "收到", "☑": "收到", "✔": "收到",
-              "🆗": "收到", "💪": "收到"}
+              "🆗": "收到", "💪": "收到", "👋": "你好"}
 _EMOJI_RE = re.compile(
     "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\U00002B00-\U00002BFF"
     "\U0000FE00-\U0000FE0F\U0000200D\U000020E3\U0001F3FB-\U0001F3FF]+"

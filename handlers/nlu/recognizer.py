@@ -31,10 +31,11 @@ from .periods import find_period
 from .rules import OFF_TOPIC, keyword_vocabulary, score
 
 # Words of a fix already made or under way: the hazard words around them describe what was fixed.
-FIXED = re.compile(r"(已经|已|都)(把|将)?.{0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
+# (已经 … 换 but not 都被装修吊顶盖住了: a passive 被 tells what was done to the site, not a fix.)
+FIXED = re.compile(r"(已经|已|都)(把|将)?(?:(?!被).){0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
                    r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|(清理|整理|收拾|腾)(了)?(出来|干净|掉|完|好)|(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了|重新(装|拉|换|接|布|弄|修)|"
                    r"整改(了|完|好|到位|完成|中)|(建好|装好|接通|开通|通水|送去?(校验|检测|检定|年检|维修))了|"
-                   r"买(回来|到|好)了|到货了|等(师傅|电工|厂家|配件|人)|分开(放|存放|摆|存)了?|隔开了|(挂|贴|装|配|安|补)上了|租了|(改|修|拆|换|整改|清|弄|搞|装)了一半|"
+                   r"买(回来|到|好)了|到货了|等(师傅|电工|厂家|配件|人)|分开(放|存放|摆|存)了?|隔开了|(挂|贴|装|配|安|补)上了|租了|(改|修|拆|换|整改|清|弄|搞|装)了一半|(补|加|充|灌)满|不让.{0,3}(充电|住人|住|放|堆|抽烟|吸烟)了?|"
                    # what is taken away to fix a site (bars on windows, partitions, locks), not a guard or a detector
                    r"(防盗网|铁栅栏|栅栏|违建|隔断|隔间|锁|铁丝网|彩钢板|彩钢房|阁楼)(都|已经|已)?(被)?拆(了|掉|除)|试过|试了.{0,4}(能|可以|没问题|正常)|"
                    r"(不再|再也不|就不)(充|放|堆|住|用|烧)|(不|没人)(充|堆|住|放)了|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
@@ -140,6 +141,11 @@ class Recognizer:
                  and not NOT_YET.search(intent_text))
         if fixed:
             totals[PROGRESS] = totals.get(PROGRESS, 0.0) + 1.0
+            others = max((v for k, v in totals.items() if k != PROGRESS), default=0.0)
+            if role in roles.ENTERPRISE and others < MIN_SCORE:
+                # An enterprise telling a fix as a fact and nothing else ("消防水池补满水了") speaks of one of
+                # its hazards.
+                totals[PROGRESS] = max(totals[PROGRESS], MIN_SCORE + 0.2)
         if situation_weight:
             if fixed:
                 # A fix told as a fact names the problem it fixed: that is progress, not a new report — and
