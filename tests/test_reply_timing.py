@@ -89,3 +89,28 @@ def test_an_engine_faster_than_the_callback_registration_does_not_deadlock():
     assert not worker.is_alive(), "respond() deadlocked"
     assert results == [[f"re:{i}"] for i in range(500)] and pushed == []
     responder.shutdown()
+
+
+def test_a_worker_that_exits_finishes_the_messages_its_engine_holds(monkeypatch, tmp_path):
+    """gunicorn's worker_exit hook drains the engine: a job already answered "success" still completes."""
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    # The settings module names a metrics directory when none is set; keep that out of this test process.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    from bot import gunicorn_conf
+    from bot.channels.common import Responder
+    from handlers.messages import TEXT, Incoming
+
+    done, pushed = [], []
+
+    def slow(msg):
+        time.sleep(0.4)
+        done.append(msg.msg_key)
+        return [f"re:{msg.msg_key}"]
+
+    responder = Responder(slow, lambda m, t: pushed.append(t), timeout=0.05)
+    assert responder.respond(Incoming("sim", "u", "m1", TEXT, datetime.now(timezone.utc), text="a")) is None
+    app = SimpleNamespace(extensions={"hazardbot": SimpleNamespace(responder=responder)})
+    gunicorn_conf.worker_exit(None, SimpleNamespace(wsgi=app))
+    assert done == ["m1"] and pushed == [["re:m1"]]
