@@ -47,8 +47,6 @@ def child_exit(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
-
-
 def worker_exit(server: Any, worker: Any) -> None:
     """Let the engine finish what it has in hand before the worker goes (a restart, max_requests, a deploy): a
     message answered "success" and still being handled would otherwise be lost with the process."""

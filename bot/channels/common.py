@@ -145,6 +145,10 @@ class _Job:
 _STOP = None  # what the engine threads read as "shut down"
 
 
+def _job_key(msg: Incoming) -> tuple[str, str, str]:
+    return msg.channel, msg.user_id, msg.msg_key
+
+
 class Responder(Generic[T]):
     """Runs the engine under WeChat's 5-second limit: answer passively when it is done in time,
     otherwise answer "success" (which stops WeChat's retries) and push the answer when ready. T is what the
@@ -170,7 +174,7 @@ class Responder(Generic[T]):
 
     def respond(self, msg: Incoming) -> T | None:
         """The replies to send passively, or None when the answer will be pushed (or already was)."""
-        key = (msg.channel, msg.user_id, msg.msg_key)
+        key = _job_key(msg)
         with self._lock:
             self._forget_old()
             job = self._jobs.get(key)
@@ -217,9 +221,8 @@ class Responder(Generic[T]):
             result, failed = self._handle(job.msg), None
         except Exception as exc:  # the engine answers its own errors; this is a bug in it
             result, failed = None, exc
-        key = (job.msg.channel, job.msg.user_id, job.msg.msg_key)
         with self._lock:
-            self._finished.append((time.monotonic(), key))
+            self._finished.append((time.monotonic(), _job_key(job.msg)))
         with job.lock:
             job.result, job.failed, job.finished = result, failed, True
             push = not (job.waiters or job.settled)

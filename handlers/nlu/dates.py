@@ -104,7 +104,11 @@ _FORMAL_NUMERALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四
 def prepare(text: str) -> str:
     """Normalised text with date numerals as digits and no spaces: what the finders read with prepared=True.
     A space after a day ends it ("15号 看配件" as "15号，看配件"); other spaces go."""
-    text = _HESITATION.sub("", normalize(text).translate(_FORMAL_NUMERALS).replace("元月", "1月").replace("俩", "两个"))
+    return _prepare_normalized(normalize(text))
+
+
+def _prepare_normalized(text: str) -> str:
+    text = _HESITATION.sub("", text.translate(_FORMAL_NUMERALS).replace("元月", "1月").replace("俩", "两个"))
     text = _DIGIT_STOP.sub(".", text)
     for wrong, right in _SOUNDALIKES:
         text = wrong.sub(right, text)
@@ -399,10 +403,11 @@ def find_dates(text: str, today: date, *, prepared: bool = False,
 
 def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS) -> date | None:
     """The first day the text names, resolved against `today`; None when unsure (a holiday we cannot place)."""
-    t = prepare(text)
+    normalized = normalize(text)
+    t = _prepare_normalized(normalized)
     if not t or not _FAST_REJECT.search(t):
         return None
-    if _ROUGH.search(normalize(text)):
+    if _ROUGH.search(normalized):
         return None  # "两三天", "三五天": a rough span is no day; the form asks for one
     # "10号到15号之间", "一周到十天": a range is no day either.
     if _RANGE.search(t):

@@ -74,6 +74,8 @@ OVERRULE_SURE = 0.99
 # Off-topic words (rules.OFF_TOPIC) take this much from every intent: only a request made in plain words
 # as well survives them.
 OFF_TOPIC_PENALTY = 4.0
+# A fix told as a fact is progress at least this strongly (just above what any intent needs to be believed).
+TOLD_FIX = MIN_SCORE + 0.2
 
 
 # What starts a report or a tip before its description: 我要举报 / 匿名举报一下 / 上报隐患： / 发现一个隐患，…
@@ -145,17 +147,18 @@ class Recognizer:
             if role in roles.ENTERPRISE and others < MIN_SCORE:
                 # An enterprise telling a fix as a fact and nothing else ("消防水池补满水了") speaks of one of
                 # its hazards.
-                totals[PROGRESS] = max(totals[PROGRESS], MIN_SCORE + 0.2)
+                totals[PROGRESS] = max(totals[PROGRESS], TOLD_FIX)
         if situation_weight:
             if fixed:
                 # A fix told as a fact names the problem it fixed: that is progress, not a new report — and
                 # a fix word with a hazard's thing is enough to say so ("压力表送去校验了").
-                totals[PROGRESS] = max(totals.get(PROGRESS, 0.0) + 0.3 * situation_weight, MIN_SCORE + 0.2)
+                totals[PROGRESS] = max(totals.get(PROGRESS, 0.0) + 0.3 * situation_weight, TOLD_FIX)
             else:
                 totals[REPORT] = totals.get(REPORT, 0.0) + situation_weight
                 totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
         anonymous = bool(ANONYMOUS.search(intent_text))
         elsewhere = bool(ELSEWHERE.search(intent_text))
+        not_own = anonymous or elsewhere
         totals = roles.apply(totals, role, situation, anonymous=anonymous, elsewhere=elsewhere,
                              hazard_words=situation_weight >= 1.0, identity=bool(IDENTITY.search(intent_text)),
                              question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
@@ -168,10 +171,10 @@ class Recognizer:
             return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
         decided = decide(totals, tops)
         if decided.intent == UNKNOWN and _WORDS.search(intent_text):
-            return self._second_opinion(text, intent_text, role, anonymous or elsewhere, decided.candidates, entities)
+            return self._second_opinion(text, intent_text, role, not_own, decided.candidates, entities)
         two_requests = len(requests_in(tops)) >= 2  # both are offered; the model knows one intent a text
         if decided.confidence < RULES_UNSURE and not two_requests and self.model_threshold <= 1:
-            best, p = self._model_ranking(intent_text, role, anonymous or elsewhere)[0]
+            best, p = self._model_ranking(intent_text, role, not_own)[0]
             # The model reads a fix told as a fact by the words around it (the hazard, its deadline): where one
             # is told, it may only confirm progress, never overrule toward anything else.
             told_fixed = fixed and best != PROGRESS

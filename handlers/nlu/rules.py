@@ -579,11 +579,12 @@ _LOOSE_NUMBER = _R(r"(?<![a-z0-9])yh[\s\-_]*\d{3,}|隐患(编号|号|单号)\s*[
 def score(tokens: list[str], text: str, *, has_receipt: bool = False, has_hazard_number: bool = False) -> dict[str, float]:
     has_hazard_number = has_hazard_number or bool(_LOOSE_NUMBER.search(text))
     totals: dict[str, float] = {}
+    refusing = _REFUSED.search(text) is not None
     for token in set(tokens):
         weights = TOKEN_WEIGHTS.get(token)
         if weights:
             # "不是清单 我就要个总数", "不是整改率": a word named to be refused counts against its intents.
-            sign = -1.0 if _REFUSED.search(text) and any(f"{no}{token}" in text for no in _REFUSALS) else 1.0
+            sign = -1.0 if refusing and any(f"{no}{token}" in text for no in _REFUSALS) else 1.0
             for intent, w in weights.items():
                 totals[intent] = totals.get(intent, 0.0) + sign * w
     for pattern, weights in PATTERN_WEIGHTS:
