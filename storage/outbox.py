@@ -23,9 +23,15 @@ def enqueue(session: Session, *, channel: str, recipient: str, text: str, now: d
     """Queue a push; with a dedup_key it is queued once however often the cause repeats. True when queued."""
     if dedup_key is not None and session.scalar(select(Outbox.id).where(Outbox.dedup_key == dedup_key)) is not None:
         return False
-    session.add(Outbox(channel=channel, recipient=recipient, text=text, dedup_key=dedup_key, rule=rule,
-                       reply=reply, not_before=now, created_at=now))
+    session.add(_pending(channel, recipient, text, now, dedup_key, rule, reply))
     return True
+
+
+def _pending(channel: str, recipient: str, text: str, now: datetime, dedup_key: str | None, rule: str,
+             reply: bool = False) -> Outbox:
+    """A push to send as soon as the sender gets to it."""
+    return Outbox(channel=channel, recipient=recipient, text=text, dedup_key=dedup_key, rule=rule, reply=reply,
+                  not_before=now, created_at=now)
 
 
 def enqueue_each(session: Session, recipients: Sequence[tuple[str, str, str]], *, text: str, now: datetime,
@@ -35,8 +41,7 @@ def enqueue_each(session: Session, recipients: Sequence[tuple[str, str, str]], *
     keys = [key for _, _, key in recipients]
     queued = set(session.scalars(select(Outbox.dedup_key).where(Outbox.dedup_key.in_(keys)))) if keys else set()
     new = [(channel, recipient, key) for channel, recipient, key in dict.fromkeys(recipients) if key not in queued]
-    session.add_all(Outbox(channel=channel, recipient=recipient, text=text, dedup_key=key, rule=rule,
-                           not_before=now, created_at=now) for channel, recipient, key in new)
+    session.add_all(_pending(channel, recipient, text, now, key, rule) for channel, recipient, key in new)
     return len(new)
 
 

@@ -33,6 +33,7 @@ STAFF = frozenset({"staff", "admin"})
 _VISITOR_FOLD = {REPORT: TIP, PROGRESS: TIP_QUERY, VERIFY: TIP_QUERY, INBOX: TIP_QUERY, DETAIL: TIP_QUERY,
                  INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
 _ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY, DISPATCH: SC_START}
+_ENTERPRISE_OWN_SITE_FOLD = {**_ENTERPRISE_FOLD, TIP: REPORT}
 _STAFF_FOLD = {PROGRESS: VERIFY, TIP_QUERY: INBOX, SC_START: UNCHECKED, BIND: INVITE}
 # The model's guesses for staff: as the rules' fold, but its bind stays bind — it reads the role, and knows staff
 # binding their own account from staff inviting others, where the rules' bind is folded by whom the words name
@@ -42,6 +43,12 @@ _STAFF_MODEL_FOLD = {**{k: v for k, v in _STAFF_FOLD.items() if k != BIND}, TIP:
 _ENTERPRISE_OWN = {OVERDUE: PROGRESS}
 
 
+def _enterprise_fold(not_own: bool) -> dict[str, str]:
+    """A danger an enterprise's head or safety officer describes without asking to stay unknown, and without
+    naming another's site (`not_own`), is at their own: a report, not a tip."""
+    return _ENTERPRISE_FOLD if not_own else _ENTERPRISE_OWN_SITE_FOLD
+
+
 def fold(intent: str, role: str | None, *, not_own: bool = False) -> str:
     """One of the model's intents as this sender means it: the rules' folding, except staff's (_STAFF_MODEL_FOLD)."""
     if role == ANY_ROLE:
@@ -49,9 +56,7 @@ def fold(intent: str, role: str | None, *, not_own: bool = False) -> str:
     if role is None:
         return _VISITOR_FOLD.get(intent, intent)
     if role in ENTERPRISE:
-        if intent == TIP and not not_own:
-            return REPORT  # see apply: an enterprise's account of a danger at its own site is a report
-        return _ENTERPRISE_FOLD.get(intent, intent)
+        return _enterprise_fold(not_own).get(intent, intent)
     if role in STAFF:
         return _STAFF_MODEL_FOLD.get(intent, intent)
     return intent
@@ -77,11 +82,7 @@ def apply(totals: dict[str, float], role: str | None, situation: Situation | Non
     if role is None:
         fold = _VISITOR_FOLD
     elif role in ENTERPRISE:
-        fold = dict(_ENTERPRISE_FOLD)
-        if not (anonymous or elsewhere):
-            # A danger an enterprise's head or safety officer describes without asking to stay unknown, and
-            # without naming another's site, is at their own: a report.
-            fold[TIP] = REPORT
+        fold = _enterprise_fold(anonymous or elsewhere)
     elif role in STAFF:
         fold = dict(_STAFF_FOLD)
         if not for_others:
