@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from storage.config import Config
 
 from .startup import check_database
+
+D = TypeVar("D", date, None)
 
 
 def services_for(config: Config, *, app: bool = True) -> Any:
@@ -27,6 +30,17 @@ def services_for(config: Config, *, app: bool = True) -> Any:
     from .services import build_services
 
     return build_services(config)
+
+
+def day_argument(value: str | None, default: D) -> date | D:
+    """A --date / --day argument as a day (YYYY-MM-DD), or `default` when none was given; ValueError with the
+    operator's message when it is no day."""
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"日期应为 YYYY-MM-DD（收到：{value}）") from None
 
 
 def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
@@ -131,7 +145,6 @@ def cmd_checklists(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_record(config: Config, args: argparse.Namespace) -> int:
-    from datetime import date
 
     from storage.models import WorkRecord
 
@@ -139,9 +152,9 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
 
     services = services_for(config, app=False)
     try:
-        day = date.fromisoformat(args.date) if args.date else services.now().date()
-    except ValueError:
-        print(f"错误：日期应为 YYYY-MM-DD（收到：{args.date}）", file=sys.stderr)
+        day = day_argument(args.date, services.now().date())
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return 1
     if not args.note.strip():
         print("错误：--note 不能为空", file=sys.stderr)
@@ -159,7 +172,6 @@ def cmd_record(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
-    from datetime import date
 
     from sqlalchemy import select
 
@@ -183,9 +195,9 @@ def cmd_broadcast(config: Config, args: argparse.Namespace) -> int:
               "国庆前请全面排查动火作业和有限空间", file=sys.stderr)
         return 1
     try:
-        day = date.fromisoformat(args.day) if args.day else today
-    except ValueError:
-        print(f"错误：日期应为 YYYY-MM-DD（收到：{args.day}）", file=sys.stderr)
+        day = day_argument(args.day, today)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return 1
     if day < today:
         print(f"错误：{day.isoformat()} 已经过去了", file=sys.stderr)
@@ -254,7 +266,6 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
 
 
 def _dispatch_table(session: Any, services: Any, args: argparse.Namespace) -> Any:
-    from datetime import date
 
     from storage.dispatch import table_for
     from storage.periods import period_of
@@ -264,9 +275,9 @@ def _dispatch_table(session: Any, services: Any, args: argparse.Namespace) -> An
     from .registry_lookup import LookupError_, find_unit
 
     try:
-        as_of = date.fromisoformat(args.date) if args.date else None
-    except ValueError:
-        raise ExportError(f"日期应为 YYYY-MM-DD（收到：{args.date}）") from None
+        as_of = day_argument(args.date, None)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from None
     try:
         scope = Scope(find_unit(session, args.unit)) if args.unit else Scope(None, everything=True)
     except LookupError_ as exc:
