@@ -50,6 +50,13 @@ class HazardBot:
         if incoming.channel != "sim":
             self.pushes.kick()
 
+    def stop(self) -> None:
+        """Before the process goes (a restart, a deploy, max_requests): the engine finishes the messages it
+        holds — one already answered "success" would otherwise be lost with the process — and queues their late
+        answers; then the push in hand is finished and the rest wait in the outbox for the next start."""
+        self.responder.shutdown()
+        self.pushes.stop()
+
 
 def check_channel_keys(config: Config) -> None:
     """A wrong EncodingAESKey would fail every message; refuse to start instead."""

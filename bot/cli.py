@@ -169,8 +169,8 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     try:
         server.run()
     finally:
-        server.close()
-        app.extensions["hazardbot"].pushes.stop()
+        server.close()  # waits (up to 5 s) for the requests in hand
+        app.extensions["hazardbot"].stop()
         if scheduler is not None and jobs is not None:
             _shutdown(scheduler, jobs)
     return 0

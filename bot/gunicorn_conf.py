@@ -53,4 +53,4 @@ def worker_exit(server: Any, worker: Any) -> None:
     app = getattr(worker, "wsgi", None)
     hb = getattr(app, "extensions", {}).get("hazardbot")
     if hb is not None:
-        hb.responder.shutdown()
+        hb.stop()

@@ -111,6 +111,60 @@ def test_a_worker_that_exits_finishes_the_messages_its_engine_holds(monkeypatch,
 
     responder = Responder(slow, lambda m, t: pushed.append(t), timeout=0.05)
     assert responder.respond(Incoming("sim", "u", "m1", TEXT, datetime.now(timezone.utc), text="a")) is None
-    app = SimpleNamespace(extensions={"hazardbot": SimpleNamespace(responder=responder)})
-    gunicorn_conf.worker_exit(None, SimpleNamespace(wsgi=app))
+    from bot.app import HazardBot
+
+    stopped = []
+    pushes = SimpleNamespace(stop=lambda: stopped.append(list(pushed)))
+    hb = HazardBot(services=None, engine=None, responder=responder, pushes=pushes)  # type: ignore[arg-type]
+    gunicorn_conf.worker_exit(None, SimpleNamespace(wsgi=SimpleNamespace(extensions={"hazardbot": hb})))
     assert done == ["m1"] and pushed == [["re:m1"]]
+    assert stopped == [[["re:m1"]]]  # the push sender stops after the late answer was handed to it
+
+
+def test_serve_stopping_finishes_the_message_in_hand(tmp_path, monkeypatch):
+    """`hazardbot serve` stopped (Ctrl+C, SIGTERM) while the engine still works on a message answered
+    "success": the answer is still queued for its push, not lost with the process."""
+    import waitress.server
+
+    from bot.cli import main
+    from bot.engine import Engine
+    from conftest import free_port
+    from wechat_peer import AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN
+
+    db = tmp_path / "s.db"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{db}"\n[server]\ninstance_dir = "{tmp_path}"\n'
+                   f'reply_timeout = 0.1\npublic_url = "https://bot.example.cn"\n[scheduler]\nembedded = false\n'
+                   f'[wechat]\ntoken = "{WECHAT_TOKEN}"\napp_id = "{WECHAT_APP_ID}"\napp_secret = "s"\n'
+                   f'encoding_aes_key = "{AES_KEY}"\n')
+    real = Engine._dispatch
+
+    def slow_dispatch(self, *args):
+        time.sleep(0.6)
+        return real(self, *args)
+
+    monkeypatch.setattr(Engine, "_dispatch", slow_dispatch)
+    answered = []
+
+    class Server:
+        """The server's last moments: a message arrives, then the stop signal (run returns, as waitress's
+        does on KeyboardInterrupt)."""
+
+        def __init__(self, app) -> None:
+            self.app = app
+
+        def run(self) -> None:
+            self.app.extensions["hazardbot"].pushes.kick = lambda: None  # no WeChat API here
+            answered.append(WeChatPeer(self.app.test_client()).send_text("o_late", "菜单", msg_id=777).raw)
+
+        def close(self) -> None:
+            return None
+
+    monkeypatch.setattr(waitress.server, "create_server", lambda app, **kw: Server(app))
+    assert main(["--config", str(cfg), "serve", "--port", str(free_port())]) == 0
+    assert answered == [b"success"]  # the engine was still working when the server stopped
+    from sqlalchemy import create_engine
+
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        rows = conn.execute(select(Outbox.recipient, Outbox.text)).all()
+    assert [(r, "帮助" in t) for r, t in rows] == [("o_late", True)]
