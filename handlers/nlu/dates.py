@@ -95,7 +95,7 @@ _SOUNDALIKES = ((re.compile(r"([月年])[低地尾]"), r"\1底"), (re.compile(r"
 
 # 大写 numerals (on forms and from some input methods) and 元月 (January) read as the everyday ones.
 _DIGIT_STOP = re.compile(r"(?<=\d)。(?=\d)")  # 5。30: a Chinese full stop typed for the dot
-_DAY_THEN_SPACE = re.compile(r"(?<=[号日天底末])\s+(?=\S)")
+_DAY_THEN_SPACE = re.compile(r"(?:(?<=[号日天底末])|(?<=个月)|(?<=半月))\s+(?=\S)")
 # Hesitations voice input writes down ("下周呃周四吧") carry no meaning.
 _HESITATION = re.compile(r"[呃嗯额唔]+")
 _FORMAL_NUMERALS = str.maketrans("壹贰叁肆伍陆柒捌玖拾", "一二三四五六七八九十")
@@ -183,7 +183,7 @@ _MONTH_END = re.compile(r"(?<!\d)(下下个?|下个?|次|本|这个?|当|上上�
 _YEAR_END = re.compile(r"(?<![\d月])(明|今|本|当)?年年?(?:底|末|内)")
 # A bare 周末 is no day: Saturday or Sunday, this weekend or the next; 本周末 / 下周末 name its Sunday.
 # "下周周四" / "下个礼拜的星期四" name the week, then its day.
-_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)(?:的?(?:周|星期|礼拜))?([一二三四五六日天1-7])|"
+_WEEKDAY_RE = re.compile(r"(下下个?|下个?|本|这个?|上个?)?(?:周|星期|礼拜)(?:的?(?:周|星期|礼拜))?([一二三四五六日天1-7])(?!定)|"
                          r"(下下个?|下个?|本|这个?|上个?)(?:周|星期|礼拜)(末)")
 _WEEK_END = re.compile(r"(本|这个?|下个?|下下个?)(?:周|星期|礼拜)(?:内|之内|以内)(?=$|[前之以截为完内整改交报，,。.;；!！?？)）\s])")
 # "这个月内" / "下周内" end with the period; a bare 下周 / 下个月 is no day (it may mean its start or its end).
@@ -201,7 +201,7 @@ _HOLIDAY = re.compile(r"(国庆节?|十一|元旦|五一|劳动节|春节|过年
                       r"(?:节)?(?:前|之前|以前)")
 # Durations on their own ("十天", "15天", "两周", "一个半月", "半月内"): as an answer to "by when", they count from today.
 _BARE_SPAN = re.compile(r"(?<![\d.这那])(\d{1,3}个半|\d{1,3}|半)(个月|个工作日|工作日|个星期|星期|个礼拜|礼拜|个周|周|天|日|月|年)"
-                        r"(?:内|以内|之内|后|以后|之后|过后|左右|吧|时间|期限|为限)?(?=$|[，,。.;；!！?？)）\s]|完成|整改|改好|搞定|弄好|"
+                        r"(?:内|以内|之内|后|以后|之后|过后|左右|吧|时间|期限|为限)?(?=$|[，,。.;；!！?？)）\s]|完成|整改|改好|搞定|弄好|能|"
                         + _FILLER + ")")
 _AGO = re.compile(r"(?<![\d.])(\d{1,3})(天|日|个星期|星期|周)(?:前|以前|之前)")
 _BARE_DAY = re.compile(r"(?<![\d月./\-号])(\d{1,2})[号日]" + _END)
@@ -211,7 +211,8 @@ _ROUGH = re.compile(r"(?<![\d一二三四五六七八九十两])(一两|两三|�
                     r"过(两|几)(天|日)")
 _RANGE = re.compile(r"\d{1,3}个?(?:天|日|号|周|星期|礼拜|月|工作日)?(?:到|至|~|～|—)\d{1,3}个?(?:天|日|号|周|星期|礼拜|月|工作日)|"
                     r"(?:周|星期|礼拜)[一二三四五六日天1-7](?:到|至|~|～|—)(?:周|星期|礼拜)?[一二三四五六日天1-7]")
-_CORRECTION = re.compile(r"不对|不是|说错了?|改成|改为|算了|哦不|噢不")
+# "三天 不 五天吧", "月底吧 不行 下月底", "明天 改一下 一个星期": a bare 不 before the next day counts too.
+_CORRECTION = re.compile(r"不对|不是|不行|说错了?|改成|改为|改一下|算了|哦不|噢不|(?<=[，,])不(?=[\d半下本这明后大今月])")
 _EITHER = re.compile(r"或者|或是|要么|或")
 
 _NAMED_OFFSET = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
@@ -414,9 +415,11 @@ def parse_date(text: str, today: date, festivals: Festivals = DEFAULT_FESTIVALS)
         return None
     spans = _spans(t, today, festivals)
     # "明天吧 哦不对 后天": a day named after a correction replaces the one before it.
+    # What follows the correction is read on its own ("改一下下周三" is no 下下周三).
     fixes = [m.end() for m in _CORRECTION.finditer(t)]
     if fixes:
-        spans = [s for s in spans if s[0] >= fixes[-1]] or spans
+        cut = fixes[-1]
+        spans = [(start + cut, end + cut, day) for start, end, day in _spans(t[cut:], today, festivals)] or spans
     # "月底或者下月初": two days offered are no deadline yet; the form asks again.
     if len(spans) >= 2 and _EITHER.search(t, spans[0][1], spans[-1][0]):
         return None

@@ -28,7 +28,7 @@ from .model import ANY_ROLE, Entities, NluResult, Situation
 from .names import NameIndex
 from .normalize import for_intent, normalize
 from .periods import find_period
-from .rules import OFF_TOPIC, keyword_vocabulary, score
+from .rules import NEWS, OFF_TOPIC, keyword_vocabulary, score
 
 # Words of a fix already made or under way: the hazard words around them describe what was fixed.
 # (已经 … 换 but not 都被装修吊顶盖住了: a passive 被 tells what was done to the site, not a fix.)
@@ -57,8 +57,8 @@ _WORDS = re.compile(r"[\u4e00-\u9fffa-z]")
 # Words of staff binding their own account though a unit is named (我是住建局的 要绑定单位, 工号3307, a code typed).
 SELF_BINDING = re.compile(r"我是|本人|新调|调来|调到|刚调|刚到|工号|我的(账号|微信|手机)|(账号|手机号?)怎么绑|"
                           r"邀请码\s*[:：]?\s*(?=[a-z]*\d)[a-z0-9]{4,}")
-# Words of someone who wants to stay unknown, or who speaks of 举报 itself.
-ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索")
+# Words of someone who wants to stay unknown, or who speaks of 举报 itself or of its receipt.
+ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索|查询码|回执")
 # Another's site named: an enterprise describing a danger there is tipping, not reporting its own.
 ELSEWHERE = re.compile(r"隔壁|对面|旁边(那|的)?(家|个)|邻居|别(人|家)的?(厂|店|公司|工地)|人家(厂|店|公司)")
 
@@ -156,7 +156,7 @@ class Recognizer:
             else:
                 totals[REPORT] = totals.get(REPORT, 0.0) + situation_weight
                 totals[TIP] = totals.get(TIP, 0.0) + 0.3 * situation_weight
-        anonymous = bool(ANONYMOUS.search(intent_text))
+        anonymous = bool(ANONYMOUS.search(intent_text)) or bool(receipts)  # a tip's receipt code
         elsewhere = bool(ELSEWHERE.search(intent_text))
         not_own = anonymous or elsewhere
         totals = roles.apply(totals, role, situation, anonymous=anonymous, elsewhere=elsewhere,
@@ -164,9 +164,9 @@ class Recognizer:
                              question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
                              for_others=bool(OTHERS.search(intent_text)) and not SELF_BINDING.search(intent_text))
         tops = self._clause_tops(intent_text, role)
-        if situation_weight < 1.2 and OFF_TOPIC.search(intent_text):
-            # Nothing this bot does — unless a danger is described too (送外卖的 …通道被堵死了): the clarifying
-            # menu (its likeliest guesses) rather than a guess.
+        if (situation_weight < 1.2 or NEWS.search(intent_text)) and not fixed and OFF_TOPIC.search(intent_text):
+            # Nothing this bot does — unless a danger is described too (送外卖的 …通道被堵死了; not one in the news)
+            # or a fix is told (缺个零件 要等快递): the clarifying menu (its likeliest guesses) rather than a guess.
             decided = decide({name: value - OFF_TOPIC_PENALTY for name, value in totals.items()}, tops)
             return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
         decided = decide(totals, tops)
@@ -178,7 +178,9 @@ class Recognizer:
             # The model reads a fix told as a fact by the words around it (the hazard, its deadline): where one
             # is told, it may only confirm progress, never overrule toward anything else.
             told_fixed = fixed and best != PROGRESS
-            if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE and not told_fixed:
+            # Nor toward an intent a rule counts against (那几条: several hazards, not one's details).
+            ruled_out = totals.get(best, 0.0) < 0
+            if best not in (UNKNOWN, decided.intent) and p >= OVERRULE_SURE and not told_fixed and not ruled_out:
                 return NluResult(text, best, p, ((best, round(p, 3)),), False, entities)
         return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
 

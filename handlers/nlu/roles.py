@@ -33,7 +33,8 @@ STAFF = frozenset({"staff", "admin"})
 _VISITOR_FOLD = {REPORT: TIP, PROGRESS: TIP_QUERY, VERIFY: TIP_QUERY, INBOX: TIP_QUERY, DETAIL: TIP_QUERY,
                  INVITE: BIND, SC_START: BIND, SC_STATUS: BIND}
 _ENTERPRISE_FOLD = {VERIFY: PROGRESS, INBOX: TIP_QUERY, DISPATCH: SC_START}
-_ENTERPRISE_OWN_SITE_FOLD = {**_ENTERPRISE_FOLD, TIP: REPORT}
+# … and the follow-up of such a report is a question about one of its own hazards (我在这报的…有人管吗).
+_ENTERPRISE_OWN_SITE_FOLD = {**_ENTERPRISE_FOLD, TIP: REPORT, TIP_QUERY: DETAIL}
 _STAFF_FOLD = {PROGRESS: VERIFY, TIP_QUERY: INBOX, SC_START: UNCHECKED, BIND: INVITE}
 # The model's guesses for staff: as the rules' fold, but its bind stays bind — it reads the role, and knows staff
 # binding their own account from staff inviting others, where the rules' bind is folded by whom the words name

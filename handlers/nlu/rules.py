@@ -87,13 +87,20 @@ TOKEN_WEIGHTS: dict[str, Weights] = {
 _R = re.compile
 
 
+# News and rumours of an accident somewhere: what the words describe happened far away, and nobody is tipping.
+NEWS = _R(r"抖音|快手|头条|微博|新闻|热搜|是真的吗")
+
 # Not for this bot, near as the words may be: forwarded notices, licences and certificates, labour and consumer
 # disputes, a human operator, where to find things, the standards' own text. The recogniser then neither
 # guesses nor lets the model guess (recognizer.py).
-OFF_TOPIC = _R(r"^[【\[]?转发|^转自|关于(做好|开展|进一步|加强|印发|切实|认真).{2,40}(通知|意见|方案|办法|解读)|"
+OFF_TOPIC = _R(NEWS.pattern + r"|^[【\[]?转发|^转自|关于(做好|开展|进一步|加强|印发|切实|认真).{2,40}(通知|意见|方案|办法|解读)|"
                r"证(怎么|在哪|去哪)(考|办|领|报名|复审)|(复审|年审|考证|报名)(在哪|去哪|怎么)|找谁(办|审批|验收)?$|"
                r"工资|欠薪|社保|工伤|劳动合同|外卖|快递|物业费|不新鲜|退款|退货|人工客服|转人工|真人|附近(哪|有没有)|"
-               r"^你在(干嘛|干什么|做什么|忙什么|忙啥)|这个号.{0,4}(谁|哪个)(在)?管|太吵|噪音|扰民|网购|商家|质量(很|太)?差|(哪里|哪儿|在哪)(可以)?考.{0,4}证|年终奖|谁在运营|判定标准是|什么算(重大)?隐患|专项(整治|行动).{0,8}(什么时候|到哪天|多久)|招人|招聘|应聘|求职|找工作")
+               r"^你在(干嘛|干什么|做什么|忙什么|忙啥)|这个号.{0,4}(谁|哪个)(在)?管|太吵|噪音|扰民|网购|商家|质量(很|太)?差|(哪里|哪儿|在哪)(可以)?考.{0,4}证|年终奖|谁在运营|"
+               # fines bargained, licences, papers for an approval, office chores, chat groups, health checks
+               r"少罚|罚少点|能不能不罚|(免|减)(除)?罚款|营业执照|(准备|提交|需要|带)(什么|哪些|啥)(材料|资料)|签到表|"
+               r"打印(一下)?(这份|这个)?(文件|资料)|(文件|资料)打印|复印|^(在)?(干嘛|干啥|干什么)(呢)?[?？]*$|拉(进|到)?群|建群|"
+               r"群里的人|注销公司|职业病|体检|课件|培训资料|演练视频|判定标准是|什么算(重大)?隐患|专项(整治|行动).{0,8}(什么时候|到哪天|多久)|招人|招聘|应聘|求职|找工作")
 
 _REFUSALS = ("不是", "不要", "不用")
 _REFUSED = _R("|".join(_REFUSALS))
