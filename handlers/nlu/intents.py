@@ -74,7 +74,7 @@ def decide(totals: dict[str, float], clause_tops: tuple[str, ...] = ()) -> Score
     if len(mixed) >= 2 and top_intent in mixed:
         # Two requests in one message: both must be offered, whatever their weight in the whole text.
         ambiguous = True
-        chosen = [(i, totals[i]) for i in mixed[:MAX_CANDIDATES]]
+        chosen = [(i, totals.get(i, 0.0)) for i in mixed[:MAX_CANDIDATES]]
         kept = sorted(chosen, key=lambda item: -item[1])
         total = sum(s for _, s in kept)
         candidates = tuple((i, round(s / total, 3)) for i, s in kept)

@@ -35,7 +35,8 @@ from .rules import NEWS, OFF_TOPIC, keyword_vocabulary, score
 FIXED = re.compile(r"(已经|已|都)(把|将)?(?:(?!被).){0,8}(换|修|装|挪|搬|清|拆|移|撤|配|买|补|整改|处理|腾|停)|"
                    r"(换|修|装|挪|搬|清|拆|移|撤|配|买|补|改|弄|整理|处理|腾|拉|穿)(了)?(新的|好|掉|走|出去|完|齐|到位|干净)|(挪|搬|移|换|放)(到|成)|(清理|整理|收拾|腾)(了)?(出来|干净|掉|完|好)|(清扫|打扫|清除|清运|更换|维修|加固|修复|封堵|疏通)(了)?(干净|好|完|掉|到位|完毕)?了|重新(装|拉|换|接|布|弄|修)|"
                    r"整改(了|完|好|到位|完成|中)|(建好|装好|接通|开通|通水|送去?(校验|检测|检定|年检|维修))了|"
-                   r"买(回来|到|好)了|到货了|等(师傅|电工|厂家|配件|人)|分开(放|存放|摆|存)了?|隔开了|(挂|贴|装|配|安|补)上了|租了|(改|修|拆|换|整改|清|弄|搞|装)了一半|(补|加|充|灌)满|不让.{0,3}(充电|住人|住|放|堆|抽烟|吸烟)了?|"
+                   r"买(回来|到|好)了|到货了|等(师傅|电工|厂家|配件|人)|分开(放|存放|摆|存)了?|隔开了|(挂|贴|装|配|安|补)上了|租了|(改|修|拆|换|整改|清|弄|搞|装)了(一半|一多半|大半|多半)|"
+                   r"(全部|全都|都)(拆|换|清理?|撤|移|搬|挪)(了|掉|走|完)|(装|安装|配|加装|增设)了.{0,8}(充电桩|充电柜|灭火器|烟感|喷淋|报警器|护栏|防护罩|应急灯|指示灯)|(补|加|充|灌)满|不让.{0,3}(充电|住人|住|放|堆|抽烟|吸烟)了?|"
                    # what is taken away to fix a site (bars on windows, partitions, locks), not a guard or a detector
                    r"(防盗网|铁栅栏|栅栏|违建|隔断|隔间|锁|铁丝网|彩钢板|彩钢房|阁楼)(都|已经|已)?(被)?拆(了|掉|除)|试过|试了.{0,4}(能|可以|没问题|正常)|"
                    r"(不再|再也不|就不)(充|放|堆|住|用|烧)|(不|没人)(充|堆|住|放)了|还在(弄|修|改|整改|处理|施工)|正在(整改|修|处理|更换|施工)")
@@ -45,7 +46,9 @@ NOT_YET = re.compile(r"(还没|没有|没|未|尚未)(有)?(整改|改|修|换|�
                      r"(必须|需要|应该|得|之前要|前要)(弄|改|整改|修|换|处理)(完|好)|"
                      r"(啥时候|什么时候|哪天|几号|多久)(之前|前)?(要|得|必须)?(改|整改|弄|修|换)(完|好)|"
                      # done again and again, not done: 白天再挪走
-                     r"再(挪|搬|移|拆|清|换)")
+                     r"再(挪|搬|移|拆|清|换)|"
+                     # a stopgap or an order, not a fix: 已临时停用该区域, 已下整改通知书
+                     r"临时|整改(通知|指令)|责令")
 QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
 QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候|有结果|有回复|处理了没|查了没|进展|进度|结果")
 # Words of who the sender is: from a stranger, a wish to be bound.
@@ -76,6 +79,11 @@ OVERRULE_SURE = 0.99
 OFF_TOPIC_PENALTY = 4.0
 # A fix told as a fact is progress at least this strongly (just above what any intent needs to be believed).
 TOLD_FIX = MIN_SCORE + 0.2
+
+
+# A change of mind within one message: what follows is what the person wants (按镇统计一下 算了 直接把调度表导给我,
+# 开始自查 哦不是 我是要报个隐患 …).
+CHANGE_OF_MIND = re.compile(r"算了|[哦噢]?(?<!对)不对|[哦噢]不是?|搞错了|说错了|等等|等一下")
 
 
 # What starts a report or a tip before its description: 我要举报 / 匿名举报一下 / 上报隐患： / 发现一个隐患，…
@@ -134,6 +142,9 @@ class Recognizer:
             names=tuple(names.match(plain)) if names is not None else (),
         )
         intent_text = for_intent(plain)
+        changed = list(CHANGE_OF_MIND.finditer(intent_text))
+        if changed and len(rest := intent_text[changed[-1].end():].strip(" ，,。.！!")) >= 4:
+            intent_text = rest
         totals = score(self.tokens(intent_text), intent_text,
                        has_receipt=bool(receipts), has_hazard_number=bool(hazard_numbers))
         hits = self.lexicon.hits(intent_text)
