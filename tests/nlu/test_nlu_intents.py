@@ -229,8 +229,7 @@ def test_an_acknowledgement_with_a_plan_is_not_the_plan_done(recognizer):
 
 
 def test_a_change_of_mind_within_a_message_is_read_for_what_follows(recognizer):
-    assert recognizer.recognize("看下逾期的 算了 直接导出隐患清单", today=TODAY, role="staff").intent == "report_generate"
-    assert recognizer.recognize("开始自查 哦不是 要报个隐患 配电箱进水了", today=TODAY,
-                                role="enterprise_head").intent == "hazard_report"
+    assert recognizer.recognize("查一下未自查的企业 算了 先给我生成调度表", today=TODAY,
+                                role="staff").intent == "report_generate"
     # 对不对 asks; it changes nothing.
     assert recognizer.recognize("码是 306148 你看下对不对 帮我绑上", today=TODAY).intent == "bind"
