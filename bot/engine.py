@@ -49,6 +49,7 @@ from storage.ephemeral import Writes, private_key, version_of
 from storage.failures import Outage, is_outage, summary
 from storage.housekeeping import DEDUP_RETENTION, TIP_DRAFT_RETENTION
 from storage.models import Hazard, Person
+from storage.numbers import fill_numbers
 from storage.outcome import MessageWrites
 from storage.prepared import without_begin
 
@@ -252,9 +253,15 @@ class Engine:
         ctx = Context(conn, msg.channel, msg.user_id, arrival.sender, self.services.now(), self.services)
         try:
             replies = self._route(ctx, arrival.conversation, msg, turn)
-            ctx.flush()
+            numbers = ctx.finish()
         finally:
             ctx.close()
+        if numbers:
+            # The records' numbers were given last (storage.numbers): into what this message says and keeps.
+            replies = [fill_numbers(text, numbers) for text in replies]
+            slot = arrival.conversation
+            slot.state = fill_numbers(slot.state, numbers)
+            turn.writes = {key: (fill_numbers(value, numbers), ttl) for key, (value, ttl) in turn.writes.items()}
         # Not for a private message: when a person last wrote would date their tip.
         seen = None
         if arrival.sender is not None and msg.kind != EVENT and not turn.private:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from storage.config import Config
 from storage.conversations import Sender
 from storage.models import Person
+from storage.numbers import defer_numbers, give_deferred
 from storage.ratelimit import RateLimiter
 
 from .forms.catalog import FormCatalog
@@ -61,12 +62,17 @@ class Context:
         """An ORM session in the message's transaction, made on first use: most messages need none."""
         if self._session is None:
             self._session = Session(bind=self.connection, expire_on_commit=False)
+            # The records a message numbers get their numbers at its end (finish): see storage.numbers.
+            defer_numbers(self._session)
         return self._session
 
-    def flush(self) -> None:
-        """Write what the handlers added through the session; the engine commits the transaction."""
-        if self._session is not None:
-            self._session.flush()
+    def finish(self) -> dict[str, str]:
+        """Write what the handlers added through the session, and number its new records last (the engine
+        commits next); returns the numbers given, by placeholder, for the replies and the conversation."""
+        if self._session is None:
+            return {}
+        self._session.flush()
+        return give_deferred(self._session)
 
     def close(self) -> None:
         if self._session is not None:
