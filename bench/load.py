@@ -11,7 +11,11 @@ says the system failed (系统正忙, 系统维护中, 没有处理), or a retry
 For each worker count (a fresh database each) it prints sustained msg/s, p50/p99 and errors; then a soak at
 the best count prints the memory of each worker at the start and at the end.
 
-    python bench/load.py [--people 48] [--seconds 60] [--workers 1,2,4] [--soak 600] [--trace]
+    python bench/load.py [--people 48] [--seconds 60] [--workers 1,2,4] [--soak 600] [--rate R] [--trace]
+
+With --rate, people pause to read and type, so messages arrive at about R a second however fast the server
+answers (an open load, like real traffic); without it, each person sends again as soon as answered (a closed
+load: its msg/s is the server's capacity, and its latency is mostly the queue the people themselves make).
 """
 from __future__ import annotations
 
@@ -56,8 +60,10 @@ class Person:
     """One person's connection and conversation."""
 
     def __init__(self, n: int, role: str, code: str, port: int, stats: Stats, rng: random.Random,
-                 trace: bool) -> None:
+                 trace: bool, think: float = 0.0) -> None:
         self.openid, self.role, self.code, self.port = f"o_load_{n}", role, code, port
+        self.think = think  # mean seconds a person takes to read a reply and type the next message
+        self.until = float("inf")
         self.n, self.strangers = n, 0
         self.stats, self.rng, self.trace = stats, rng, trace
         self.crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
@@ -109,6 +115,10 @@ class Person:
         return str(xmltodict.parse(xml)["xml"].get("Content") or "")
 
     async def say(self, text: str) -> str:
+        if self.think:
+            await asyncio.sleep(self.rng.expovariate(1 / self.think))
+        if time.monotonic() >= self.until:
+            return ""  # the run is over: the flow in hand ends here (a self-check would run on for minutes)
         path, body = self._request(text)
         t0 = time.perf_counter()
         try:
@@ -172,6 +182,7 @@ class Person:
         return self.rng.choice(["张三负责，电话 13800000000", "清理通道，安排专人每日检查", "已安排整改"])
 
     async def run(self, until: float) -> None:
+        self.until = until
         if self.code:
             await self.say(f"绑定 {self.code}")
         visits = 0  # flows this stranger has walked
@@ -240,7 +251,8 @@ def seed(cfg: Path, heads: int, staff: int) -> dict[str, list[str]]:
     return dict(json.loads(out.stdout))
 
 
-def people(n: int, codes: dict[str, list[str]], port: int, stats: Stats, trace: bool) -> list[Person]:
+def people(n: int, codes: dict[str, list[str]], port: int, stats: Stats, trace: bool,
+           think: float = 0.0) -> list[Person]:
     heads, staff = codes["enterprise_head"], codes["staff"]
     out = []
     for i in range(n):
@@ -250,7 +262,8 @@ def people(n: int, codes: dict[str, list[str]], port: int, stats: Stats, trace: 
             role, code = "staff", staff[i - len(heads)]
         else:
             role, code = "stranger", ""
-        out.append(Person(i, role, code, port, stats, random.Random(i), trace and i in (0, len(heads), n - 1)))
+        out.append(Person(i, role, code, port, stats, random.Random(i), trace and i in (0, len(heads), n - 1),
+                          think))
     return out
 
 
@@ -287,7 +300,10 @@ def run_once(args: argparse.Namespace, tmp: Path, workers: int, seconds: float, 
                        label=name)
     try:
         stats = Stats()
-        persons = people(args.people, codes, port, stats, args.trace)
+        # With --rate, each person reads and types for a while (exponential, mean people / rate seconds):
+        # messages then arrive at about that rate whatever the server's speed, as real traffic does.
+        think = args.people / args.rate if args.rate else 0.0
+        persons = people(args.people, codes, port, stats, args.trace, think)
         before: list[float] = []
         if memory:  # after a minute's warm-up, so imports and caches are in
             asyncio.run(drive(persons, 60))
@@ -315,11 +331,16 @@ def main() -> int:
     ap.add_argument("--soak", type=float, default=600, help="soak length in seconds at the best count; 0: none")
     ap.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     ap.add_argument("--trace", action="store_true", help="print three people's conversations")
+    ap.add_argument("--rate", type=float, default=0,
+                    help="offered messages/s: each person pauses to read and type (mean people/rate s); "
+                         "0: nobody pauses, every person sends again as soon as answered (default)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hb-load-"))
     print(f"gunicorn + PostgreSQL + Redis; {args.people} people ({split(args.people)[0]} enterprise heads, "
           f"{split(args.people)[1]} staff, the rest strangers); {args.seconds:.0f} s per run; CPUs: {os.cpu_count()} "
-          f"(the load generator shares them)")
+          f"(the load generator shares them)"
+          + (f"; offered {args.rate:.0f} msg/s (each person pauses {args.people / args.rate:.1f} s on average)"
+             if args.rate else "; nobody pauses"))
     print(f"{'workers':>7}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'late':>6}{'retries':>9}   flows")
     results = []
     for w in (int(x) for x in args.workers.split(",")):

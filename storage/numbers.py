@@ -90,10 +90,10 @@ def give_deferred(session: Session) -> dict[str, str]:
     placeholders went in the session's objects (a notice's text, a template's fields); returns placeholder →
     number for what lies outside the session (the replies, the conversation). Call it last before the commit:
     the counter rows stay locked from here until then."""
-    reserved = session.info.pop(_RESERVED, [])
-    if not reserved:
+    if not session.info.get(_RESERVED):
         return {}
-    session.flush()
+    session.flush()  # while numbers are owed, so what it writes is kept (_keep_touched)
+    reserved = session.info.pop(_RESERVED)
     numbers = {placeholder: _numbered(session, prefix, day, _COLUMNS[prefix]) for placeholder, prefix, day in reserved}
     touched = {id(obj): obj for obj in [*session.info.pop(_TOUCHED, []), *session.identity_map.values()]}
     for obj in touched.values():
