@@ -25,6 +25,9 @@ UNCHECKED, STATS, EXPORT, DASHBOARD, ACK, UNKNOWN = (
 GREETING, INVITE, UNBIND, DISPATCH, INBOX, DETAIL = (
     "greeting", "invite_create", "unbind", "dispatch_fill", "tip_inbox", "hazard_detail")
 
+# What one rule's hit adds to each intent (negative: counts against it).
+Weights = dict[str, float]
+
 # Below this total no intent is believed: chit-chat and gibberish land here.
 MIN_SCORE = 1.6
 # The runner-up within this share of the winner makes the result ambiguous …

@@ -31,8 +31,9 @@ from .intents import (
     UNBIND,
     UNCHECKED,
     VERIFY,
+    Weights,
 )
-from .phrases import PATTERN_WEIGHTS, Weights
+from .phrases import PATTERN_WEIGHTS
 
 # -- single words, matched against jieba tokens (each is added to the tokenizer so it stays whole) ---------------
 TOKEN_WEIGHTS: dict[str, Weights] = {
