@@ -56,6 +56,8 @@ def test_enterprise_reports_a_major_hazard_and_the_department_is_told(people, se
         assert (hz.status, hz.industry, hz.funds_wan, hz.equipment_stopped) == ("待整改", "危险化学品", 2.0, True)
         told = s.scalars(select(Outbox)).all()
         assert [(o.recipient, "双报告·发现" in o.text) for o in told] == [("o_dept", True)]
+        # The number is given at the end of the message: the notice queued before it names it all the same.
+        assert hz.number == "YH-202606-0001" and hz.number in told[0].text
 
 
 def test_staff_pick_enterprises_only_in_their_scope(people, services):
