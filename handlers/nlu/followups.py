@@ -13,6 +13,7 @@ from .intents import (
     OVERDUE,
     PROGRESS,
     REPORT,
+    SC_STATUS,
     TIP,
     TIP_QUERY,
     VERIFY,
@@ -130,4 +131,7 @@ FOLLOW_UPS: tuple[tuple[re.Pattern[str], Weights], ...] = (
      {TIP_QUERY: 3.6, TIP: -2.5}),
     # a visitor asking how it goes, with a code: 查下进度 码是 W2Q9PL
     (_R(r"(查|看|问)(一?下)?(进度|进展|结果)"), {TIP_QUERY: 2.5, BIND: -2.5}),
+    # one hazard's state or level asked: 还在整改中吗, 通过了吗, 等级是啥
+    (_R(r"(还在|是不是还在|还是)(整改中|待整改|待复查|待审核)(吗|没|呢)?|(通过|合格|销号)了(吗|没)|(等级|级别)(是)?(啥|什么|多少|几级)"),
+     {DETAIL: 3.4, PROGRESS: -2.5, REPORT: -2.0, SC_STATUS: -2.0}),
 )

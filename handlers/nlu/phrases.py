@@ -407,7 +407,7 @@ _REQUESTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"(多少|几)(条|个|项|家)?.{0,4}(没|未)(关闭|销号|闭环|整改)|(没|未)(关闭|销号|闭环)的.{0,4}(多少|几)"), {STATS: 3.0, QUOTA: -1.5}),
     # an acknowledgement, then who will do it or when: 好 我让安全员去弄, 收到 今天去复查, 好 今晚加班搞完
     (_R(r"^(好|好的|行|嗯|嗯嗯|收到|明白|知道了|ok|可以)[!！。.~～,，、 ]+(我|我们)?((让|叫|喊|安排)(我们)?.{0,6}(安全员|安全管理员|电工|同事|师傅|他们|下面的?人|人)|"
-        r".{0,6}(今天|今晚|明天|明儿|明早|下午|晚上|回头|等下|待会|下班前))(就)?(去)?(加班)?.{0,6}(弄|搞|做|改|复查|核查|处理|安排|填|办|整改)(完|好)?[!！。.~～吧]*$"),
+        r".{0,6}(今天|今晚|明天|明儿|明早|下午|晚上|回头|等下|待会|下班前|这两天|过两天))(就)?(去)?(加班)?.{0,6}(弄|搞|做|改|复查|核查|处理|安排|填|办|整改|报|交|提交|上报)(完|好)?[!！。.~～吧]*$"),
      {ACK: 5.0, PROGRESS: -3.0, VERIFY: -4.0}),
     # leaving one enterprise for another: 先把这家解了
     (_R(r"把(这|这个|原来|之前|以前|旧)(的)?(家|个)?(企业|公司|单位|厂)?(先)?解(了|掉|除|绑)"), {UNBIND: 4.0, PROGRESS: -2.0}),
@@ -433,6 +433,16 @@ _REQUESTS: tuple[tuple[re.Pattern[str], Weights], ...] = (
     (_R(r"另外(问|想问)|顺便问|(想|再)?问一下"), {ACK: -3.0}),
     # a half-done fix waiting for a part: 改了一多半 还差个零件
     (_R(r"(还)?差(个|一个|些|点)(零件|配件|材料|东西|货)"), {QUOTA: -3.0, PROGRESS: 2.0}),
+    # staff asking for a check of a named hazard: 宏发厂那条隐患帮我核查一下
+    (_R(r"(帮我|帮忙|去)(核查|复查|验收|核实)(一下|下)?$"), {VERIFY: 3.0, DETAIL: -2.0}),
+    # a finding fixed on the spot, told by the inspector: 液化气钢瓶没固定 现场已整改
+    (_R(r"(现场|当场)(已经?|就)?(整改|改正|处理|纠正)(完毕|好|了)?$"), {REPORT: 2.5, VERIFY: -2.5}),
+    # the quota asked in other words: 够这个月的数了吗, 还需要发现几条
+    (_R(r"够.{0,8}数(了)?(吗|没)|还(要|需要|得|应该)(报|上报|发现|查出|交).{0,4}(几|多少)"), {QUOTA: 3.0, STATS: -3.0, REPORT: -2.5}),
+    # one's own self-check counted: 还差几次自查, 我们的自查完成率多少
+    (_R(r"差(几|多少)次自查|(我们|我|本厂|我们厂)的?自查(完成率|完成情况|次数)"), {SC_STATUS: 4.0, QUOTA: -3.0, STATS: -3.0}),
+    # towns or trades compared: 哪个镇发现的隐患最多
+    (_R(r"(哪个|哪些|哪几个)(镇|街道|乡|村|行业|企业|部门|单位).{0,10}(最多|最少|最快|最慢|最高|最低)"), {STATS: 3.5, REPORT: -2.5}),
 )
 
 # Requests and follow-ups are scored alike, every hit added (rules.score).

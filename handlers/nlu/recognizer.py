@@ -28,7 +28,7 @@ from .model import ANY_ROLE, Entities, NluResult, Situation
 from .names import NameIndex
 from .normalize import for_intent, normalize
 from .periods import find_period
-from .rules import NEWS, OFF_TOPIC, keyword_vocabulary, score
+from .rules import ABOUT_THE_CAMPAIGN, NEWS, OFF_TOPIC, keyword_vocabulary, score
 
 # Words of a fix already made or under way: the hazard words around them describe what was fixed.
 # (已经 … 换 but not 都被装修吊顶盖住了: a passive 被 tells what was done to the site, not a fix.)
@@ -48,7 +48,9 @@ NOT_YET = re.compile(r"(还没|没有|没|未|尚未)(有)?(整改|改|修|换|�
                      # done again and again, not done: 白天再挪走
                      r"再(挪|搬|移|拆|清|换)|"
                      # a stopgap or an order, not a fix: 已临时停用该区域, 已下整改通知书
-                     r"临时|整改(通知|指令)|责令")
+                     r"临时|整改(通知|指令)|责令|"
+                     # a guard taken off is the danger, not its fix: 机器防护罩拆掉了
+                     r"(防护罩|防护栏|护栏|防护网|盖板|安全装置|限位器?|联锁|报警器|灭火器|烟感)(被)?(拆|卸|取)(掉|了|下)")
 QUESTION_END = re.compile(r"(没有|没|吗|么|了没|没得|不|否|[?？])[啊呀呢的]?$")
 QUESTION = re.compile(r"怎么样|怎么没|咋没|为什么|为啥|什么时候|有结果|有回复|处理了没|查了没|进展|进度|结果")
 # Words of who the sender is: from a stranger, a wish to be bound.
@@ -63,7 +65,7 @@ SELF_BINDING = re.compile(r"我是|本人|新调|调来|调到|刚调|刚到|工
 # Words of someone who wants to stay unknown, or who speaks of 举报 itself or of its receipt.
 ANONYMOUS = re.compile(r"举报|匿名|检举|吹哨|投诉|不留名|不想留|保密|线索|查询码|回执")
 # Another's site named: an enterprise describing a danger there is tipping, not reporting its own.
-ELSEWHERE = re.compile(r"隔壁|对面|旁边(那|的)?(家|个)|邻居|别(人|家)的?(厂|店|公司|工地)|人家(厂|店|公司)")
+ELSEWHERE = re.compile(r"隔壁|对面|旁边(那|的)?(家|个)|邻居|别(人|家)的?(厂|店|公司|工地)|人家(厂|店|公司)|路过")
 
 
 # The character model is believed on its own only at or above this probability: on five folds of the own set
@@ -175,9 +177,11 @@ class Recognizer:
                              question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
                              for_others=bool(OTHERS.search(intent_text)) and not SELF_BINDING.search(intent_text))
         tops = self._clause_tops(intent_text, role)
-        if (situation_weight < 1.2 or NEWS.search(intent_text)) and not fixed and OFF_TOPIC.search(intent_text):
-            # Nothing this bot does — unless a danger is described too (送外卖的 …通道被堵死了; not one in the news)
-            # or a fix is told (缺个零件 要等快递): the clarifying menu (its likeliest guesses) rather than a guess.
+        far_off = NEWS.search(intent_text) or ABOUT_THE_CAMPAIGN.search(intent_text)
+        if (situation_weight < 1.2 or far_off) and not fixed and OFF_TOPIC.search(intent_text):
+            # Nothing this bot does — unless a danger is described too (送外卖的 …通道被堵死了; not one in the news,
+            # nor one asked about) or a fix is told (缺个零件 要等快递): the clarifying menu (its likeliest guesses)
+            # rather than a guess.
             decided = decide({name: value - OFF_TOPIC_PENALTY for name, value in totals.items()}, tops)
             return NluResult(text, decided.intent, decided.confidence, decided.candidates, decided.ambiguous, entities)
         decided = decide(totals, tops)

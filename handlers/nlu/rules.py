@@ -90,18 +90,23 @@ _R = re.compile
 
 # News and rumours of an accident somewhere: what the words describe happened far away, and nobody is tipping.
 NEWS = _R(r"抖音|快手|头条|微博|新闻|热搜|是真的吗")
+# Questions about the campaign itself — its consequences, its point, its rules, the bot's own data — and
+# complaints about it: asked, not reported, whatever danger they mention (没有灭火器会被罚款吗).
+ABOUT_THE_CAMPAIGN = _R(r"会不会(影响|被罚|罚款|关|停|查封|处罚)|会被(罚|关|处罚|查封|通报)|会(关厂|停产|罚款|被罚)吗|(整改|改)不了会|"
+                        r"有什么用|走形式|凭什么|第几条|(谁|哪个)定的|不合理|准不准|找不出来了|别让我们|提醒我干嘛|发给我干嘛|"
+                        r"态度(太|很|真)?差|投诉.{0,8}(检查员|工作人员|干部|你们)")
 
 # Not for this bot, near as the words may be: forwarded notices, licences and certificates, labour and consumer
 # disputes, a human operator, where to find things, the standards' own text. The recogniser then neither
 # guesses nor lets the model guess (recognizer.py).
-OFF_TOPIC = _R(NEWS.pattern + r"|^[【\[]?转发|^转自|关于(做好|开展|进一步|加强|印发|切实|认真).{2,40}(通知|意见|方案|办法|解读)|"
+OFF_TOPIC = _R(NEWS.pattern + "|" + ABOUT_THE_CAMPAIGN.pattern + r"|^[【\[]?转发|^转自|关于(做好|开展|进一步|加强|印发|切实|认真).{2,40}(通知|意见|方案|办法|解读)|"
                r"证(怎么|在哪|去哪)(考|办|领|报名|复审)|(复审|年审|考证|报名)(在哪|去哪|怎么)|找谁(办|审批|验收)?$|"
-               r"工资|工钱|欠薪|拖欠|社保|工伤|劳动合同|外卖(?!店|公司|站|平台)|快递(?!网点|公司|站|点|驿站|企业|分拨|仓)|物业(?!公司)|不新鲜|退款|退货|人工客服|转人工|真人|附近(哪|有没有)|"
+               r"工资|工钱|加班费|欠薪|拖欠|社保|工伤|劳动合同|外卖(?!店|公司|站|平台)|快递(?!网点|公司|站|点|驿站|企业|分拨|仓)|物业(?!公司)|不新鲜|退款|退货|人工客服|转人工|真人|附近(哪|有没有)|"
                r"^你在(干嘛|干什么|做什么|忙什么|忙啥)|这个号.{0,4}(谁|哪个)(在)?管|太吵|噪音|扰民|网购|商家|质量(很|太)?差|(哪里|哪儿|在哪)(可以)?考.{0,4}证|年终奖|谁在运营|"
                # fines bargained, licences, papers for an approval, office chores, chat groups, health checks
                r"少罚|罚少点|能不能不罚|(免|减)(除)?罚款|营业执照|(准备|提交|需要|带)(什么|哪些|啥)(材料|资料)|签到表|"
                r"打印(一下)?(这份|这个)?(文件|资料)|(文件|资料)打印|复印|^(在)?(干嘛|干啥|干什么)(呢)?[?？]*$|拉(进|到)?群|建群|"
-               r"群里的人|注销公司|职业病|体检|课件|培训资料|演练视频|税务|报税|纳税|个税|红包|菜场|菜价|涨价|ppt|幻灯片|文明城市|创文|创卫|"
+               r"群里的人|注销公司|职业病|体检|课件|培训资料|演练视频|装修|税务|报税|纳税|个税|红包|菜场|菜价|涨价|ppt|幻灯片|文明城市|创文|创卫|"
                r"(电话|手机号|联系方式)(是)?多少|(办公)?地址在哪|在哪(里)?办公|(科长|局长|镇长|主任|书记)?在不在(办公室|单位)|"
                r"(科长|局长|镇长|主任|书记)在(吗|不)|什么时候通(天然气|燃气|水|电|网|路)|^[【\[]转[】\]]|判定标准是|什么算(重大)?隐患|专项(整治|行动).{0,8}(什么时候|到哪天|多久)|招人|招聘|应聘|求职|找工作")
 

@@ -133,11 +133,12 @@ def test_result_json_shape(recognizer):
 TRAINING_SETS = (
     "utterances.tsv", "dev/utterances.tsv", "dev2/utterances.tsv", "dev3/utterances.tsv", "dev4/utterances.tsv",
     "dev5/utterances.tsv", "dev6/utterances.tsv", "dev7/utterances.tsv", "dev8/utterances.tsv", "dev9/utterances.tsv",
-    "dev10/utterances.tsv", "dev11/utterances.tsv", "dev12/utterances.tsv", "dev13/utterances.tsv")
+    "dev10/utterances.tsv", "dev11/utterances.tsv", "dev12/utterances.tsv", "dev13/utterances.tsv",
+    "dev14/utterances.tsv")
 
 
 def test_the_model_learns_from_the_own_and_development_sets_never_the_held_out():
-    """The character model ships with the package: its examples are the own set and the thirteen development sets,
+    """The character model ships with the package: its examples are the own set and the fourteen development sets,
     line for line, one header (rebuild: the own file, then each dev file without its header line)."""
     shipped = (ROOT / "handlers" / "nlu" / "examples.tsv").read_text(encoding="utf-8").splitlines()
     expected: list[str] = []
@@ -182,7 +183,7 @@ OUR_READINGS = {"？": "menu", "？？": "menu", "？？？": "menu", "谢谢": 
 
 
 @pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9",
-                                  "dev10", "dev11", "dev12", "dev13"])
+                                  "dev10", "dev11", "dev12", "dev13", "dev14"])
 def test_the_dev_sets_stay_above_the_targets(recognizer, name):
     """The development sets were written blind and then tuned against (and the model learns from them): a
     regression guard, not an independent figure."""
@@ -233,3 +234,14 @@ def test_a_change_of_mind_within_a_message_is_read_for_what_follows(recognizer):
                                 role="staff").intent == "report_generate"
     # 对不对 asks; it changes nothing.
     assert recognizer.recognize("码是 306148 你看下对不对 帮我绑上", today=TODAY).intent == "bind"
+
+
+def test_a_question_about_the_campaign_is_no_report_whatever_danger_it_names(recognizer):
+    for text in ("仓库没装喷淋会被罚款吗", "配电箱整改不了会怎么样"):
+        assert recognizer.recognize(text, today=TODAY, role="enterprise_head").intent == "unknown", text
+    assert recognizer.recognize("仓库没装喷淋", today=TODAY, role="enterprise_head").intent == "hazard_report"
+
+
+def test_a_guard_taken_off_is_the_danger_not_its_fix(recognizer):
+    result = recognizer.recognize("冲床的防护罩被拆掉了 老板不让装回去", today=TODAY)
+    assert result.intent == "tip_submit"
