@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.dispatch import BY_NAME, YESNO, layout_for, number_text, report_month
+from storage.dispatch import number_text
 from storage.dispatch_entries import EntryError, ToFill, parse_value, save_entries, to_fill
+from storage.dispatch_layouts import BY_NAME, YESNO, layout_for, report_month
 from storage.links import local_only_note, page_link
 from storage.models import Unit
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .dispatch import COUNT, WAN, YESNO, Indicator, Layout, Part, entered_parts
+from .dispatch_layouts import COUNT, WAN, YESNO, Indicator, Layout, Part, entered_parts
 from .models import DispatchEntry, Person, Unit
 
 MAX_COUNT = 1_000_000

@@ -495,7 +495,7 @@ class WebSession(Base):
 
 class DispatchEntry(Base):
     """One hand-entered figure of the dispatch table (调度表): for a unit, a reporting month and one part of an
-    indicator (storage.dispatch names them). Cumulative since the campaign began, as the form asks."""
+    indicator (storage.dispatch_layouts names them). Cumulative since the campaign began, as the form asks."""
 
     __tablename__ = "dispatch_entries"
     __table_args__ = (UniqueConstraint("unit_id", "month", "key"),)

@@ -12,7 +12,7 @@ from bot.engine import Engine
 from handlers.messages import TEXT, Incoming
 from conftest import make_config
 from test_staff_queries import utc
-from storage.dispatch import DISTRICT
+from storage.dispatch_layouts import DISTRICT
 from storage.models import Enterprise, Hazard, Person, Tip, Unit, WorkRecord
 
 LINK = re.compile(r"https://aq\.example\.gov\.cn(/files/\S+)")

@@ -9,8 +9,9 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from storage.dispatch import MISSING, Part, form_notes, form_title, layout_for, number_text, report_month, table_for
+from storage.dispatch import MISSING, form_notes, form_title, number_text, table_for
 from storage.dispatch_entries import EntryError, parse_value, save_entries, to_fill
+from storage.dispatch_layouts import Part, layout_for, report_month
 from storage.models import Unit
 from storage.periods import Period, period_of
 
