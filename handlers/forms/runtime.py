@@ -25,6 +25,7 @@ from ..messages import TEXT, Incoming
 from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
 from .answers import DONE_WORDS, Parsed, display, parse_answer
 from .definition import MAY_BE_UNSURE, NONE_OF, SEEN, SINGLE_CHOICE, SOME, UNSURE, FormDef, Item
+from .prompts import help_for, notice_text, stuck, unsure
 
 # How a screen numbers its situations, so they are not mistaken for the numbers to reply with.
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
@@ -228,7 +229,7 @@ class FormRunner:
             lead = self._progress_line(state) if cmd == "progress" else ""
             return FormResult(state, [self._join(lead, self._question(state))])
         if cmd == "help":
-            return FormResult(state, [self._help(item) + "\n" + self._question(state)])
+            return FormResult(state, [help_for(item) + "\n" + self._question(state)])
         if cmd == "unsure" and item.type == "screen":
             return self._open(state, item)
         if cmd == "unsure":
@@ -259,7 +260,7 @@ class FormRunner:
         if item.type == "screen" and parsed.unsure:
             return self._open(state, item)
         if parsed.unsure:
-            return FormResult(state, [self._unsure(item) + "\n" + self._question(state)])
+            return FormResult(state, [unsure(item, self.form.allow_unsure) + "\n" + self._question(state)])
         if parsed.confirm:
             state.update(mode="confirm_value", pending={"value": parsed.value, "echo": parsed.echo})
             return FormResult(state, [parsed.confirm])
@@ -267,7 +268,7 @@ class FormRunner:
             state["bad"] = state.get("bad", 0) + 1
             if state["bad"] >= MAX_BAD:
                 state["mode"] = "stuck"
-                return FormResult(state, [self._stuck(item)])
+                return FormResult(state, [stuck(item)])
             return FormResult(state, [parsed.error + "\n" + self._question(state)])
         state["bad"] = 0
         if item.type == "photo":
@@ -380,7 +381,7 @@ class FormRunner:
             notice = self.form.items[pending[0]]
             answers[notice.id] = SEEN
             state["at"] = notice.id
-            lead = [*lead, self._notice(notice)]
+            lead = [*lead, notice_text(notice)]
         if pending:
             state.update(at=self.form.items[pending[0]].id, mode="ask", bad=0)
             return FormResult(state, [self._join(*lead, self._question(state))])
@@ -447,62 +448,6 @@ class FormRunner:
             lines.append(f"推荐：{label}（回复「是」采用，{other}）")
         if not item.required:
             lines.append("（可回复「跳过」）")
-        return "\n".join(lines)
-
-    def _notice(self, item: Item) -> str:
-        lines = [f"【说明】{item.text}"]
-        if item.clause:
-            lines.append(f"依据：{item.clause}" + (f"：{item.clause_text}" if item.clause_text else ""))
-        return "\n".join(lines)
-
-    def _help(self, item: Item) -> str:
-        parts = [item.hint] if item.hint else []
-        if item.clause:
-            parts.append(f"依据：{item.clause}")
-        if item.clause_text:
-            parts.append(f"原文：{item.clause_text}")
-        if item.type == "screen":
-            parts.append("这几种情形都是重大事故隐患。回复 2 表示一项都不存在；回复 1 表示至少有一项存在，"
-                         "或者拿不准，接下来逐项确认。")
-        if item.type == "situation":
-            parts.append("回复 1 表示本单位存在这种情况（即重大事故隐患），2 表示不存在"
-                         + ("，3 表示本单位没有这项设施或作业。" if len(item.options) > 2 else "。"))
-        parts.append("可用命令：上一题、跳过（选填题）、暂停、取消、进度。")
-        return "\n".join(parts)
-
-    def _unsure(self, item: Item) -> str:
-        lines = ["没关系，说说这一题在问什么："]
-        if item.hint:
-            lines.append(item.hint)
-        if item.clause:
-            lines.append(f"依据：{item.clause}")
-        if item.clause_text:
-            lines.append(f"原文：{item.clause_text}")
-        ways = ["可以直接回答"]
-        if self.form.allow_unsure and item.type in MAY_BE_UNSURE:
-            ways.append("回复「待核实」先标记，核实后再答")
-        if not item.required:
-            ways.append("回复「跳过」")
-        ways.append("或回复「暂停」先去核实")
-        lines.append("，".join(ways) + "。")
-        return "\n".join(lines)
-
-    def _stuck(self, item: Item) -> str:
-        example = {
-            "yes_no": "回复 1 表示“是”，2 表示“否”。",
-            "situation": "回复 1 表示存在这种情况，2 表示不存在。", "choice": "回复选项前的序号，如 1。",
-            "screen": "回复 2 表示以上情形都不存在；有一项存在或拿不准，回复 1 逐项确认。",
-            "multi": "回复序号并用空格隔开，如 1 3。", "number": "回复一个数字，如 3 或 2.5。",
-            "date": "回复日期，如 6月30日、2026-06-30 或 30天内。", "text": "用一两句话写明即可。",
-            "photo": "点输入框旁的“+”选择照片发送，发完回复「完成」。", "location": "直接写地址，如 青山湖镇工业园3号厂房。",
-        }.get(item.type, "")
-        lines = [f"这一题是：{item.text}"]
-        if item.hint:
-            lines.append(item.hint)
-        lines.append(f"回答示例：{example}")
-        lines.append("1. 再试一次")
-        lines.append("2. 跳过" if not item.required else "2. 跳过（本题必答，不可跳过）")
-        lines.append("3. 暂停")
         return "\n".join(lines)
 
     def _summary(self, state: dict[str, Any]) -> str:
