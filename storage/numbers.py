@@ -67,7 +67,6 @@ _PLACEHOLDER = re.compile(r"⟦(?:YH|JB)#[0-9a-f]{12}⟧")
 def defer_numbers(session: Session) -> None:
     """This session's records are numbered at the end of its transaction (give_deferred), not when made."""
     session.info[_DEFER] = True
-    event.listen(session, "before_flush", _keep_touched)
 
 
 def _keep_touched(session: Session, flush_context: Any, instances: Any) -> None:
@@ -81,6 +80,9 @@ def _number_or_placeholder(session: Session, prefix: str, day: date) -> str:
     if not session.info.get(_DEFER):
         return _numbered(session, prefix, day, _COLUMNS[prefix])
     placeholder = f"⟦{prefix}#{secrets.token_hex(6)}⟧"
+    if _RESERVED not in session.info:
+        # Only a message that numbers something keeps what it flushes (most messages number nothing).
+        event.listen(session, "before_flush", _keep_touched)
     session.info.setdefault(_RESERVED, []).append((placeholder, prefix, day))
     return placeholder
 
