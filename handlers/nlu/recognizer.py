@@ -177,8 +177,8 @@ class Recognizer:
                              question=bool(QUESTION_END.search(intent_text) or QUESTION.search(intent_text)),
                              for_others=bool(OTHERS.search(intent_text)) and not SELF_BINDING.search(intent_text))
         tops = self._clause_tops(intent_text, role)
-        far_off = NEWS.search(intent_text) or ABOUT_THE_CAMPAIGN.search(intent_text)
-        if (situation_weight < 1.2 or far_off) and not fixed and OFF_TOPIC.search(intent_text):
+        described = situation_weight >= 1.2 and not (NEWS.search(intent_text) or ABOUT_THE_CAMPAIGN.search(intent_text))
+        if not described and not fixed and OFF_TOPIC.search(intent_text):
             # Nothing this bot does — unless a danger is described too (送外卖的 …通道被堵死了; not one in the news,
             # nor one asked about) or a fix is told (缺个零件 要等快递): the clarifying menu (its likeliest guesses)
             # rather than a guess.
