@@ -86,6 +86,19 @@ def _options_hint(item: Item) -> str:
     return "、".join(f"{i} {o.label}" for i, o in enumerate(item.options, 1))
 
 
+# Replies that say nothing to a question asking for words (a place, a name, a description): a nod to the bot
+# or a number meant for a list. Kept as the answer they would record what nobody said.
+_SAYS_NOTHING = re.compile(r"(嗯+|哦+|噢+|好+|好的|好滴|行|可以|收到|ok|okk|对|是|是的|知道了|明白|👌|👍|\d{1,2})[。.!！~～]*")
+
+
+def _says_nothing(item: Item, text: str) -> Parsed | None:
+    """The question again when `text` tells it nothing (see _SAYS_NOTHING), else None."""
+    if not _SAYS_NOTHING.fullmatch(clean(text)):
+        return None
+    skip = "；不清楚可以回复「跳过」" if not item.required else ""
+    return Parsed(error=f"这一题需要用文字写明（例如地点、名称或具体情况）{skip}。")
+
+
 def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
                  festivals: Festivals = DEFAULT_FESTIVALS) -> Parsed:
     kind = item.type
@@ -104,7 +117,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
         if msg.kind == TEXT and msg.text.strip():
             if is_unsure(msg.text):
                 return Parsed(unsure=True)
-            return Parsed({"label": msg.text.strip()[:200]})
+            return _says_nothing(item, msg.text) or Parsed({"label": msg.text.strip()[:200]})
         return Parsed(error="请发送位置（微信输入框“+”→位置），或直接写地址。")
     if msg.kind != TEXT:
         return Parsed(error="这一题需要文字回答。")
@@ -127,7 +140,7 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
     if kind == "text":
         if len(text) > MAX_TEXT:
             return Parsed(error=f"太长了（{len(text)} 字），请控制在 {MAX_TEXT} 字以内。")
-        return Parsed(text)
+        return _says_nothing(item, text) or Parsed(text)
     if kind == "date":
         return _date(item, text, today, festivals)
     return Parsed(error="无法回答这一题。")

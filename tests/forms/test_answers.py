@@ -193,3 +193,27 @@ def test_summary_numbers_items_and_actions_differently():
     summary = result.replies[0]
     assert "第1题 " in summary and "1. 确认提交" in summary
     assert not any(line.startswith("1. 主要") for line in summary.splitlines())
+
+
+@pytest.mark.parametrize("text", ["嗯", "好的", "1", "ok", "👍"])
+def test_a_nod_or_a_bare_number_is_no_answer_to_a_question_asking_for_words(text):
+    place = Item(id="where", type="location", text="问题在什么地方？", required=False)
+    name = Item(id="who", type="text", text="涉及哪家企业？", required=False)
+    for item in (place, name):
+        parsed = parse_answer(item, msg(text), TODAY)
+        assert parsed.error and "跳过" in parsed.error, (item.id, text)
+    assert parse_answer(place, msg("工业园3号厂房"), TODAY).value == {"label": "工业园3号厂房"}
+    assert parse_answer(name, msg("华丰五金"), TODAY).value == "华丰五金"
+
+
+def test_a_stray_nod_in_the_middle_of_a_tip_is_not_recorded_as_its_place(wechat):
+    """Through the signed webhook, as a busy person types: the nod is asked about again, the place comes
+    next, and WeChat's retry of that message changes nothing."""
+    assert "什么地方" in wechat.send_text("o_busy", "我要举报 厂里消防通道被货堵死了").text
+    assert "用文字写明" in wechat.send_text("o_busy", "嗯").text
+    nxt = wechat.send_text("o_busy", "城东工业园2号仓库", msg_id=9001).text
+    assert "哪家企业" in nxt
+    assert wechat.send_text("o_busy", "城东工业园2号仓库", msg_id=9001).text == nxt
+    for reply in ("跳过", "6", "跳过"):
+        summary = wechat.send_text("o_busy", reply).text
+    assert "问题在什么地方：城东工业园2号仓库" in summary and "：嗯" not in summary
