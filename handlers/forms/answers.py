@@ -86,9 +86,18 @@ def _options_hint(item: Item) -> str:
     return "、".join(f"{i} {o.label}" for i, o in enumerate(item.options, 1))
 
 
+# A nod: how people say yes on a phone ("嗯", "好的好的", "对对", "👌"), doubled or not.
+_NOD = r"嗯+|恩+|好+|好的|好滴|好嘞|行|可以|可以的|对+|对的|是+|是的|是滴|ok+|okay|👌|👍|中|要得|妥"
+# A nod, or words that take what was offered: the recommended answer, the value read back.
+_YES = re.compile(rf"(?:{_NOD}|确认|确定|采用|没错|没问题|就这个|就是这个)+")
 # Replies that say nothing to a question asking for words (a place, a name, a description): a nod to the bot
 # or a number meant for a list. Kept as the answer they would record what nobody said.
-_SAYS_NOTHING = re.compile(r"(嗯+|哦+|噢+|好+|好的|好滴|行|可以|收到|ok|okk|对|是|是的|知道了|明白|👌|👍|\d{1,2})[。.!！~～]*")
+_SAYS_NOTHING = re.compile(rf"(?:{_NOD}|哦+|噢+|收到|知道了|明白|\d{{1,2}})+[。.!！~～]*")
+
+
+def says_yes(text: str) -> bool:
+    """Whether a reply takes what the bot offered ("是", "嗯", "好的好的", "确认。")."""
+    return bool(_YES.fullmatch(clean(text)))
 
 
 def _says_nothing(item: Item, text: str) -> Parsed | None:

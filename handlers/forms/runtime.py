@@ -23,7 +23,7 @@ import cn2an
 from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
 from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
-from .answers import DONE_WORDS, Parsed, display, parse_answer
+from .answers import DONE_WORDS, Parsed, display, parse_answer, says_yes
 from .definition import MAY_BE_UNSURE, NONE_OF, SEEN, SINGLE_CHOICE, SOME, UNSURE, FormDef, Item
 from .prompts import help_for, notice_text, stuck, unsure
 
@@ -38,11 +38,9 @@ COMMANDS: dict[str, str] = {
     "进度": "progress",
     "待核实": "unsure", "标记待核实": "unsure", "先标记待核实": "unsure", "稍后再答": "unsure", "先标记": "unsure",
 }
-ACCEPT_WORDS = frozenset({"是", "对", "确认", "好", "可以", "采用", "是的"})
 FULL_SUMMARY_MAX = 12  # longer forms list only the answers that flag a hazard, plus counts
 MAX_BAD = 3
 UPDATED = "（清单已更新：已答的题目都保留了，接着问还没答的题。）"
-CONFIRM_YES = frozenset({"1", "确认", "是", "是的", "对", "对的", "没错", "确定"})
 CONFIRM_NO = frozenset({"2", "不是", "不对", "重新填写", "重填", "重新填", "否", "改一下"})
 _EDIT = re.compile(r"^(?:修改|改一下|改|更改|重填|重新填)?\s*第?\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*[题项]?\s*(?:改一下|要改|修改|改)?$")
 CONFIRM_CANCEL = "确定取消吗？已填的内容不会提交。\n1. 确定取消\n2. 继续填写"
@@ -246,9 +244,10 @@ class FormRunner:
             state["trail"].append(item.id)
             return self._advance(state, [f"已收到 {len(photos)} 张照片。"] if photos else [])
         suggested = state.get("suggest", {}).get(item.id)
-        if isinstance(suggested, list) and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
+        accepted = suggested is not None and msg.kind == TEXT and says_yes(msg.text)
+        if isinstance(suggested, list) and accepted:
             parsed = Parsed([o.value for o in item.options if o.value in suggested])  # a preselection confirmed
-        elif suggested is not None and msg.kind == TEXT and msg.text.strip() in ACCEPT_WORDS:
+        elif accepted:
             parsed = parse_answer(item, Incoming(**{**msg.__dict__, "text": str(suggested)}), today,
                                   festivals=self.festivals)
         else:
@@ -283,7 +282,7 @@ class FormRunner:
         """Kept until answered: 1 keeps the value, 2 asks again, a new answer replaces it; nothing else does."""
         text = clean(msg.text) if msg.kind == TEXT else ""
         pending = state.get("pending") or {}
-        if text in CONFIRM_YES:
+        if text == "1" or says_yes(text):
             item = self._item(state)
             state.pop("pending", None)
             state["mode"] = "ask"

@@ -138,11 +138,23 @@ def test_declining_a_confirmation_records_nothing_and_asks_again():
     assert fixed.state["answers"]["funds"] == pytest.approx(0.3) and "3000元 = 0.3 万元" in fixed.replies[0]
 
 
-def test_confirming_keeps_the_value():
+@pytest.mark.parametrize("yes", ["1", "是", "嗯", "嗯嗯", "好的好的", "对。", "没问题", "👌"])
+def test_confirming_keeps_the_value(yes):
     runner = FormRunner(DEFS["hazard_report"])
     asked = runner.handle(walk_to_funds(runner), msg("3000"), TODAY)
-    kept = runner.handle(asked.state, msg("1"), TODAY)
+    kept = runner.handle(asked.state, msg(yes), TODAY)
     assert kept.state["answers"]["funds"] == 3000 and kept.state["at"] == "deadline"
+
+
+@pytest.mark.parametrize("said,taken", [("是", True), ("嗯", True), ("好的", True), ("对对", True), ("可以的", True),
+                                        ("确认。", True), ("嗯？", False), ("不是", False), ("不知道", False)])
+def test_a_nod_takes_the_recommended_answer_and_a_question_does_not(said, taken):
+    runner = FormRunner(DEFS["hazard_report"])
+    state = runner.begin("", suggest={"industry": "工贸"}).state
+    state = runner.handle(state, msg("仓库消防栓没水"), TODAY).state
+    assert state["at"] == "industry"
+    after = runner.handle(state, msg(said), TODAY).state
+    assert (after["answers"].get("industry") == "工贸") is taken and (after["at"] == "level") is taken
 
 
 def test_a_new_value_typed_at_a_confirmation_replaces_it():
