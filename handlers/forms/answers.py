@@ -182,6 +182,9 @@ _AMOUNT = re.compile(r"^(?P<sign>[-－负])?(?P<num>[\d.]+|[零〇一二两三�
 _MONEY_UNITS = {"万元": 10000, "万块钱": 10000, "万块": 10000, "万": 10000, "千元": 1000, "千块钱": 1000, "千块": 1000,
                 "千": 1000, "百元": 100, "百块钱": 100, "百块": 100, "元": 1, "块钱": 1, "块": 1}
 _MAGNITUDE = re.compile(r"[十百千万亿]")
+# None of it: nothing spent (不用钱, 没花钱, 免费), none counted (没有, 无). Read as 0 and said back.
+_NOTHING = re.compile(r"(?:没有|没|无|不用|不需要|不要|不花|没花|无需|不需|零)(?:资金投入|资金|投入|花钱|钱|费用|花费|投钱)?"
+                      r"|免费|一分钱(?:都|也)?(?:没|不)(?:花|用)")
 
 
 def _to_number(raw: str) -> float | None:
@@ -199,6 +202,8 @@ def _plain(value: float) -> str:
 
 def _number(item: Item, text: str) -> Parsed:
     t = _APPROX.sub("", clean(text).replace(",", "").replace("，", "")).strip()
+    if _NOTHING.fullmatch(t):
+        return _within_bounds(item, 0, f"{t} = 0{' ' + item.unit if item.unit else ''}")
     m = _AMOUNT.match(t)
     value = _to_number(m.group("num")) if m else None
     if m is None or value is None:
@@ -222,7 +227,10 @@ def _number(item: Item, text: str) -> Parsed:
     if m.group("sign"):
         value = -value
     value = round(value, 6)
-    number: float | int = int(value) if float(value).is_integer() else value
+    return _within_bounds(item, int(value) if float(value).is_integer() else value, echo)
+
+
+def _within_bounds(item: Item, number: float, echo: str) -> Parsed:
     if item.min is not None and number < item.min:
         return Parsed(error=f"不能小于 {item.min:g}。")
     if item.max is not None and number > item.max:

@@ -97,6 +97,12 @@ def test_amounts_as_people_write_them(text, wan, echo):
     assert parsed.echo == echo
 
 
+@pytest.mark.parametrize("text", ["不用钱", "没花钱", "不花钱", "没有", "无", "免费", "没有资金投入", "一分钱都没花"])
+def test_nothing_spent_is_zero_and_said_back(text):
+    parsed = parse_answer(FUNDS, msg(text), TODAY)
+    assert parsed.ok and parsed.value == 0 and parsed.echo == f"{text} = 0 万元"
+
+
 def test_an_implausible_amount_is_confirmed_not_kept():
     parsed = parse_answer(FUNDS, msg("3000"), TODAY)
     assert not parsed.ok and parsed.confirm and parsed.value == 3000
