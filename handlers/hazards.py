@@ -3,6 +3,7 @@ supervised listing (挂牌督办). The rules are storage's: registering (storage
 may make them (storage.ledger), scope (storage.scope). These flows ask and format."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from storage.scope import scope_of
 from .backoffice import hazard_card
 from .base import Context, Step
 from .conversation import Option, ask, numbered, pick
+from .forms.answers import says_nothing
 from .forms.runtime import FormRunner
 from .lookup import find_enterprise
 from .messages import IMAGE, TEXT, Incoming
@@ -34,6 +36,19 @@ from .photos import kept, with_kept_photos
 def hazard_number_in(text: str) -> str | None:
     found = record_number_in("YH", text)
     return found[0] if found else None
+
+
+# What a progress report is called when it is only asked for ("整改进展", "更新整改进展 YH-…"): not its content.
+_PROGRESS_LEAD = re.compile(r"^(?:更新|补充|汇报|报告|提交)?(?:一下)?(?:整改进展|整改进度|进展|进度)?[\s:：，,。]*")
+
+
+def progress_said(text: str) -> str:
+    """What a message that starts a progress report already tells ("货已经全部挪走了", "YH-… 整改了一半"), without
+    the number and the request's own words; "" for a bare request, a menu number or a few characters."""
+    found = record_number_in("YH", text)
+    rest = (text[:found[1].start()] + " " + text[found[1].end():]) if found else text
+    rest = _PROGRESS_LEAD.sub("", rest.strip(), count=1).strip()
+    return rest[:1000] if len(rest) >= 4 else ""
 
 
 def five_measures(answers: dict[str, Any]) -> FixedOnSpot | FiveMeasures:
@@ -189,11 +204,13 @@ class ProgressFlow:
     def start(self, ctx: Context, msg: Incoming, args: dict[str, Any]) -> Step:
         person = ctx.me()
         number = hazard_number_in(msg.text)
+        # "货已经全部挪走了 通道通了": the progress came with the request; it is kept, not asked for again.
+        said = progress_said(msg.text) if msg.kind == TEXT else ""
         if number:
             hz = ctx.session.scalars(select(Hazard).where(Hazard.number == number)).one_or_none()
             if hz is None or not may(person, hz, "整改进展"):
                 return Step.done(f"没有找到您可以更新的隐患 {number}。")
-            return self._chosen(hz, None)
+            return self._chosen(hz, None, said)
         query = (select(Hazard).where(Hazard.status.in_(sorted(allowed_from("整改进展"))))
                  .order_by(Hazard.deadline, Hazard.id))
         if person.role in ENTERPRISE_ROLES:
@@ -203,12 +220,17 @@ class ProgressFlow:
         hazards = ctx.session.scalars(query.limit(9)).all()
         if not hazards:
             return Step.done("没有待整改的隐患。")
+        if len(hazards) == 1:
+            return self._chosen(hazards[0], None, said)  # nothing to choose: it is named in the reply
         lines = "\n".join(f"{i}. {describe(h)}" + ("（待填五落实）" if lacks_five_measures(h) else "")
                           for i, h in enumerate(hazards, 1))
-        return ask({"at": "pick", "ids": [h.id for h in hazards]}, "要更新哪一条？请回复序号：\n" + lines)
+        return ask({"at": "pick", "ids": [h.id for h in hazards], "said": said},
+                   "要更新哪一条？请回复序号：\n" + lines)
 
-    def _chosen(self, hz: Hazard, before: dict[str, Any] | None) -> Step:
-        return ask({"at": "what", "hazard": hz.id}, f"{describe(hz)}\n{numbered(_actions(hz))}", before=before)
+    def _chosen(self, hz: Hazard, before: dict[str, Any] | None, said: str = "") -> Step:
+        heard = f"\n已记下您说的：{said}" if said else ""
+        return ask({"at": "what", "hazard": hz.id, "said": said}, f"{describe(hz)}{heard}\n{numbered(_actions(hz))}",
+                   before=before)
 
     def resume(self, ctx: Context, state: dict[str, Any], msg: Incoming) -> Step:
         text = msg.text.strip() if msg.kind == TEXT else ""
@@ -219,7 +241,7 @@ class ProgressFlow:
             if chosen is None:
                 return Step([f"请回复序号 1–{len(ids)}。"], state, unmatched=True)
             hz = ctx.session.get(Hazard, ids[int(chosen.value) - 1])
-            return self._chosen(hz, state) if hz else Step.done("这条隐患已不存在。")
+            return self._chosen(hz, state, state.get("said", "")) if hz else Step.done("这条隐患已不存在。")
         hz = ctx.session.get(Hazard, state["hazard"])
         if hz is None:
             return Step.done("这条隐患已不存在。")
@@ -235,20 +257,25 @@ class ProgressFlow:
                     f"填写 {hz.number} 的五落实。", answers={"fix": "later", "deadline": hz.deadline} if hz.deadline
                     else {"fix": "later"}, context={"_level": hz.level})
                 return Step.stay({"at": "five", "hazard": hz.id, "form": result.state}, *result.replies)
+            if state.get("said"):
+                return self._record(ctx, hz, action.value, state["said"], [])
             prompt = ("请写整改进展" if action.value == "整改进展" else "请写整改完成情况") + "，可以先发几张照片。"
             return ask({"at": "note", "hazard": hz.id, "action": action.value, "photos": []}, prompt, kind="text",
                        before=state)
         if msg.kind == IMAGE:
             photos = state["photos"] + kept(ctx, [{"media_id": msg.media_id, "pic_url": msg.pic_url}])
             return Step.stay({**state, "photos": photos}, f"已收到第 {len(photos)} 张照片，请再写一句文字说明。")
-        if not text:
-            return Step.stay(state, "请用文字写明情况。")
+        if not text or says_nothing(text):
+            return Step.stay(state, "请用文字写明情况（例如做了什么、还差什么），可以先发几张照片。")
+        return self._record(ctx, hz, state["action"], text[:1000], state["photos"])
+
+    def _record(self, ctx: Context, hz: Hazard, action: str, note: str, photos: list[Any]) -> Step:
         try:
-            apply(ctx.session, hz, state["action"], by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
-                  note=text[:1000], photos=state["photos"])
+            apply(ctx.session, hz, action, by=ctx.me(), now=ctx.now, ledger=ctx.services.config.ledger,
+                  note=note, photos=photos)
         except LedgerError as exc:
             return Step.done(str(exc))
-        if state["action"] == "申请销号":
+        if action == "申请销号":
             return Step.done(f"{hz.number} 已申请核查销号，等待镇街或部门工作人员核查。")
         return Step.done(f"已记录 {hz.number} 的整改进展。")
 

@@ -81,10 +81,10 @@ def test_staff_pick_enterprises_only_in_their_scope(people, services):
 def test_progress_claim_send_back_and_close(people, services):
     say, peer = people
     report_major(say)
-    listing = say("o_boss", "3")  # 更新整改进展
-    assert "YH-202606-0001" in listing
-    say("o_boss", "1")
+    listing = say("o_boss", "3")  # 更新整改进展: the one open hazard is named, with what can be done with it
+    assert "YH-202606-0001" in listing and "申请核查销号" in listing and "要更新哪一条" not in listing
     assert "请写整改完成情况" in say("o_boss", "2")
+    assert "请用文字写明情况" in say("o_boss", "1")  # a number meant for a list is no account of the work
     photo = peer.send("o_boss", {"MsgType": "image", "PicUrl": "http://x/a.jpg", "MediaId": "m9", "MsgId": "42"})
     assert "第 1 张" in photo.text
     assert "已申请核查销号" in say("o_boss", "新报警器已安装")
@@ -152,3 +152,15 @@ def test_a_hazard_described_with_the_request_is_not_asked_again(people, services
     asked = say("o_town", "发现一个隐患，消防通道被货物堵死了")
     assert "哪家企业" in asked
     assert "已记下隐患描述：消防通道被货物堵死了" in say("o_town", "青山化工")
+
+
+def test_progress_told_with_the_request_is_kept_not_asked_again(people, services):
+    say, _ = people
+    report_major(say)
+    told = say("o_boss", "报警器已经换新的了 也接入了监控平台")
+    assert "YH-202606-0001" in told and "已记下您说的：报警器已经换新的了 也接入了监控平台" in told
+    assert "已申请核查销号" in say("o_boss", "2")  # no second request for what was already said
+    with services.sessions() as s:
+        claim = s.scalars(select(HazardEvent).where(HazardEvent.action == "申请销号")).one()
+        assert claim.note == "报警器已经换新的了 也接入了监控平台"
+        assert s.scalars(select(Hazard)).one().status == "已整改待核查"

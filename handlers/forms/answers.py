@@ -100,9 +100,14 @@ def says_yes(text: str) -> bool:
     return bool(_YES.fullmatch(clean(text)))
 
 
+def says_nothing(text: str) -> bool:
+    """Whether a reply to a question asking for words tells nothing: a nod, or a number meant for a list."""
+    return bool(_SAYS_NOTHING.fullmatch(clean(text)))
+
+
 def _says_nothing(item: Item, text: str) -> Parsed | None:
     """The question again when `text` tells it nothing (see _SAYS_NOTHING), else None."""
-    if not _SAYS_NOTHING.fullmatch(clean(text)):
+    if not says_nothing(text):
         return None
     skip = "；不清楚可以回复「跳过」" if not item.required else ""
     return Parsed(error=f"这一题需要用文字写明（例如地点、名称或具体情况）{skip}。")
