@@ -40,6 +40,7 @@ def hazard_number_in(text: str) -> str | None:
 
 # What a progress report is called when it is only asked for ("整改进展", "更新整改进展 YH-…"): not its content.
 _PROGRESS_LEAD = re.compile(r"^(?:更新|补充|汇报|报告|提交)?(?:一下)?(?:整改进展|整改进度|进展|进度)?[\s:：，,。]*")
+_ASKING = re.compile(r"[?？]|怎么|如何|在哪|[吗么呢]$")
 
 
 def progress_said(text: str) -> str:
@@ -48,7 +49,9 @@ def progress_said(text: str) -> str:
     found = record_number_in("YH", text)
     rest = (text[:found[1].start()] + " " + text[found[1].end():]) if found else text
     rest = _PROGRESS_LEAD.sub("", rest.strip(), count=1).strip()
-    return rest[:1000] if len(rest) >= 4 else ""
+    if len(rest) < 4 or _ASKING.search(rest):
+        return ""  # a question about progress ("整改进展怎么填") is no account of it
+    return rest[:1000]
 
 
 def five_measures(answers: dict[str, Any]) -> FixedOnSpot | FiveMeasures:

@@ -164,3 +164,14 @@ def test_progress_told_with_the_request_is_kept_not_asked_again(people, services
         claim = s.scalars(select(HazardEvent).where(HazardEvent.action == "申请销号")).one()
         assert claim.note == "报警器已经换新的了 也接入了监控平台"
         assert s.scalars(select(Hazard)).one().status == "已整改待核查"
+
+
+@pytest.mark.parametrize("text,kept", [
+    ("整改进展", ""), ("更新整改进展", ""), ("3", ""), ("整改进展 YH-202606-0001", ""),
+    ("货已经全部挪走了 通道通了", "货已经全部挪走了 通道通了"), ("YH-202606-0001 整改了一半", "整改了一半"),
+    ("更新一下进展：灭火器已经换新的了", "灭火器已经换新的了"),
+    ("我的隐患整改进展怎么更新", ""), ("整改进展在哪里填？", ""), ("灭火器换了吗", "")])
+def test_only_an_account_of_the_work_is_kept_from_the_request(text, kept):
+    from handlers.hazards import progress_said
+
+    assert progress_said(text) == kept
