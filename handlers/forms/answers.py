@@ -92,7 +92,9 @@ _NOD = r"嗯+|恩+|好+|好的|好滴|好嘞|行|可以|可以的|对+|对的|�
 _YES = re.compile(rf"(?:{_NOD}|确认|确定|采用|没错|没问题|就这个|就是这个)+")
 # Replies that say nothing to a question asking for words (a place, a name, a description): a nod to the bot
 # or a number meant for a list. Kept as the answer they would record what nobody said.
-_SAYS_NOTHING = re.compile(rf"(?:{_NOD}|哦+|噢+|收到|知道了|明白|\d{{1,2}})+[。.!！~～]*")
+_SAYS_NOTHING = re.compile(rf"(?:{_NOD}|哦+|噢+|收到|收到了|知道了|明白|谢谢|已保存|保存了|已截图|截图了|\d{{1,2}})+[。.!！~～]*")
+# A question where a place is asked for ("举报都三天了 怎么没动静", "在哪里填？"): no place at all.
+_ASKS = re.compile(r"[?？]|怎么|为什么|为啥|什么时候|[吗呢]$")
 
 
 def says_yes(text: str) -> bool:
@@ -131,6 +133,8 @@ def parse_answer(item: Item, msg: Incoming, today: date, current: Any = None, *,
         if msg.kind == TEXT and msg.text.strip():
             if is_unsure(msg.text):
                 return Parsed(unsure=True)
+            if _ASKS.search(msg.text.strip()):
+                return Parsed(error="这一题要写问题所在的地点，例如 某某镇某某路某号、某某厂东门。")
             return _says_nothing(item, msg.text) or Parsed({"label": msg.text.strip()[:200]})
         return Parsed(error="请发送位置（微信输入框“+”→位置），或直接写地址。")
     if msg.kind != TEXT:

@@ -213,7 +213,7 @@ def test_summary_numbers_items_and_actions_differently():
     assert not any(line.startswith("1. 主要") for line in summary.splitlines())
 
 
-@pytest.mark.parametrize("text", ["嗯", "好的", "1", "ok", "👍"])
+@pytest.mark.parametrize("text", ["嗯", "好的", "1", "ok", "👍", "已保存", "谢谢", "收到了"])
 def test_a_nod_or_a_bare_number_is_no_answer_to_a_question_asking_for_words(text):
     place = Item(id="where", type="location", text="问题在什么地方？", required=False)
     name = Item(id="who", type="text", text="涉及哪家企业？", required=False)
@@ -222,6 +222,13 @@ def test_a_nod_or_a_bare_number_is_no_answer_to_a_question_asking_for_words(text
         assert parsed.error and "跳过" in parsed.error, (item.id, text)
     assert parse_answer(place, msg("工业园3号厂房"), TODAY).value == {"label": "工业园3号厂房"}
     assert parse_answer(name, msg("华丰五金"), TODAY).value == "华丰五金"
+
+
+@pytest.mark.parametrize("text", ["举报都三天了 怎么没动静", "地址在哪里填？", "这个要写吗"])
+def test_a_question_is_no_place(text):
+    place = Item(id="where", type="location", text="问题在什么地方？", required=False)
+    parsed = parse_answer(place, msg(text), TODAY)
+    assert parsed.error and "地点" in parsed.error and parsed.value is None
 
 
 def test_a_stray_nod_in_the_middle_of_a_tip_is_not_recorded_as_its_place(wechat):
