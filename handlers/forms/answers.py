@@ -24,10 +24,18 @@ from .definition import NA_WORDS, SEEN, SINGLE_CHOICE, UNSURE, Item, Option
 _SEPARATORS = re.compile(r"[\s,，、;；和及+]+")
 MAX_TEXT = 500
 DONE_WORDS = frozenset({"完成", "好了", "好", "没有了", "就这些", "发完了", "ok", "OK"})
+# No photo to send, at a photo question: as 完成 with none sent (跳过 where the photo is optional).
+_NO_PHOTO = re.compile(r"(?:没|没有|无)(?:拍|照片|拍照|图片|图)?|没拍照片|拍不了|不方便(?:拍|发)?|不能拍|没法拍|不好拍")
+
+
+def ends_photos(text: str) -> bool:
+    """Whether a reply at a photo question ends it: 完成 after the photos, or no photo at all (没拍, 不方便发)."""
+    return text.strip() in DONE_WORDS or bool(_NO_PHOTO.fullmatch(clean(text)))
 # The whole reply says the person does not know; a longer reply that merely contains 不清楚 is an answer.
 _UNSURE = re.compile(r"^(?:我|这个|这|那个|暂时|目前|现在)?(?:也|还|真|确实)?(?:不知道|不清楚|不确定|说不好|说不准|不太清楚|"
                      r"不太确定|不太懂|没注意|没注意过|记不清|记不得|不记得|不好说|搞不清|搞不清楚|拿不准|不了解|不晓得|"
                      r"不大清楚|不懂|没数|心里没底|要问问|得问问|问一下|再看看|待核实|需要核实|不是很清楚)"
+                     r"(?:叫啥|叫什么|叫什么名字|是哪家|是哪个|是谁|是啥|啥名字|名字|在哪|在哪里)?"
                      r"(?:了|啊|呀|哦|呢|吧|诶|哎|嘛|，.*)?$")
 # A one-character option word ("是", "否", "有") only counts when the reply stops or pauses after it.
 _PAUSE = re.compile(r"^[，,。.!！\s的了啊呀呢]")

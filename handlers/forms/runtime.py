@@ -23,7 +23,7 @@ import cn2an
 from ..conversation import BACK, CANCEL, HELP, MENU, RESUME, clean
 from ..messages import TEXT, Incoming
 from ..nlu.dates import DEFAULT_FESTIVALS, Festivals
-from .answers import DONE_WORDS, Parsed, display, parse_answer, says_yes
+from .answers import Parsed, display, ends_photos, parse_answer, says_yes
 from .definition import MAY_BE_UNSURE, NONE_OF, SEEN, SINGLE_CHOICE, SOME, UNSURE, FormDef, Item
 from .prompts import help_for, notice_text, stuck, unsure
 
@@ -236,7 +236,7 @@ class FormRunner:
             answers[item.id] = UNSURE
             state["trail"].append(item.id)
             return self._advance(state, [f"已标记待核实：{_short(item.text, 24)}"])
-        if item.type == "photo" and msg.kind == TEXT and msg.text.strip() in DONE_WORDS:
+        if item.type == "photo" and msg.kind == TEXT and ends_photos(msg.text):
             photos = answers.get(item.id) or []
             if not photos and item.required:
                 return FormResult(state, ["还没收到照片。请先发送至少一张照片。"])
@@ -258,6 +258,11 @@ class FormRunner:
                 parsed = type(parsed)(error=item.constraint_message or "这个回答不符合要求。")
         if item.type == "screen" and parsed.unsure:
             return self._open(state, item)
+        if parsed.unsure and not item.required and not (self.form.allow_unsure and item.type in MAY_BE_UNSURE):
+            # Not known, and nothing here to look up later (a tip's enterprise): left empty, as 跳过 would.
+            answers[item.id] = None
+            state["trail"].append(item.id)
+            return self._advance(state, ["好的，这一题先空着。"])
         if parsed.unsure:
             return FormResult(state, [unsure(item, self.form.allow_unsure) + "\n" + self._question(state)])
         if parsed.confirm:

@@ -242,3 +242,26 @@ def test_a_stray_nod_in_the_middle_of_a_tip_is_not_recorded_as_its_place(wechat)
     for reply in ("跳过", "6", "跳过"):
         summary = wechat.send_text("o_busy", reply).text
     assert "问题在什么地方：城东工业园2号仓库" in summary and "：嗯" not in summary
+
+
+@pytest.mark.parametrize("not_known", ["不知道叫啥", "不知道", "不清楚是哪家"])
+def test_not_knowing_an_optional_answer_of_a_tip_leaves_it_empty(not_known):
+    runner = FormRunner(DEFS["tip"])
+    state = runner.begin("").state
+    for text in ("隔壁厂晚上偷偷电焊 没人看着", "城关镇工业园"):
+        state = runner.handle(state, msg(text), TODAY).state
+    assert state["at"] == "enterprise"
+    after = runner.handle(state, msg(not_known), TODAY)
+    assert after.state["at"] == "industry" and after.state["answers"]["enterprise"] is None
+
+
+@pytest.mark.parametrize("none", ["没拍", "没有", "没有照片", "不方便发", "拍不了"])
+def test_no_photo_to_send_ends_an_optional_photo_question(none):
+    runner = FormRunner(DEFS["tip"])
+    state = runner.begin("").state
+    for text in ("隔壁厂晚上偷偷电焊 没人看着", "城关镇工业园", "跳过", "3"):
+        state = runner.handle(state, msg(text), TODAY).state
+    photo = runner.form.item(state["at"])
+    assert photo.type == "photo" and not photo.required
+    after = runner.handle(state, msg(none), TODAY)
+    assert after.state["answers"][photo.id] is None and after.state["mode"] == "summary"
